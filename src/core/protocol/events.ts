@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { FindingSchema } from './findings';
+import { HandoffPackageSchema } from './handoff';
+import { LearnedPatternSchema, LearningRecordSchema } from './learning';
+import { MessageSchema } from './messages';
+import { ExecutionPlanSchema } from './plan';
+
+const agent = z.string().min(1);
+
+export const RunStatusSchema = z.enum(['completed', 'failed', 'cancelled', 'timed_out']);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+export const AgentFailureReasonSchema = z.enum(['error', 'timeout', 'cancelled', 'dependency_failed']);
+
+/** Payload schema of every event type. Event names are `noun.verb`. */
+export const EventPayloadSchemas = {
+  'run.started': z.object({
+    request: z.string().min(1),
+    workspace: z.string().min(1),
+    options: z.object({
+      apply: z.boolean(),
+      allowCommands: z.boolean(),
+      maxParallelAgents: z.number().int().min(1),
+      agentTimeout: z.number().int().min(1),
+      timeout: z.number().int().min(1).nullable(),
+    }),
+  }),
+  'plan.created': z.object({ plan: ExecutionPlanSchema }),
+  'agent.started': z.object({
+    agent,
+    task: z.string(),
+    phase: z.number().int().min(0),
+    parallelWith: z.array(z.string()),
+    mcpServers: z.array(z.string()).default([]),
+  }),
+  'agent.tool_called': z.object({
+    agent,
+    tool: z.string().min(1),
+    params: z.record(z.string(), z.unknown()),
+    status: z.enum(['success', 'error']),
+    durationMs: z.number().nonnegative(),
+    summary: z.string().default(''),
+  }),
+  'message.sent': z.object({ message: MessageSchema }),
+  'handoff.initiated': z.object({ package: HandoffPackageSchema }),
+  'handoff.received': z.object({ handoffId: z.string(), from: agent, to: agent, contextItems: z.number().int().min(0) }),
+  'finding.reported': z.object({ agent, finding: FindingSchema }),
+  'validation.requested': z.object({ requestId: z.string(), from: agent, to: agent, files: z.array(z.string()) }),
+  'validation.result': z.object({
+    requestId: z.string(),
+    from: agent,
+    to: agent,
+    approved: z.boolean(),
+    reasons: z.array(z.string()),
+  }),
+  'change.proposed': z.object({
+    agent,
+    file: z.string().min(1),
+    diff: z.string(),
+    applied: z.boolean(),
+    findingIds: z.array(z.string()).default([]),
+  }),
+  'pattern.discovered': z.object({ agent: agent.optional(), pattern: LearnedPatternSchema }),
+  'learning.recorded': z.object({ record: LearningRecordSchema }),
+  'agent.completed': z.object({
+    agent,
+    durationMs: z.number().nonnegative(),
+    summary: z.string(),
+    filesRead: z.array(z.string()).default([]),
+    filesModified: z.array(z.string()).default([]),
+    nextAgents: z.array(z.string()).default([]),
+    recommendations: z.array(z.string()).default([]),
+  }),
+  'agent.failed': z.object({
+    agent,
+    durationMs: z.number().nonnegative(),
+    reason: AgentFailureReasonSchema,
+    error: z.string(),
+  }),
+  'agent.skipped': z.object({ agent, reason: z.string() }),
+  'run.completed': z.object({
+    success: z.boolean(),
+    status: RunStatusSchema,
+    durationMs: z.number().nonnegative(),
+    error: z.string().optional(),
+  }),
+} as const;
+
+export type EventType = keyof typeof EventPayloadSchemas;
+export type EventPayloads = { [K in EventType]: z.output<(typeof EventPayloadSchemas)[K]> };
+export type EventPayloadInput<K extends EventType> = z.input<(typeof EventPayloadSchemas)[K]>;
+
+const envelopeShape = {
+  sessionId: z.string().min(1),
+  seq: z.number().int().min(1),
+  ts: z.number().int().nonnegative(),
+};
+
+function eventVariant<K extends EventType>(type: K) {
+  return z.object({ ...envelopeShape, type: z.literal(type), payload: EventPayloadSchemas[type] });
+}
+
+export const OrchestratorEventSchema = z.discriminatedUnion('type', [
+  eventVariant('run.started'),
+  eventVariant('plan.created'),
+  eventVariant('agent.started'),
+  eventVariant('agent.tool_called'),
+  eventVariant('message.sent'),
+  eventVariant('handoff.initiated'),
+  eventVariant('handoff.received'),
+  eventVariant('finding.reported'),
+  eventVariant('validation.requested'),
+  eventVariant('validation.result'),
+  eventVariant('change.proposed'),
+  eventVariant('pattern.discovered'),
+  eventVariant('learning.recorded'),
+  eventVariant('agent.completed'),
+  eventVariant('agent.failed'),
+  eventVariant('agent.skipped'),
+  eventVariant('run.completed'),
+]);
+
+/** One entry of a run's ordered event stream. */
+export type OrchestratorEvent = z.output<typeof OrchestratorEventSchema>;
+export type EventOf<K extends EventType> = Extract<OrchestratorEvent, { type: K }>;

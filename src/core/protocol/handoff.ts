@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { FindingSchema } from './findings';
+import { AgentNameSchema, PrioritySchema } from './messages';
+
+const strings = z.array(z.string()).default([]);
+
+/** The seed's handoff package: everything the receiving agent needs to continue without asking again. */
+export const HandoffPackageSchema = z.object({
+  id: z.string().min(1),
+  timestamp: z.number().int().nonnegative(),
+  from: AgentNameSchema,
+  to: AgentNameSchema,
+  executionContext: z.object({
+    task: z.string().min(1),
+    filesModified: strings,
+    filesRead: strings,
+    searchResults: z.array(z.unknown()).default([]),
+    decisions: strings,
+    warnings: strings,
+    discoveries: strings,
+    /** Findings the sender wants the receiver to act on (not in the seed's prose; its FINDING_REPORTs carried them). */
+    findings: z.array(FindingSchema).default([]),
+  }),
+  mcpData: z.record(z.string(), z.unknown()).default({}),
+  recommendations: z.object({
+    nextActions: strings,
+    potentialIssues: strings,
+    optimizations: strings,
+    testingNeeded: z.boolean().default(false),
+    securityReview: z.boolean().default(false),
+  }),
+  urgency: PrioritySchema.default('normal'),
+  requiresValidation: z.boolean().default(false),
+  blockingIssues: strings,
+  dependencies: z
+    .object({ completedTasks: strings, requiredInputs: strings, optionalInputs: strings })
+    .default({ completedTasks: [], requiredInputs: [], optionalInputs: [] }),
+});
+export type HandoffPackage = z.output<typeof HandoffPackageSchema>;
+
+/** The seed's short form accepted by initiateHandoff; the handoff system expands it into a full package. */
+export const HandoffRequestSchema = z.object({
+  task: z.string().min(1),
+  outputs: z
+    .object({
+      filesRead: strings,
+      filesModified: strings,
+      decisions: strings,
+      warnings: strings,
+      discoveries: strings,
+      searchResults: z.array(z.unknown()).default([]),
+      findings: z.array(FindingSchema).default([]),
+    })
+    .catchall(z.unknown())
+    .default({ filesRead: [], filesModified: [], decisions: [], warnings: [], discoveries: [], searchResults: [], findings: [] }),
+  recommendations: z
+    .object({
+      nextActions: strings,
+      potentialIssues: strings,
+      optimizations: strings,
+      testingNeeded: z.boolean().default(false),
+      securityReview: z.boolean().default(false),
+    })
+    .default({ nextActions: [], potentialIssues: [], optimizations: [], testingNeeded: false, securityReview: false }),
+  mcpData: z.record(z.string(), z.unknown()).default({}),
+  urgency: PrioritySchema.default('normal'),
+  requiresValidation: z.boolean().default(false),
+  blockingIssues: strings,
+  dependencies: z
+    .object({ completedTasks: strings, requiredInputs: strings, optionalInputs: strings })
+    .default({ completedTasks: [], requiredInputs: [], optionalInputs: [] }),
+});
+export type HandoffRequest = z.input<typeof HandoffRequestSchema>;

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { AgentNameSchema } from './messages';
+
+const strings = z.array(z.string()).default([]);
+
+/** The seed's learning data structure: one record per agent execution. */
+export const LearningRecordSchema = z.object({
+  agent: AgentNameSchema,
+  timestamp: z.number().int().nonnegative(),
+  sessionId: z.string().min(1),
+  /** Kind of task (from the planner's request classification), used to match like with like. */
+  taskType: z.string().min(1).default('general'),
+  successPatterns: z.object({
+    toolSequence: strings,
+    parallelExecutions: strings,
+    mcpUsage: z.record(z.string(), z.boolean()).default({}),
+    duration: z.number().nonnegative(),
+    filesModified: strings,
+    efficientApproaches: strings,
+  }),
+  failures: z
+    .object({ errors: strings, bottlenecks: strings, missedOptimizations: strings, slowOperations: strings })
+    .default({ errors: [], bottlenecks: [], missedOptimizations: [], slowOperations: [] }),
+  discoveries: z
+    .object({
+      newPatterns: z.array(z.object({ name: z.string(), type: z.string(), confidence: z.number().min(0).max(100) })).default([]),
+      codePatterns: strings,
+      securityIssues: strings,
+      optimizationOpportunities: strings,
+    })
+    .default({ newPatterns: [], codePatterns: [], securityIssues: [], optimizationOpportunities: [] }),
+  collaboration: z
+    .object({
+      messagesReceived: z.number().int().nonnegative().default(0),
+      messagesSent: z.number().int().nonnegative().default(0),
+      assistanceRequests: z.number().int().nonnegative().default(0),
+      handoffs: z.array(z.object({ from: z.string(), timestamp: z.number() })).default([]),
+      collaborators: strings,
+    })
+    .default({ messagesReceived: 0, messagesSent: 0, assistanceRequests: 0, handoffs: [], collaborators: [] }),
+  outcomes: z.object({
+    success: z.boolean(),
+    qualityScore: z.number().min(0).max(100).nullable().default(null),
+    userSatisfaction: z.number().min(0).max(100).nullable().default(null),
+    requiresRework: z.boolean().default(false),
+  }),
+});
+export type LearningRecord = z.output<typeof LearningRecordSchema>;
+
+/** The seed's short form for recordAgentExecution. */
+export const ExecutionSummarySchema = z.object({
+  sessionId: z.string().min(1),
+  taskType: z.string().min(1).optional(),
+  duration: z.number().nonnegative(),
+  toolSequence: strings,
+  success: z.boolean(),
+  qualityScore: z.number().min(0).max(100).nullable().optional(),
+  filesModified: strings,
+  errors: strings,
+  collaborators: strings,
+  messagesSent: z.number().int().nonnegative().default(0),
+  messagesReceived: z.number().int().nonnegative().default(0),
+  assistanceRequests: z.number().int().nonnegative().default(0),
+  handoffs: z.array(z.object({ from: z.string(), timestamp: z.number() })).default([]),
+  parallelExecutions: strings,
+  newPatterns: z.array(z.object({ name: z.string(), type: z.string(), confidence: z.number().min(0).max(100) })).default([]),
+  securityIssues: strings,
+});
+export type ExecutionSummary = z.input<typeof ExecutionSummarySchema>;
+
+export const EstimateSchema = z.object({
+  estimated: z.number().nonnegative(),
+  min: z.number().nonnegative(),
+  max: z.number().nonnegative(),
+  /** 0-100; grows with the number of samples behind the estimate. */
+  confidence: z.number().min(0).max(100),
+  samples: z.number().int().nonnegative(),
+});
+export type Estimate = z.infer<typeof EstimateSchema>;
+
+/** A pattern mined from stored runs (never invented): support counts runs, confidence is a percentage. */
+export const LearnedPatternSchema = z.object({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  name: z.string().min(1),
+  agent: z.string().optional(),
+  sequence: z.array(z.string()).default([]),
+  context: z.string().default(''),
+  support: z.number().int().nonnegative(),
+  confidence: z.number().min(0).max(100),
+  discoveredAt: z.number().int().nonnegative(),
+  sessionId: z.string().optional(),
+  solution: z.string().optional(),
+});
+export type LearnedPattern = z.output<typeof LearnedPatternSchema>;
+
+/** Result of queryLearnings, shaped as in the seed. Everything in it is computed from stored executions. */
+export interface LearningsQueryResult {
+  recommendedApproach: {
+    toolSequence: string[];
+    support: number;
+    mcpServers: string[];
+    parallelOpportunities: string[];
+    confidence: number;
+  };
+  commonPitfalls: { issue: string; frequency: number; severity: 'low' | 'medium' | 'high' }[];
+  optimizationTips: { type: string; tip: string; confidence: number }[];
+  collaborationPatterns: {
+    frequentCollaborators: Record<string, number>;
+    effectiveHandoffs: { from: string; count: number; successRate: number }[];
+    communicationEfficiency: number;
+  };
+  estimatedDuration: Estimate;
+  confidenceScore: number;
+  sampleSize: number;
+}
+
+export interface LearningsQuery {
+  taskType?: string;
+  complexity?: string;
+  technologiesUsed?: string[];
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { EstimateSchema } from './learning';
+
+export const AgentRuntimeKindSchema = z.enum(['offline', 'model']);
+
+export const PlannedAgentSchema = z.object({
+  name: z.string().min(1),
+  task: z.string().min(1),
+  phase: z.number().int().min(0),
+  dependsOn: z.array(z.string()),
+  capabilities: z.array(z.string()),
+  runtime: AgentRuntimeKindSchema,
+  estimatedDuration: EstimateSchema.nullable(),
+});
+export type PlannedAgent = z.infer<typeof PlannedAgentSchema>;
+
+/** What the planner decided: which agents run, in which phases, and what it expects from past runs. */
+export const ExecutionPlanSchema = z.object({
+  request: z.string().min(1),
+  taskType: z.string().min(1),
+  agents: z.array(PlannedAgentSchema),
+  /** Agent names grouped by phase; agents in one phase may run in parallel. */
+  phases: z.array(z.array(z.string())),
+  skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+  warnings: z.array(z.string()),
+  /** Critical-path estimate from learned durations, null when no agent has history. */
+  estimatedDuration: EstimateSchema.nullable(),
+  mcpServers: z.array(z.string()),
+});
+export type ExecutionPlan = z.infer<typeof ExecutionPlanSchema>;
