@@ -1,0 +1,74 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AgentContext, AgentOutcome, AgentRuntime } from '../../core/orchestrator/agentRuntime';
+import type { RunState } from '../../core/logging/runState';
+import { severityRank } from '../../core/protocol/findings';
+import { AgentCapabilities, type Message } from '../../core/protocol/messages';
+
+const NAME = 'docs-writer';
+const TEST_AGENT = 'test-suite-developer';
+
+function testResultsOf(message: Message | null): Record<string, unknown> | null {
+  if (!message || message.type !== 'context_share' || message.payload.topic !== 'test-results') return null;
+  return message.payload.data;
+}
+
+/** Markdown summary of the run for a reviewer: found, changed, validated, tested, and what is left. */
+export function renderChangeSummary(state: RunState, tests: Record<string, unknown> | null): string {
+  const lines: string[] = [];
+  lines.push(`# Change summary`, '', `Request: ${state.request}`, `Session: \`${state.sessionId}\``, '');
+  const findings = [...state.findings].filter((f) => !f.ruleId.startsWith('test-failure/')).sort((a, b) => severityRank[b.severity] - severityRank[a.severity]);
+  lines.push(`## Found (${findings.length})`, '');
+  if (findings.length === 0) lines.push('No findings.');
+  else {
+    lines.push('| Severity | Rule | Location | Problem | Fix |', '|---|---|---|---|---|');
+    const fixedIds = new Set(state.changes.flatMap((change) => change.findingIds));
+    for (const f of findings) {
+      lines.push(`| ${f.severity} | \`${f.ruleId}\` | \`${f.file}:${f.line}\` | ${f.message.replace(/\|/g, '\\|')} | ${fixedIds.has(f.id) ? 'fixed mechanically' : f.fixable ? 'fixable' : 'needs a model or a person'} |`);
+    }
+  }
+  lines.push('', `## Changed (${state.changes.length})`, '');
+  if (state.changes.length === 0) lines.push('No files changed.');
+  for (const change of state.changes) {
+    lines.push(`- \`${change.file}\` by ${change.agent}: ${change.applied ? 'written to disk' : 'proposed (dry run, not written)'}${change.findingIds.length ? `, fixes ${change.findingIds.length} finding(s)` : ' (revert)'}`);
+  }
+  lines.push('', '## Validated', '');
+  if (state.validations.length === 0) lines.push('No validation was requested.');
+  for (const validation of state.validations) {
+    const verdict = validation.approved === null ? 'pending' : validation.approved ? 'APPROVED' : 'REJECTED';
+    lines.push(`- ${validation.to} reviewed ${validation.files.map((f) => `\`${f}\``).join(', ')} for ${validation.from}: **${verdict}**`);
+    for (const reason of validation.reasons) lines.push(`  - ${reason}`);
+  }
+  lines.push('', '## Tested', '');
+  if (!tests) lines.push('No test results were shared in this run.');
+  else {
+    lines.push(`- ${String(tests.note ?? '')}`);
+    const failures = Array.isArray(tests.failures) ? tests.failures.map(String) : [];
+    for (const failure of failures.slice(0, 20)) lines.push(`  - ${failure}`);
+  }
+  const open = findings.filter((f) => !state.changes.some((c) => c.findingIds.includes(f.id)));
+  lines.push('', '## Left to do', '');
+  if (open.length === 0 && (!tests || tests.exitCode === 0)) lines.push('Nothing: every finding was fixed and the tests pass.');
+  for (const f of open.slice(0, 30)) lines.push(`- ${f.recommendation} (\`${f.file}:${f.line}\`, ${f.ruleId})`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Offline docs writer: writes the run's change summary, waiting for the test results when tests run in parallel. */
+export class DocsWriterAgent implements AgentRuntime {
+  readonly name = NAME;
+  readonly capabilities = [AgentCapabilities.DOCUMENTATION];
+
+  async run(context: AgentContext): Promise<AgentOutcome> {
+    const testsPlanned = context.runState().plan?.agents.some((agent) => agent.name === TEST_AGENT) ?? false;
+    const message = testsPlanned
+      ? await context.useTool('Wait', { for: 'test-results', from: TEST_AGENT }, () => context.waitForMessage((m) => testResultsOf(m) !== null, TEST_AGENT), (m) => (m ? 'received' : 'none shared'))
+      : null;
+    const summary = renderChangeSummary(context.runState(), testResultsOf(message));
+    const file = path.join(context.artifactDir, `${context.sessionId}.summary.md`);
+    await context.useTool('Write', { file: path.basename(file) }, async () => {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, summary, 'utf8');
+    });
+    return { summary: `Wrote the change summary to ${file}`, filesModified: [], recommendations: [] };
+  }
+}

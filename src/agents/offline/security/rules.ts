@@ -1,0 +1,379 @@
+// The `agent-orchestrator` ESLint plugin: rules eslint-plugin-security does not have. Only types come from
+// eslint here, so importing this module does not load ESLint.
+import type { ESLint, Rule, Scope } from 'eslint';
+import type * as ESTree from 'estree';
+
+export const DEFAULT_TENANT_KEYS: readonly string[] = ['organizationId', 'orgId', 'tenantId'];
+
+// Queries are recognised by shape, not by method name: prisma-like `db.<model>.<findFirst|findMany|update|
+// delete|count|upsert|...>({ where })` and any other `fn({ where })` (TypeORM, Sequelize) share it.
+
+const SQL_METHODS = new Set(['query', 'execute', '$queryRawUnsafe', '$executeRawUnsafe', 'raw']);
+
+// ---------------------------------------------------------------------------------------------------------
+// Small AST helpers. TypeScript-only nodes (TSAsExpression, type annotations) are not in the ESTree types, so
+// they are read through `unknown` and narrowed.
+
+interface LooseNode {
+  type: string;
+}
+
+function isLooseNode(value: unknown): value is LooseNode {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}
+
+function field(node: unknown, name: string): unknown {
+  return typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[name] : undefined;
+}
+
+/** Strips `x as T`, `x satisfies T`, `x!` and parentheses-free wrappers so the real expression is inspected. */
+function unwrap(node: ESTree.Node): ESTree.Node {
+  let current: unknown = node;
+  while (
+    isLooseNode(current) &&
+    (current.type === 'TSAsExpression' || current.type === 'TSSatisfiesExpression' || current.type === 'TSNonNullExpression' || current.type === 'TSTypeAssertion')
+  ) {
+    current = field(current, 'expression');
+  }
+  return current as ESTree.Node;
+}
+
+function propertyKeyName(property: ESTree.Property | ESTree.PropertyDefinition | ESTree.MethodDefinition): string | undefined {
+  const key = property.key;
+  if (!property.computed && key.type === 'Identifier') return key.name;
+  if (key.type === 'Literal' && typeof key.value === 'string') return key.value;
+  return undefined;
+}
+
+function memberName(node: ESTree.MemberExpression): string | undefined {
+  if (!node.computed && node.property.type === 'Identifier') return node.property.name;
+  if (node.property.type === 'Literal' && typeof node.property.value === 'string') return node.property.value;
+  return undefined;
+}
+
+function isFunction(node: ESTree.Node): node is ESTree.Function {
+  return node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// missing-tenant-filter
+
+interface HandlerContext {
+  /** Expression that yields the caller's tenant key, e.g. `req.user.organizationId`. */
+  tenantExpression: (key: string) => string;
+}
+
+/** Type name of a parameter annotation (`req: Request`, `req: express.Request`), if any. */
+function annotationTypeName(param: unknown): string | undefined {
+  const typeNode = field(field(param, 'typeAnnotation'), 'typeAnnotation');
+  if (!isLooseNode(typeNode) || typeNode.type !== 'TSTypeReference') return undefined;
+  const typeName = field(typeNode, 'typeName');
+  if (isLooseNode(typeName) && typeName.type === 'Identifier') return String(field(typeName, 'name'));
+  if (isLooseNode(typeName) && typeName.type === 'TSQualifiedName') return String(field(field(typeName, 'right'), 'name'));
+  return undefined;
+}
+
+/** Recognises a request handler by its parameters: `req`/`request`, anything typed `...Request`, or `({ ctx })`. */
+function handlerContextOf(fn: ESTree.Function): HandlerContext | undefined {
+  for (const rawParam of fn.params) {
+    const param = rawParam.type === 'AssignmentPattern' ? rawParam.left : rawParam;
+    if (param.type === 'Identifier') {
+      const typeName = annotationTypeName(param);
+      if (param.name === 'req' || param.name === 'request' || (typeName !== undefined && /Request$/.test(typeName))) {
+        const name = param.name;
+        return { tenantExpression: (key) => `${name}.user.${key}` };
+      }
+    }
+    if (param.type === 'ObjectPattern') {
+      for (const property of param.properties) {
+        if (property.type !== 'Property' || propertyKeyName(property) !== 'ctx') continue;
+        const value = property.value.type === 'AssignmentPattern' ? property.value.left : property.value;
+        if (value.type === 'Identifier') {
+          const name = value.name;
+          return { tenantExpression: (key) => `${name}.session.${key}` };
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** True when the where-filter mentions a tenant key anywhere: as a property name (`organizationId: x`, also
+ * inside AND/OR or relation filters) or as the value compared (`id: req.user.organizationId`). */
+function mentionsTenantKey(node: unknown, tenantKeys: ReadonlySet<string>, depth = 0): boolean {
+  if (depth > 12 || typeof node !== 'object' || node === null) return false;
+  if (Array.isArray(node)) return node.some((item) => mentionsTenantKey(item, tenantKeys, depth + 1));
+  if (!isLooseNode(node)) return false;
+  const estree = node as ESTree.Node;
+  if (estree.type === 'Identifier') return tenantKeys.has(estree.name);
+  if (estree.type === 'MemberExpression') {
+    const name = memberName(estree);
+    return (name !== undefined && tenantKeys.has(name)) || mentionsTenantKey(estree.object, tenantKeys, depth + 1);
+  }
+  if (estree.type === 'Property') {
+    const name = propertyKeyName(estree);
+    return (name !== undefined && tenantKeys.has(name)) || mentionsTenantKey(estree.value, tenantKeys, depth + 1);
+  }
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'parent' || key === 'loc' || key === 'range') continue;
+    if (typeof value === 'object' && value !== null && mentionsTenantKey(value, tenantKeys, depth + 1)) return true;
+  }
+  return false;
+}
+
+/** `db.user.findFirst` → { model: 'user', method: 'findFirst' }; `repo.find` → { model: 'repo', method: 'find' }. */
+function describeCallee(callee: ESTree.Node): { model: string; method: string } | undefined {
+  if (callee.type === 'Identifier') return { model: 'query', method: callee.name };
+  if (callee.type !== 'MemberExpression') return undefined;
+  const method = memberName(callee);
+  if (method === undefined) return undefined;
+  const object = callee.object;
+  let model = 'query';
+  if (object.type === 'MemberExpression') model = memberName(object) ?? model;
+  else if (object.type === 'Identifier') model = object.name;
+  return { model, method };
+}
+
+const missingTenantFilter: Rule.RuleModule = {
+  meta: {
+    type: 'problem',
+    fixable: 'code',
+    docs: { description: 'Data queries in request handlers must filter by the caller\'s tenant (organizationId).' },
+    schema: [
+      {
+        type: 'object',
+        properties: { tenantKeys: { type: 'array', items: { type: 'string' }, minItems: 1 } },
+        additionalProperties: false,
+      },
+    ],
+    messages: {
+      missing: 'Missing {{key}} validation: {{model}}.{{method}} in a request handler has no {{key}} filter',
+      unverifiable:
+        'Cannot verify {{key}} validation: {{model}}.{{method}} in a request handler builds its where filter outside the call, so tenant isolation is unchecked',
+    },
+  },
+  create(context) {
+    const option: unknown = context.options[0];
+    const configured = field(option, 'tenantKeys');
+    const keys = Array.isArray(configured) && configured.every((k): k is string => typeof k === 'string') && configured.length > 0
+      ? configured
+      : [...DEFAULT_TENANT_KEYS];
+    const tenantKeys = new Set(keys);
+    const primaryKey = keys[0] ?? 'organizationId';
+    const sourceCode = context.sourceCode;
+
+    return {
+      CallExpression(node) {
+        const described = describeCallee(node.callee);
+        if (!described) return;
+        const firstArg = node.arguments[0];
+        if (!firstArg || firstArg.type === 'SpreadElement') return;
+        const argument = unwrap(firstArg);
+        if (argument.type !== 'ObjectExpression') return;
+        const whereProperty = argument.properties.find(
+          (p): p is ESTree.Property => p.type === 'Property' && propertyKeyName(p) === 'where',
+        );
+        // Only calls with a `where` filter are checked: prisma-shaped calls and any other `fn({ where })`.
+        if (!whereProperty) return;
+
+        const handler = sourceCode
+          .getAncestors(node)
+          .reverse()
+          .filter(isFunction)
+          .map(handlerContextOf)
+          .find((h): h is HandlerContext => h !== undefined);
+        if (!handler) return;
+
+        const whereValue = unwrap(whereProperty.value as ESTree.Node);
+        if (mentionsTenantKey(whereValue, tenantKeys)) return;
+        const data = { key: primaryKey, model: described.model, method: described.method };
+
+        const hasSpread = whereValue.type === 'ObjectExpression' && whereValue.properties.some((p) => p.type === 'SpreadElement');
+        if (whereValue.type !== 'ObjectExpression' || hasSpread) {
+          context.report({ node: node.callee, messageId: 'unverifiable', data });
+          return;
+        }
+
+        const tenantProperty = `${primaryKey}: ${handler.tenantExpression(primaryKey)}`;
+        // Reported at the query (`db.user.findFirst`), which is what a reader looks for.
+        context.report({
+          node: node.callee,
+          messageId: 'missing',
+          data,
+          fix(fixer) {
+            const first = whereValue.properties[0];
+            if (!first) return fixer.replaceText(whereValue, `{ ${tenantProperty} }`);
+            const openBrace = sourceCode.getFirstToken(whereValue);
+            const firstToken = sourceCode.getFirstToken(first);
+            if (openBrace && firstToken && openBrace.loc.end.line !== firstToken.loc.start.line) {
+              // Multi-line object: put the new key on its own line with the same indentation.
+              const lineText = sourceCode.lines[firstToken.loc.start.line - 1] ?? '';
+              const indent = /^\s*/.exec(lineText)?.[0] ?? '';
+              return fixer.insertTextBefore(first, `${tenantProperty},\n${indent}`);
+            }
+            return fixer.insertTextBefore(first, `${tenantProperty}, `);
+          },
+        });
+      },
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// hardcoded-secret
+
+/** Splits `jwtSecret`, `JWT_SECRET`, `api-key` into lower-case words. */
+function words(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/[\s_\-.$]+/)
+    .filter((w) => w.length > 0)
+    .map((w) => w.toLowerCase());
+}
+
+const SECRET_LAST_WORDS = new Set(['secret', 'password', 'passwd', 'passphrase', 'pwd', 'token', 'apikey', 'privatekey', 'credentials']);
+const SECRET_LAST_PAIRS = new Set(['api key', 'private key', 'secret key', 'access key', 'signing key', 'encryption key', 'client secret']);
+
+/** The name is about a secret when its last word is one (`jwtSecret`, `ADMIN_PASSWORD`, `apiKey`), so
+ * `tokenExpiry` or `passwordMinLength` do not count. */
+export function looksLikeSecretName(name: string): boolean {
+  const parts = words(name);
+  const last = parts[parts.length - 1];
+  if (last === undefined) return false;
+  if (SECRET_LAST_WORDS.has(last)) return true;
+  return parts.length >= 2 && SECRET_LAST_PAIRS.has(`${parts[parts.length - 2]} ${last}`);
+}
+
+const PLACEHOLDER = /^(your|my|change|replace|example|dummy|placeholder|sample|test|todo|fake|redacted|xxx|<|\{\{|\$\{)|changeme|change[-_ ]?me|placeholder|example|your[-_]|x{4,}|\*{3,}/i;
+
+/** A value worth reporting: long enough, not a placeholder, not an env-var name, URL, path or sentence. */
+export function looksLikeSecretValue(value: string): boolean {
+  if (value.length < 8) return false;
+  if (PLACEHOLDER.test(value)) return false;
+  if (/\s/.test(value)) return false;
+  if (/^[A-Z][A-Z0-9_]*$/.test(value)) return false;
+  if (value.includes('://') || value.startsWith('/')) return false;
+  if (/^(.)\1+$/.test(value)) return false;
+  return true;
+}
+
+function literalString(node: ESTree.Node | null | undefined): string | undefined {
+  if (!node) return undefined;
+  const inner = unwrap(node);
+  if (inner.type === 'Literal' && typeof inner.value === 'string') return inner.value;
+  if (inner.type === 'TemplateLiteral' && inner.expressions.length === 0) return inner.quasis[0]?.value.cooked ?? undefined;
+  // `process.env.JWT_SECRET || 'dev-secret'`: the fallback ships in the code.
+  if (inner.type === 'LogicalExpression' && (inner.operator === '||' || inner.operator === '??')) return literalString(inner.right);
+  return undefined;
+}
+
+const hardcodedSecret: Rule.RuleModule = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'Secrets must come from the environment or a secret store, not from source code.' },
+    schema: [],
+    messages: { hardcoded: 'Hard-coded secret in "{{name}}": the value is committed with the source code' },
+  },
+  create(context) {
+    const check = (name: string | undefined, value: ESTree.Node | null | undefined, reportNode: ESTree.Node): void => {
+      if (name === undefined || !looksLikeSecretName(name)) return;
+      const text = literalString(value);
+      if (text === undefined || !looksLikeSecretValue(text)) return;
+      context.report({ node: reportNode, messageId: 'hardcoded', data: { name } });
+    };
+    return {
+      VariableDeclarator(node) {
+        if (node.id.type === 'Identifier') check(node.id.name, node.init, node);
+      },
+      Property(node) {
+        if (node.parent.type === 'ObjectExpression') check(propertyKeyName(node), node.value as ESTree.Node, node);
+      },
+      PropertyDefinition(node) {
+        check(propertyKeyName(node), node.value, node);
+      },
+      AssignmentExpression(node) {
+        if (node.left.type === 'Identifier') check(node.left.name, node.right, node);
+        else if (node.left.type === 'MemberExpression') check(memberName(node.left), node.right, node);
+      },
+      AssignmentPattern(node) {
+        if (node.left.type === 'Identifier') check(node.left.name, node.right, node);
+      },
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// sql-injection
+
+/** A string built at run time from pieces: a template with `${}` or a `+` chain with a non-literal part. */
+function isDynamicString(node: ESTree.Node): boolean {
+  const inner = unwrap(node);
+  if (inner.type === 'TemplateLiteral') return inner.expressions.length > 0;
+  if (inner.type === 'BinaryExpression' && inner.operator === '+') {
+    const parts = [inner.left, inner.right] as ESTree.Node[];
+    const hasString = parts.some((p) => {
+      const u = unwrap(p);
+      return (u.type === 'Literal' && typeof u.value === 'string') || u.type === 'TemplateLiteral' || isDynamicString(u);
+    });
+    const hasNonLiteral = parts.some((p) => {
+      const u = unwrap(p);
+      return !(u.type === 'Literal' || (u.type === 'TemplateLiteral' && u.expressions.length === 0)) || isDynamicString(u);
+    });
+    return hasString && hasNonLiteral;
+  }
+  return false;
+}
+
+function findVariable(scope: Scope.Scope | null, name: string): Scope.Variable | undefined {
+  for (let current = scope; current; current = current.upper) {
+    const variable = current.set.get(name);
+    if (variable) return variable;
+  }
+  return undefined;
+}
+
+const sqlInjection: Rule.RuleModule = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'SQL must be parameterised, not assembled from strings.' },
+    schema: [],
+    messages: {
+      dynamic: 'SQL injection: {{method}}() receives SQL built from {{how}}; user input can change the query',
+    },
+  },
+  create(context) {
+    const sourceCode = context.sourceCode;
+    return {
+      CallExpression(node) {
+        if (node.callee.type !== 'MemberExpression') return;
+        const method = memberName(node.callee);
+        if (method === undefined || !SQL_METHODS.has(method)) return;
+        const first = node.arguments[0];
+        if (!first || first.type === 'SpreadElement') return;
+        let sql: ESTree.Node = unwrap(first);
+        // `const sql = "..." + id; db.query(sql)` is the same flaw one line earlier.
+        if (sql.type === 'Identifier') {
+          const variable = findVariable(sourceCode.getScope(node), sql.name);
+          const definitions = variable?.defs ?? [];
+          const only = definitions.length === 1 ? definitions[0] : undefined;
+          if (only?.type === 'Variable' && only.node.init && only.parent.kind === 'const') sql = unwrap(only.node.init);
+        }
+        if (!isDynamicString(sql)) return;
+        const how = unwrap(sql).type === 'TemplateLiteral' ? 'a template literal with ${} values' : 'string concatenation';
+        context.report({ node: first, messageId: 'dynamic', data: { method, how } });
+      },
+    };
+  },
+};
+
+export const LOCAL_PLUGIN_NAME = 'agent-orchestrator';
+
+export const agentOrchestratorPlugin: ESLint.Plugin = {
+  meta: { name: 'eslint-plugin-agent-orchestrator', version: '0.1.0' },
+  rules: {
+    'missing-tenant-filter': missingTenantFilter,
+    'hardcoded-secret': hardcodedSecret,
+    'sql-injection': sqlInjection,
+  },
+};

@@ -1,0 +1,135 @@
+import type { AgentContext, AgentOutcome, AgentRuntime, ServiceEnvironment } from '../../core/orchestrator/agentRuntime';
+import { severityRank, type Finding, type Severity } from '../../core/protocol/findings';
+import type { MessagePayloads, Priority } from '../../core/protocol/messages';
+import { AgentCapabilities } from '../../core/protocol/messages';
+import { SecurityScanner } from './security/securityScanner';
+
+const NAME = 'security-auditor';
+
+function priorityOf(severity: Severity): Priority {
+  return severity === 'critical' ? 'critical' : severity === 'high' ? 'high' : 'normal';
+}
+
+/** Same problem before and after an edit: rule, file and message (lines may move). */
+function problemKey(finding: Finding): string {
+  return `${finding.ruleId}\u0000${finding.file}\u0000${finding.message}`;
+}
+
+function countBySeverity(findings: readonly Finding[]): string {
+  const counts = new Map<Severity, number>();
+  for (const finding of findings) counts.set(finding.severity, (counts.get(finding.severity) ?? 0) + 1);
+  return (['critical', 'high', 'medium', 'low', 'info'] as const)
+    .filter((severity) => counts.has(severity))
+    .map((severity) => `${counts.get(severity)} ${severity}`)
+    .join(', ');
+}
+
+/**
+ * Offline security auditor: scans the workspace with the ESLint-based rules engine, reports every finding,
+ * hands the work to the implementers, and validates their changes by re-scanning the changed files.
+ */
+export class SecurityAuditorAgent implements AgentRuntime {
+  readonly name = NAME;
+  readonly capabilities = [AgentCapabilities.SECURITY_AUDIT, AgentCapabilities.CODE_REVIEW, AgentCapabilities.VALIDATION];
+  /** Findings of this agent's own scan, per session, so validation can tell fixed from new problems. */
+  readonly #baseline = new Map<string, Finding[]>();
+
+  readonly services = {
+    validate: (request: MessagePayloads['validation_request'], env: ServiceEnvironment) => this.#validate(request, env),
+  };
+
+  async run(context: AgentContext): Promise<AgentOutcome> {
+    const scanner = new SecurityScanner(context.workspace);
+    const result = await context.useTool(
+      'Scan',
+      { scope: 'workspace', languages: ['javascript', 'typescript'] },
+      () => scanner.scan({ signal: context.signal }),
+      (scan) => `${scan.filesScanned.length} files, ${scan.findings.length} findings`,
+    );
+    const findings = [...result.findings].sort((a, b) => severityRank[b.severity] - severityRank[a.severity] || a.file.localeCompare(b.file) || a.line - b.line);
+    this.#baseline.set(context.sessionId, findings);
+    for (const finding of findings) {
+      context.signal.throwIfAborted();
+      await context.reportFinding(finding);
+    }
+    for (const parseError of result.parseErrors) {
+      await context.broadcast({ type: 'warning', priority: 'normal', payload: { message: `Could not parse ${parseError.file}: ${parseError.message}`, file: parseError.file } });
+    }
+
+    const fixable = findings.filter((finding) => finding.fixable);
+    const dependants = context.runState().plan?.agents.filter((agent) => agent.dependsOn.includes(NAME)).map((agent) => agent.name) ?? [];
+    const top = findings[0];
+    const urgency: Priority = top ? priorityOf(top.severity) : 'low';
+    const nextActions = [...new Set(findings.map((finding) => finding.recommendation))].slice(0, 10);
+    const handoffs = findings.length === 0
+      ? []
+      : dependants.map((to) => ({
+          to,
+          request: {
+            task: `Fix ${findings.length} security finding(s) (${countBySeverity(findings)})`,
+            outputs: {
+              filesRead: result.filesScanned,
+              findings,
+              decisions: fixable.length > 0 ? [`${fixable.length} finding(s) have a mechanical fix`] : [],
+              warnings: result.parseErrors.map((error) => `Not parsed: ${error.file}`),
+              discoveries: [...new Set(findings.map((finding) => finding.ruleId))],
+            },
+            recommendations: { nextActions, testingNeeded: true, securityReview: true },
+            urgency,
+            requiresValidation: true,
+            dependencies: { completedTasks: ['Security analysis'], requiredInputs: [...new Set(findings.map((finding) => finding.file))] },
+          },
+        }));
+
+    const scanned = result.filesScanned.length;
+    return {
+      summary: findings.length === 0
+        ? `Scanned ${scanned} files: no security findings`
+        : `Scanned ${scanned} files: ${findings.length} findings (${countBySeverity(findings)}); ${fixable.length} fixable mechanically`,
+      filesRead: result.filesScanned,
+      recommendations: nextActions,
+      qualityScore: scanned === 0 ? null : Math.round(100 * (scanned - result.parseErrors.length) / scanned),
+      handoffs,
+      securityIssues: [...new Set(findings.map((finding) => finding.ruleId))],
+    };
+  }
+
+  async #validate(request: MessagePayloads['validation_request'], env: ServiceEnvironment): Promise<MessagePayloads['validation_result']> {
+    const scanner = new SecurityScanner(env.workspace);
+    const files = [...new Set(request.filesModified)];
+    const rescan = await env.useTool(
+      'Scan',
+      { scope: 'changed files', files, requestedBy: env.from },
+      () => scanner.scan({ files, signal: env.signal }),
+      (scan) => `${scan.filesScanned.length} files re-scanned, ${scan.findings.length} findings`,
+    );
+    const baseline = (this.#baseline.get(env.sessionId) ?? []).filter((finding) => files.includes(finding.file));
+    const claimed = baseline.filter((finding) => request.findingIds.includes(finding.id));
+    const after = new Map<string, number>();
+    for (const finding of rescan.findings) after.set(problemKey(finding), (after.get(problemKey(finding)) ?? 0) + 1);
+    const before = new Map<string, number>();
+    for (const finding of baseline) before.set(problemKey(finding), (before.get(problemKey(finding)) ?? 0) + 1);
+
+    const reasons: string[] = [];
+    // A claimed fix holds when fewer problems of that kind remain than there were before the change.
+    const claimedKeys = new Map<string, number>();
+    for (const finding of claimed) claimedKeys.set(problemKey(finding), (claimedKeys.get(problemKey(finding)) ?? 0) + 1);
+    const stillPresent: Finding[] = [];
+    for (const [key, fixedCount] of claimedKeys) {
+      const expected = (before.get(key) ?? 0) - fixedCount;
+      if ((after.get(key) ?? 0) > expected) stillPresent.push(...claimed.filter((finding) => problemKey(finding) === key));
+    }
+    for (const finding of stillPresent) reasons.push(`Still present: ${finding.ruleId} at ${finding.file}:${finding.line} (${finding.message})`);
+    const introduced = rescan.findings.filter((finding) => (after.get(problemKey(finding)) ?? 0) > (before.get(problemKey(finding)) ?? 0));
+    for (const finding of introduced) reasons.push(`New problem introduced: ${finding.ruleId} at ${finding.file}:${finding.line} (${finding.message})`);
+    for (const parseError of rescan.parseErrors) reasons.push(`Changed file no longer parses: ${parseError.file}: ${parseError.message}`);
+    const unknownClaims = request.findingIds.length > 0 && claimed.length === 0;
+    if (unknownClaims) reasons.push('None of the findings named in the request are known to this auditor');
+    const approved = reasons.length === 0;
+    if (approved) {
+      reasons.push(`Verified ${claimed.length} fix(es) in ${files.join(', ')}: those findings are gone and nothing new was introduced`);
+      if (rescan.findings.length > 0) reasons.push(`${rescan.findings.length} other finding(s) remain in these files and still need attention`);
+    }
+    return { approved, reasons, filesChecked: rescan.filesScanned, remainingFindings: rescan.findings };
+  }
+}

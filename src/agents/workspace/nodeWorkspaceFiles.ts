@@ -1,0 +1,75 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { PathOutsideWorkspaceError, type WorkspaceFiles } from '../../core/ports';
+
+/** Folders that hold dependencies, build output or our own data: never scanned. */
+const SKIPPED_DIRECTORIES = new Set([
+  'node_modules', '.git', '.hg', '.svn', 'dist', 'build', 'out', 'coverage', '.next', '.nuxt', 'vendor',
+  '.agent-orchestrator', '.venv', 'venv', '__pycache__', 'target', '.scratch', '.vscode-test', '.cache',
+]);
+
+/** WorkspaceFiles over the real file system, confined to `root`. */
+export class NodeWorkspaceFiles implements WorkspaceFiles {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  resolve(relativePath: string): string {
+    const absolute = path.resolve(this.root, relativePath);
+    const relative = path.relative(this.root, absolute);
+    if (relative.startsWith('..') || path.isAbsolute(relative)) throw new PathOutsideWorkspaceError(relativePath, this.root);
+    return absolute;
+  }
+
+  async listFiles(options: { extensions?: readonly string[]; maxFiles?: number } = {}): Promise<string[]> {
+    const maxFiles = options.maxFiles ?? 20_000;
+    const extensions = options.extensions ? new Set(options.extensions.map((e) => e.toLowerCase())) : null;
+    const found: string[] = [];
+    const walk = async (directory: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await fs.readdir(directory, { withFileTypes: true });
+      } catch {
+        return; // unreadable folders are skipped, like editors do
+      }
+      entries.sort((a, b) => a.name.localeCompare(b.name));
+      for (const entry of entries) {
+        if (found.length >= maxFiles) return;
+        const absolute = path.join(directory, entry.name);
+        if (entry.isDirectory()) {
+          if (!SKIPPED_DIRECTORIES.has(entry.name)) await walk(absolute);
+        } else if (entry.isFile()) {
+          if (extensions && !extensions.has(path.extname(entry.name).toLowerCase())) continue;
+          found.push(path.relative(this.root, absolute).split(path.sep).join('/'));
+        }
+      }
+    };
+    await walk(this.root);
+    return found.sort();
+  }
+
+  readFile(relativePath: string): Promise<string> {
+    return fs.readFile(this.resolve(relativePath), 'utf8');
+  }
+
+  async writeFile(relativePath: string, content: string): Promise<void> {
+    const target = this.resolve(relativePath);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    // Write beside and rename so a crash never leaves a half-written source file.
+    const temp = `${target}.agent-orchestrator-${process.pid}.tmp`;
+    await fs.writeFile(temp, content, 'utf8');
+    await fs.rename(temp, target);
+  }
+
+  async exists(relativePath: string): Promise<boolean> {
+    try {
+      await fs.access(this.resolve(relativePath));
+      return true;
+    } catch (error) {
+      if (error instanceof PathOutsideWorkspaceError) throw error;
+      return false;
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { loadConfig, type LoadedConfig } from '../core/config/loadConfig';
+import { ExecutionOrchestrator } from '../core/orchestrator/executionOrchestrator';
+import type { Clock, CommandRunner } from '../core/ports';
+import { retentionToMs } from '../core/protocol/config';
+import { SessionStore, storeDirFor } from '../core/store/sessionStore';
+import type { AgentDefinition } from './definitions/agentDefinition';
+import { loadAgentFiles } from './definitions/agentFileLoader';
+import { buildAgentRoster } from './definitions/agentRegistry';
+import { builtinAgents } from './definitions/builtinAgents';
+import { createOfflineAgents } from './offline/offlineAgents';
+import { NodeCommandRunner } from './process/nodeCommandRunner';
+import { NodeWorkspaceFiles } from './workspace/nodeWorkspaceFiles';
+
+export interface WorkspaceEngineOptions {
+  workspaceRoot: string;
+  /** write: can run requests (takes the store's lock); read: inspects sessions and learnings only. */
+  mode: 'write' | 'read';
+  env?: NodeJS.ProcessEnv;
+  configOverrides?: Parameters<typeof loadConfig>[0]['overrides'];
+  /** Consent to run processes; without it no CommandRunner exists at all. */
+  allowCommands?: boolean;
+  wasmPath?: string;
+  clock?: Clock;
+  onWarning?: (message: string) => void;
+}
+
+/** Everything a host (CLI or VS Code) needs for one workspace, built in one place. */
+export interface WorkspaceEngine {
+  readonly workspaceRoot: string;
+  readonly config: LoadedConfig;
+  readonly store: SessionStore;
+  readonly roster: AgentDefinition[];
+  /** Problems with .claude/agents files and roster decisions the user should see. */
+  readonly warnings: string[];
+  readonly logDir: string;
+  readonly orchestrator: ExecutionOrchestrator;
+  close(): Promise<void>;
+}
+
+export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Promise<WorkspaceEngine> {
+  const workspaceRoot = path.resolve(options.workspaceRoot);
+  const stat = await fs.stat(workspaceRoot).catch(() => null);
+  if (!stat?.isDirectory()) throw new Error(`Workspace folder not found: ${workspaceRoot}`);
+  const warnings: string[] = [];
+  const warn = (message: string): void => {
+    warnings.push(message);
+    options.onWarning?.(message);
+  };
+  const config = loadConfig({ workspaceRoot, env: options.env, overrides: options.configOverrides });
+  const agentFiles = await loadAgentFiles(path.join(workspaceRoot, '.claude', 'agents'));
+  for (const problem of [...agentFiles.errors, ...agentFiles.warnings]) warn(problem.message);
+  const roster = buildAgentRoster(builtinAgents(), agentFiles.agents);
+  for (const message of roster.warnings) warn(message);
+
+  const storeDir = storeDirFor(workspaceRoot);
+  const store = await SessionStore.open({ dir: storeDir, mode: options.mode, wasmPath: options.wasmPath, clock: options.clock, onWarning: warn });
+  const logDirSetting = config.config.orchestration.logDir;
+  const logDir = logDirSetting ? path.resolve(workspaceRoot, logDirSetting) : path.join(storeDir, 'logs');
+
+  if (options.mode === 'write') {
+    const cutoff = (options.clock?.now() ?? Date.now()) - retentionToMs(config.config.orchestration.logRetention);
+    store.pruneSessions(cutoff);
+    await pruneLogFiles(logDir, cutoff);
+  }
+
+  const commandRunner: CommandRunner | null = options.allowCommands ? new NodeCommandRunner() : null;
+  const orchestrator = new ExecutionOrchestrator({
+    workspace: new NodeWorkspaceFiles(workspaceRoot),
+    store,
+    roster: roster.agents,
+    runtimes: createOfflineAgents(),
+    config: config.config,
+    logDir,
+    clock: options.clock,
+    commandRunner,
+    modelAvailable: false,
+  });
+  await orchestrator.initialize();
+  return {
+    workspaceRoot,
+    config,
+    store,
+    roster: roster.agents,
+    warnings,
+    logDir,
+    orchestrator,
+    async close() {
+      await orchestrator.shutdown();
+      await store.close();
+    },
+  };
+}
+
+/** Deletes log artifacts older than the retention period; the store prunes the sessions themselves. */
+async function pruneLogFiles(logDir: string, cutoff: number): Promise<void> {
+  const entries = await fs.readdir(logDir).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!/^session_.*\.(md|json)$/.test(entry)) continue;
+    const file = path.join(logDir, entry);
+    const stat = await fs.stat(file).catch(() => null);
+    if (stat && stat.mtimeMs < cutoff) await fs.rm(file, { force: true });
+  }
+}

@@ -1,0 +1,306 @@
+// Composition root for the terminal: parses arguments, builds the engine for a workspace, shows a run live.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import pc from 'picocolors';
+import { ConfigError } from '../core/config/loadConfig';
+import { buildExecutionReport, renderReportMarkdown } from '../core/logging/executionReport';
+import { renderMarkdownLog } from '../core/logging/markdownLog';
+import { foldEvents } from '../core/logging/runState';
+import type { OrchestratorEvent } from '../core/protocol/events';
+import { ProtocolValidationError } from '../core/protocol/validation';
+import { StoreLockedError } from '../core/store/sessionStore';
+import { openWorkspaceEngine, type WorkspaceEngine } from '../agents/workspaceEngine';
+import { describeEvent } from './terminalReporter';
+
+/** Exit codes: what a script calling the CLI can rely on. */
+export const ExitCode = { success: 0, runFailed: 1, usage: 2, unavailable: 3, interrupted: 130 } as const;
+
+class UsageError extends Error {}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name} must be a positive whole number, got "${value}"`);
+    return Number(value);
+  };
+}
+
+interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processOutput: Output = {
+  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+};
+
+async function withEngine<T>(workspace: string, mode: 'read' | 'write', io: Output, extra: Partial<Parameters<typeof openWorkspaceEngine>[0]>, use: (engine: WorkspaceEngine) => Promise<T>): Promise<T> {
+  const engine = await openWorkspaceEngine({ workspaceRoot: workspace, mode, onWarning: (message) => io.err(pc.yellow(`⚠ ${message}`)), ...extra });
+  try {
+    return await use(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+function resolveSessionId(engine: WorkspaceEngine, idOrPrefix: string): string {
+  const sessions = engine.store.listSessions();
+  const exact = sessions.find((s) => s.sessionId === idOrPrefix);
+  if (exact) return exact.sessionId;
+  const matches = sessions.filter((s) => s.sessionId.startsWith(idOrPrefix) || s.sessionId.endsWith(idOrPrefix));
+  if (matches.length === 1) return (matches[0] as { sessionId: string }).sessionId;
+  if (matches.length > 1) throw new UsageError(`"${idOrPrefix}" matches ${matches.length} sessions; give more of the id`);
+  if (idOrPrefix === 'latest' && sessions[0]) return sessions[0].sessionId;
+  throw new UsageError(`No session "${idOrPrefix}" in ${engine.workspaceRoot} (see: agent-orchestrator sessions)`);
+}
+
+export function buildProgram(io: Output = processOutput, setExitCode: (code: number) => void = (code) => { process.exitCode = code; }): Command {
+  const program = new Command();
+  program
+    .name('agent-orchestrator')
+    .description('Run several agents on a workspace: plan, communicate, hand off, fix, validate, test, and learn from past runs.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+
+  program
+    .command('run')
+    .description('Orchestrate a request on a workspace')
+    .argument('<request>', 'what the agents should do, e.g. "Fix security vulnerability in authentication endpoint"')
+    .option('-w, --workspace <dir>', 'workspace folder', process.cwd())
+    .option('--apply', 'write the agents\' changes to disk (otherwise they are reported as diffs)', false)
+    .option('--allow-commands', 'let agents run processes such as the test command', false)
+    .option('--json', 'print one JSON object with the result instead of live output', false)
+    .option('--stream', 'print every event as one JSON line (NDJSON) once it is durable', false)
+    .addOption(new Option('--max-parallel <n>', 'agents that may run at once').argParser(positiveInt('--max-parallel')))
+    .addOption(new Option('--timeout <ms>', 'limit for the whole run in milliseconds').argParser(positiveInt('--timeout')))
+    .addOption(new Option('--agent-timeout <ms>', 'limit per agent in milliseconds').argParser(positiveInt('--agent-timeout')))
+    .option('--agents <names>', 'comma-separated agents to run instead of the planner\'s choice', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .action(async (request: string, opts: { workspace: string; apply: boolean; allowCommands: boolean; json: boolean; stream: boolean; maxParallel?: number; timeout?: number; agentTimeout?: number; agents?: string[] }) => {
+      const live = !opts.json && !opts.stream;
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSigint = (): void => {
+        interrupts += 1;
+        if (interrupts > 1) process.exit(ExitCode.interrupted);
+        io.err(pc.yellow('Cancelling the run (Ctrl+C again to quit at once)…'));
+        controller.abort();
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        await withEngine(opts.workspace, 'write', io, {
+          allowCommands: opts.allowCommands,
+          configOverrides: { orchestration: { maxParallelAgents: opts.maxParallel, agentTimeout: opts.agentTimeout } },
+        }, async (engine) => {
+          const bar = live && process.stderr.isTTY
+            ? new cliProgress.SingleBar({ format: ' {bar} {percentage}% | {value}/{total} agents | {status}', hideCursor: true, clearOnComplete: true, stream: process.stderr }, cliProgress.Presets.shades_classic)
+            : null;
+          let total = 0;
+          let done = 0;
+          const onEvent = (event: OrchestratorEvent): void => {
+            if (opts.stream) io.out(JSON.stringify(event));
+            if (!live) return;
+            if (event.type === 'plan.created') {
+              total = event.payload.plan.agents.length + event.payload.plan.skipped.length;
+              done = event.payload.plan.skipped.length;
+            }
+            if (event.type === 'agent.completed' || event.type === 'agent.failed') done += 1;
+            const line = describeEvent(event);
+            if (line) {
+              if (bar) bar.stop();
+              io.out(line);
+            }
+            if (bar && total > 0 && event.type !== 'run.completed') {
+              const status = event.type === 'agent.started' ? `${event.payload.agent} running` : '';
+              bar.start(total, done, { status });
+            }
+          };
+          const result = await engine.orchestrator.executeRequest(request, {
+            apply: opts.apply,
+            allowCommands: opts.allowCommands,
+            timeout: opts.timeout,
+            signal: controller.signal,
+            agents: opts.agents,
+            onEvent,
+          });
+          bar?.stop();
+          if (opts.json) {
+            const report = result.report;
+            io.out(JSON.stringify({
+              sessionId: result.sessionId,
+              success: result.success,
+              status: result.status,
+              logFile: result.logFile,
+              dashboardFile: result.dashboardFile,
+              reportFile: result.reportFile,
+              plan: result.plan,
+              agents: report.agents.map((a) => ({ name: a.name, status: a.status, startedAt: a.startedAt, completedAt: a.completedAt, durationMs: a.durationMs })),
+              findings: report.findings.map((f) => ({ file: f.file, line: f.line, column: f.column, severity: f.severity, ruleId: f.ruleId, message: f.message, fixable: f.fixable })),
+              handoffs: report.handoffs.map((h) => ({ from: h.from, to: h.to, task: h.task })),
+              messages: report.messages.map((m) => ({ from: m.from, to: m.to, type: m.type })),
+              changes: report.changes,
+              validations: report.validations,
+              patterns: result.learnedPatterns,
+              recommendations: result.recommendations,
+              ...(result.error ? { error: result.error } : {}),
+            }, null, 2));
+          } else if (live) {
+            io.out('');
+            io.out(`📄 Log:       ${result.logFile}`);
+            io.out(`📊 Dashboard: ${result.dashboardFile}`);
+            io.out(`📈 Report:    ${result.reportFile}`);
+            for (const rec of result.recommendations) io.out(`${rec.priority === 'high' ? '🔴' : rec.priority === 'medium' ? '🟡' : '🟢'} ${rec.type}: ${rec.message}`);
+          }
+          setExitCode(result.success ? ExitCode.success : ExitCode.runFailed);
+        });
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+
+  program
+    .command('sessions')
+    .description('List past sessions of a workspace, newest first')
+    .option('-w, --workspace <dir>', 'workspace folder', process.cwd())
+    .option('--json', 'print JSON', false)
+    .action(async (opts: { workspace: string; json: boolean }) => {
+      await withEngine(opts.workspace, 'read', io, {}, async (engine) => {
+        const sessions = engine.store.listSessions();
+        if (opts.json) return io.out(JSON.stringify(sessions, null, 2));
+        if (sessions.length === 0) return io.out('No sessions yet. Start one with: agent-orchestrator run "<request>"');
+        for (const s of sessions) {
+          const status = s.status === 'completed' ? pc.green(s.status) : s.status === 'running' ? pc.cyan(s.status) : pc.red(s.status);
+          const duration = s.completedAt ? `${((s.completedAt - s.startedAt) / 1000).toFixed(1)}s` : '';
+          io.out(`${s.sessionId}  ${new Date(s.startedAt).toISOString()}  ${status.padEnd(18)} ${duration.padStart(7)}  ${s.request}`);
+        }
+      });
+    });
+
+  program
+    .command('show')
+    .description('Show a session: its report, its Markdown log (--markdown) or its events (--json)')
+    .argument('<sessionId>', 'session id, a unique part of it, or "latest"')
+    .option('-w, --workspace <dir>', 'workspace folder', process.cwd())
+    .option('--json', 'print the session\'s events as JSON', false)
+    .option('--markdown', 'print the session\'s live log in Markdown', false)
+    .action(async (id: string, opts: { workspace: string; json: boolean; markdown: boolean }) => {
+      if (opts.json && opts.markdown) throw new UsageError('Choose one of --json and --markdown');
+      await withEngine(opts.workspace, 'read', io, {}, async (engine) => {
+        const sessionId = resolveSessionId(engine, id);
+        const events = engine.store.getEvents(sessionId);
+        if (opts.json) io.out(JSON.stringify(events, null, 2));
+        else if (opts.markdown) io.out(renderMarkdownLog(events));
+        else io.out(renderReportMarkdown(buildExecutionReport(foldEvents(sessionId, events))));
+      });
+    });
+
+  program
+    .command('learnings')
+    .description('What the agents learned from past runs (for one agent: its recommended approach, pitfalls and estimates)')
+    .argument('[agent]', 'agent name')
+    .option('-w, --workspace <dir>', 'workspace folder', process.cwd())
+    .option('--task-type <type>', 'look at runs of this task type first (e.g. security-fix)')
+    .option('--json', 'print JSON', false)
+    .action(async (agent: string | undefined, opts: { workspace: string; json: boolean; taskType?: string }) => {
+      await withEngine(opts.workspace, 'read', io, {}, async (engine) => {
+        const learning = engine.orchestrator.learningSystem;
+        if (agent) {
+          if (!engine.roster.some((a) => a.name === agent) && !engine.store.agentsWithHistory().includes(agent)) {
+            throw new UsageError(`Unknown agent "${agent}". Known: ${engine.roster.map((a) => a.name).join(', ')}`);
+          }
+          const result = learning.queryLearnings(agent, opts.taskType ? { taskType: opts.taskType } : {});
+          if (opts.json) return io.out(JSON.stringify(result, null, 2));
+          const e = result.estimatedDuration;
+          io.out(pc.bold(`${agent}`) + ` — ${result.sampleSize} recorded execution(s), confidence ${result.confidenceScore}%`);
+          io.out(`  Estimated duration: ${e.samples ? `${Math.round(e.estimated)}ms (${Math.round(e.min)}–${Math.round(e.max)}ms, ${e.confidence}% confidence)` : 'no history'}`);
+          io.out(`  Recommended tools: ${result.recommendedApproach.toolSequence.join(' → ') || '—'}${result.recommendedApproach.support ? ` (seen ${result.recommendedApproach.support}×)` : ''}`);
+          for (const p of result.commonPitfalls) io.out(`  Pitfall (${p.severity}, ${p.frequency}×): ${p.issue}`);
+          for (const t of result.optimizationTips) io.out(`  Tip (${t.confidence}%): ${t.tip}`);
+          const collaborators = Object.entries(result.collaborationPatterns.frequentCollaborators).map(([name, n]) => `${name} ${n}×`).join(', ');
+          if (collaborators) io.out(`  Works with: ${collaborators}`);
+          return;
+        }
+        const agents = engine.store.agentsWithHistory();
+        const patterns = engine.store.patterns();
+        if (opts.json) {
+          return io.out(JSON.stringify({
+            agents: agents.map((name) => ({ name, executions: learning.queryLearnings(name).sampleSize, estimatedDuration: learning.estimateDuration(name) })),
+            patterns,
+          }, null, 2));
+        }
+        if (agents.length === 0) return io.out('Nothing learned yet: learnings are recorded after each run.');
+        for (const name of agents) {
+          const e = learning.estimateDuration(name);
+          io.out(`${pc.bold(name)}: ${e.samples} run(s), typical ${Math.round(e.estimated)}ms (${e.confidence}% confidence)`);
+        }
+        if (patterns.length > 0) io.out(pc.bold('\nPatterns'));
+        for (const p of patterns) io.out(`  ${p.type}: ${p.name} — confidence ${Math.round(p.confidence)}%, support ${p.support}`);
+      });
+    });
+
+  program
+    .command('stats')
+    .description('Store and learning statistics of a workspace')
+    .option('-w, --workspace <dir>', 'workspace folder', process.cwd())
+    .option('--json', 'print JSON', false)
+    .action(async (opts: { workspace: string; json: boolean }) => {
+      await withEngine(opts.workspace, 'read', io, {}, async (engine) => {
+        const sessions = engine.store.listSessions();
+        const stats = {
+          workspace: engine.workspaceRoot,
+          sessions: sessions.length,
+          completed: sessions.filter((s) => s.status === 'completed').length,
+          failed: sessions.filter((s) => s.status !== 'completed' && s.status !== 'running').length,
+          events: sessions.reduce((sum, s) => sum + s.eventCount, 0),
+          executions: engine.store.executionCount(),
+          agentsWithHistory: engine.store.agentsWithHistory(),
+          patterns: engine.store.patterns().length,
+          agents: engine.roster.map((a) => ({ name: a.name, runtime: a.runtime, capabilities: a.capabilities })),
+          configSources: engine.config.sources,
+          learning: engine.orchestrator.learningSystem.getStatistics(),
+        };
+        if (opts.json) return io.out(JSON.stringify(stats, null, 2));
+        io.out(`Workspace:  ${stats.workspace}`);
+        io.out(`Sessions:   ${stats.sessions} (${stats.completed} completed, ${stats.failed} failed or interrupted), ${stats.events} events`);
+        io.out(`Learning:   ${stats.executions} recorded executions of ${stats.agentsWithHistory.length} agent(s), ${stats.patterns} pattern(s)`);
+        io.out(`Agents:     ${stats.agents.map((a) => `${a.name}${a.runtime === 'model' ? ' (needs a model)' : ''}`).join(', ')}`);
+        io.out(`Config:     ${stats.configSources.join(' → ')}`);
+      });
+    });
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (never calls process.exit itself, so tests can call it). */
+export async function runCli(argv: readonly string[], io: Output = processOutput): Promise<number> {
+  let code: number = ExitCode.success;
+  const program = buildProgram(io, (c) => { code = c; });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return error.exitCode === 0 ? ExitCode.success : ExitCode.usage;
+    }
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof ProtocolValidationError) {
+      io.err(pc.red(`Error: ${error.message}`));
+      return ExitCode.usage;
+    }
+    if (error instanceof StoreLockedError) {
+      io.err(pc.red(`Error: ${error.message}`));
+      return ExitCode.unavailable;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(pc.red(`Error: ${message}`));
+    if (/not found|Unknown agent|request is empty/i.test(message)) return ExitCode.usage;
+    return ExitCode.runFailed;
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

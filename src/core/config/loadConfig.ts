@@ -1,0 +1,137 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { OrchestratorConfigSchema, type OrchestratorConfig } from '../protocol/config';
+import { describeIssues } from '../protocol/validation';
+
+/** Thrown for a bad configuration value; the message names the key (or variable), the source and what was expected. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const CONFIG_DIR_NAME = '.agent-orchestrator';
+export const CONFIG_FILE_NAME = 'config.json';
+export const ENV_PREFIX = 'AGENT_ORCHESTRATOR_';
+
+type ValueKind = 'integer' | 'number' | 'boolean' | 'string';
+
+/** Environment variables (after the prefix) and the config keys they set. */
+const ENV_KEYS: Record<string, { section: 'orchestration' | 'communication' | 'learning'; key: string; kind: ValueKind }> = {
+  MAX_PARALLEL_AGENTS: { section: 'orchestration', key: 'maxParallelAgents', kind: 'integer' },
+  AGENT_TIMEOUT: { section: 'orchestration', key: 'agentTimeout', kind: 'integer' },
+  ENABLE_LEARNING: { section: 'orchestration', key: 'enableLearning', kind: 'boolean' },
+  ENABLE_COMMUNICATION: { section: 'orchestration', key: 'enableCommunication', kind: 'boolean' },
+  LOG_RETENTION: { section: 'orchestration', key: 'logRetention', kind: 'string' },
+  DASHBOARD_ENABLED: { section: 'orchestration', key: 'dashboardEnabled', kind: 'boolean' },
+  LOG_DIR: { section: 'orchestration', key: 'logDir', kind: 'string' },
+  MAX_HISTORY_SIZE: { section: 'communication', key: 'maxHistorySize', kind: 'integer' },
+  MESSAGE_RETENTION: { section: 'communication', key: 'messageRetention', kind: 'string' },
+  BROADCAST_ENABLED: { section: 'communication', key: 'broadcastEnabled', kind: 'boolean' },
+  ASSISTANCE_TIMEOUT: { section: 'communication', key: 'assistanceTimeout', kind: 'integer' },
+  MAX_EXECUTIONS_PER_AGENT: { section: 'learning', key: 'maxExecutionsPerAgent', kind: 'integer' },
+  PATTERN_CONFIDENCE_THRESHOLD: { section: 'learning', key: 'patternConfidenceThreshold', kind: 'number' },
+  MCP_INTEGRATION: { section: 'learning', key: 'mcpIntegration', kind: 'boolean' },
+};
+
+function parseEnvValue(variable: string, raw: string, kind: ValueKind): unknown {
+  const text = raw.trim();
+  switch (kind) {
+    case 'integer':
+      if (!/^-?\d+$/.test(text)) throw new ConfigError(`${variable}: expected an integer, got "${raw}"`);
+      return Number(text);
+    case 'number':
+      if (text === '' || Number.isNaN(Number(text))) throw new ConfigError(`${variable}: expected a number, got "${raw}"`);
+      return Number(text);
+    case 'boolean':
+      if (/^(true|1|yes|on)$/i.test(text)) return true;
+      if (/^(false|0|no|off)$/i.test(text)) return false;
+      throw new ConfigError(`${variable}: expected true or false, got "${raw}"`);
+    case 'string':
+      return text;
+  }
+}
+
+type RawConfig = Record<string, Record<string, unknown>>;
+
+function readConfigFile(file: string): RawConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read ${file}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`${file}: expected a JSON object with "orchestration", "communication" and "learning" sections`);
+  }
+  return parsed as RawConfig;
+}
+
+export interface LoadedConfig {
+  config: OrchestratorConfig;
+  /** Where values came from, for `stats` and diagnostics. */
+  sources: string[];
+}
+
+/**
+ * Builds the configuration: defaults, then `<workspace>/.agent-orchestrator/config.json`, then AGENT_ORCHESTRATOR_*
+ * environment variables, then explicit overrides (command-line flags, VS Code settings). Throws ConfigError naming
+ * the bad key and the expected type.
+ */
+export function loadConfig(options: {
+  workspaceRoot: string;
+  env?: NodeJS.ProcessEnv;
+  overrides?: { orchestration?: Record<string, unknown>; communication?: Record<string, unknown>; learning?: Record<string, unknown> };
+}): LoadedConfig {
+  const sources: string[] = ['defaults'];
+  const file = path.join(options.workspaceRoot, CONFIG_DIR_NAME, CONFIG_FILE_NAME);
+  const raw: RawConfig = existsSync(file) ? readConfigFile(file) : {};
+  if (existsSync(file)) sources.push(file);
+
+  const fromFile = OrchestratorConfigSchema.safeParse(raw);
+  if (!fromFile.success) {
+    const details = describeIssues(fromFile.error)
+      .map((issue) => `${issue.path || '(root)'}: ${issue.message}`)
+      .join('; ');
+    throw new ConfigError(`${file}: ${details}`);
+  }
+
+  const merged: RawConfig = {
+    orchestration: { ...(raw.orchestration ?? {}) },
+    communication: { ...(raw.communication ?? {}) },
+    learning: { ...(raw.learning ?? {}) },
+  };
+  const env = options.env ?? process.env;
+  for (const [suffix, target] of Object.entries(ENV_KEYS)) {
+    const variable = ENV_PREFIX + suffix;
+    const value = env[variable];
+    if (value === undefined || value === '') continue;
+    (merged[target.section] as Record<string, unknown>)[target.key] = parseEnvValue(variable, value, target.kind);
+    sources.push(variable);
+  }
+  for (const section of ['orchestration', 'communication', 'learning'] as const) {
+    const override = options.overrides?.[section];
+    if (!override) continue;
+    for (const [key, value] of Object.entries(override)) {
+      if (value === undefined) continue;
+      (merged[section] as Record<string, unknown>)[key] = value;
+    }
+  }
+
+  const result = OrchestratorConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const [issue] = describeIssues(result.error);
+    const key = issue?.path ?? '';
+    const envName = Object.entries(ENV_KEYS).find(([, t]) => `${t.section}.${t.key}` === key)?.[0];
+    const where = envName && env[ENV_PREFIX + envName] !== undefined ? `${ENV_PREFIX}${envName} (${key})` : key;
+    throw new ConfigError(`Invalid configuration: ${where}: ${issue?.message ?? 'invalid value'}`);
+  }
+  return { config: result.data, sources };
+}

@@ -1,0 +1,192 @@
+// The end-of-run report: a stable, JSON-friendly digest of the run state for tools and for the user, plus its
+// Markdown rendering. Built from the state alone, so a replayed session yields the same report.
+import type { Finding } from '../protocol/findings';
+import type { LearnedPattern } from '../protocol/learning';
+import type { Priority } from '../protocol/messages';
+import { severityRank } from '../protocol/findings';
+import {
+  metricsOf,
+  recommendationsOf,
+  type AgentStatus,
+  type ChangeView,
+  type Recommendation,
+  type RunMetrics,
+  type RunState,
+  type ValidationView,
+} from './runState';
+import { PRIORITY_EMOJI } from './dashboardMarkdown';
+import { cell, diffStats, humanDuration, isoTime, ms, oneLine } from './format';
+
+export interface ExecutionReport {
+  sessionId: string;
+  request: string;
+  status: RunState['status'];
+  success: boolean | null;
+  startedAt: number | null;
+  completedAt: number | null;
+  durationMs: number | null;
+  agents: {
+    name: string;
+    status: AgentStatus;
+    startedAt: number | null;
+    completedAt: number | null;
+    durationMs: number | null;
+    toolCalls: number;
+    messagesSent: number;
+    error: string | null;
+  }[];
+  findings: Finding[];
+  handoffs: { from: string; to: string; task: string; contextItems: number }[];
+  /** Only the messages the state kept (its bound); `metrics.messages` counts all. */
+  messages: { from: string; to: string; type: string; priority: Priority; timestamp: number }[];
+  changes: ChangeView[];
+  validations: ValidationView[];
+  patterns: LearnedPattern[];
+  metrics: RunMetrics;
+  recommendations: Recommendation[];
+}
+
+/** Copies out of the state, so later events do not change a report already handed out. */
+export function buildExecutionReport(state: RunState): ExecutionReport {
+  return {
+    sessionId: state.sessionId,
+    request: state.request,
+    status: state.status,
+    success: state.success,
+    startedAt: state.startedAt,
+    completedAt: state.completedAt,
+    durationMs: metricsOf(state).totalDurationMs,
+    agents: state.agents.map((agent) => ({
+      name: agent.name,
+      status: agent.status,
+      startedAt: agent.startedAt,
+      completedAt: agent.completedAt,
+      durationMs: agent.durationMs,
+      toolCalls: agent.toolCalls,
+      messagesSent: agent.messagesSent,
+      error: agent.error,
+    })),
+    findings: state.findings.map((finding) => ({ ...finding })),
+    handoffs: state.handoffs.map((handoff) => ({ from: handoff.from, to: handoff.to, task: handoff.task, contextItems: handoff.contextItems })),
+    messages: state.messages.map((m) => ({ from: m.from, to: m.to, type: m.type, priority: m.priority, timestamp: m.timestamp })),
+    changes: state.changes.map((change) => ({ ...change, findingIds: [...change.findingIds] })),
+    validations: state.validations.map((validation) => ({ ...validation, files: [...validation.files], reasons: [...validation.reasons] })),
+    patterns: state.patterns.map((pattern) => ({ ...pattern, sequence: [...pattern.sequence] })),
+    metrics: metricsOf(state),
+    recommendations: recommendationsOf(state),
+  };
+}
+
+const STATUS_TITLE: Record<ExecutionReport['status'], string> = {
+  running: '🔄 Running',
+  completed: '✅ Completed',
+  failed: '❌ Failed',
+  cancelled: '⏹️ Cancelled',
+  timed_out: '⏱️ Timed out',
+};
+
+const AGENT_STATUS: Record<AgentStatus, string> = { pending: '⏳ pending', running: '🔄 running', completed: '✅ completed', failed: '❌ failed', skipped: '⏭️ skipped' };
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+export function renderReportMarkdown(report: ExecutionReport): string {
+  const parts: string[] = [];
+  parts.push(
+    [
+      '# Agent Orchestrator Execution Report',
+      '',
+      `- **Session**: \`${report.sessionId}\``,
+      `- **Request**: ${oneLine(report.request) || '(none)'}`,
+      `- **Status**: ${STATUS_TITLE[report.status]}`,
+      `- **Started**: ${isoTime(report.startedAt)}`,
+      `- **Completed**: ${report.completedAt === null ? 'not yet' : isoTime(report.completedAt)}`,
+      `- **Duration**: ${report.durationMs === null ? 'running' : humanDuration(report.durationMs)}`,
+    ].join('\n'),
+  );
+
+  parts.push(
+    `## Agents\n\n${
+      report.agents.length > 0
+        ? table(
+            ['Agent', 'Status', 'Duration', 'Tool Calls', 'Messages Sent', 'Error'],
+            report.agents.map((a) => [cell(a.name), AGENT_STATUS[a.status], a.durationMs === null ? '—' : ms(a.durationMs), String(a.toolCalls), String(a.messagesSent), a.error ? cell(a.error) : '']),
+          )
+        : '_No agents ran._'
+    }`,
+  );
+
+  const m = report.metrics;
+  const bySeverity = Object.entries(m.findingsBySeverity)
+    .sort(([a], [b]) => (severityRank[b as keyof typeof severityRank] ?? 0) - (severityRank[a as keyof typeof severityRank] ?? 0))
+    .map(([severity, count]) => `${count} ${severity}`);
+  parts.push(
+    [
+      '## Metrics',
+      '',
+      `- **Parallel Execution**: ${m.parallelExecutionPercent}%`,
+      `- **MCP Utilization**: ${m.mcpUtilizationPercent}%`,
+      `- **Tool Calls**: ${m.toolCalls} (avg ${ms(m.avgToolMs)})`,
+      `- **Messages**: ${m.messages}`,
+      `- **Findings**: ${report.findings.length}${bySeverity.length > 0 ? ` (${bySeverity.join(', ')})` : ''}`,
+    ].join('\n'),
+  );
+
+  if (report.findings.length > 0) {
+    const sorted = [...report.findings].sort((a, b) => severityRank[b.severity] - severityRank[a.severity]);
+    parts.push(
+      `## Findings\n\n${table(
+        ['Severity', 'Rule', 'Location', 'Message', 'Fix'],
+        sorted.map((f) => [f.severity, cell(f.ruleId), cell(`${f.file}:${f.line}`), cell(f.message), f.fixable ? 'automatic' : 'needs a model or a person']),
+      )}`,
+    );
+  }
+
+  if (report.changes.length > 0) {
+    parts.push(
+      `## Changes\n\n${report.changes
+        .map((c) => {
+          const { added, removed } = diffStats(c.diff);
+          const fixes = c.findingIds.length > 0 ? `, fixes ${c.findingIds.join(', ')}` : '';
+          return `- ${c.applied ? '✏️ applied' : '📝 proposed (not applied)'}: \`${c.file}\` by ${c.agent} (+${added} −${removed}${fixes})`;
+        })
+        .join('\n')}`,
+    );
+  }
+
+  if (report.validations.length > 0) {
+    parts.push(
+      `## Validations\n\n${report.validations
+        .map((v) => {
+          const verdict = v.approved === null ? '⏳ pending' : v.approved ? 'APPROVED ✅' : 'REJECTED ❌';
+          const reasons = v.reasons.length > 0 ? ` — ${oneLine(v.reasons.join('; '))}` : '';
+          const files = v.files.length > 0 ? ` (${v.files.join(', ')})` : '';
+          return `- ${v.from} → ${v.to}${files}: ${verdict}${reasons}`;
+        })
+        .join('\n')}`,
+    );
+  }
+
+  if (report.handoffs.length > 0) {
+    parts.push(`## Handoffs\n\n${report.handoffs.map((h) => `- 🤝 ${h.from} → ${h.to}: ${oneLine(h.task)} (${h.contextItems} context items)`).join('\n')}`);
+  }
+
+  if (report.patterns.length > 0) {
+    parts.push(
+      `## Learned Patterns\n\n${report.patterns
+        .map((p) => `- 💡 **${p.type}**: \`${p.sequence.length > 0 ? p.sequence.join(' → ') : p.name}\` (Confidence: ${Math.round(p.confidence)}%, Support: ${p.support})`)
+        .join('\n')}`,
+    );
+  }
+
+  parts.push(
+    `## Recommendations\n\n${
+      report.recommendations.length > 0
+        ? report.recommendations.map((r) => `- ${PRIORITY_EMOJI[r.priority]} **${r.type}**: ${oneLine(r.message)}`).join('\n')
+        : '- 🟢 None: nothing in this run calls for action.'
+    }`,
+  );
+
+  return `${parts.join('\n\n')}\n`;
+}

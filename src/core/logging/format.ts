@@ -1,0 +1,63 @@
+// Small text helpers shared by the Markdown projections, so the log, the dashboard and the report agree on
+// how a time, a duration or a table cell looks.
+
+/** `HH:MM:SS.mmm` in UTC: event timestamps are wall-clock milliseconds and logs are read across time zones. */
+export function clockTime(ts: number): string {
+  return new Date(ts).toISOString().slice(11, 23);
+}
+
+/** `HH:MM:SS` in UTC, for compact lists. */
+export function shortClockTime(ts: number): string {
+  return new Date(ts).toISOString().slice(11, 19);
+}
+
+export function isoTime(ts: number | null): string {
+  return ts === null ? 'not started' : new Date(ts).toISOString();
+}
+
+/** The seed writes agent durations in milliseconds ("7000ms"). */
+export function ms(value: number): string {
+  return `${Math.round(value)}ms`;
+}
+
+/** Human duration for whole runs: "850ms", "7.3 seconds", "35 seconds". */
+export function humanDuration(value: number): string {
+  if (value < 1000) return ms(value);
+  const seconds = Math.round(value / 100) / 10;
+  return `${Number.isInteger(seconds) ? seconds.toFixed(0) : seconds.toFixed(1)} seconds`;
+}
+
+/** Keeps a value on one Markdown line and out of table syntax. */
+export function cell(value: string): string {
+  return oneLine(value).replace(/\|/g, '\\|');
+}
+
+export function oneLine(value: string): string {
+  return value.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+export function capitalize(value: string): string {
+  return value.length === 0 ? value : value[0].toUpperCase() + value.slice(1);
+}
+
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : pluralForm}`;
+}
+
+/** `[██████░░░░] 60% (3/5 agents)`: ten cells, rounded to the nearest cell. */
+export function progressBar(done: number, total: number, percent: number): string {
+  const filled = Math.max(0, Math.min(10, Math.round(percent / 10)));
+  return `[${'█'.repeat(filled)}${'░'.repeat(10 - filled)}] ${percent}% (${done}/${total} agents)`;
+}
+
+/** Added and removed line counts of a unified diff, ignoring the file headers. */
+export function diffStats(diff: string): { added: number; removed: number } {
+  let added = 0;
+  let removed = 0;
+  for (const line of diff.split('\n')) {
+    if (line.startsWith('+++') || line.startsWith('---')) continue;
+    if (line.startsWith('+')) added++;
+    else if (line.startsWith('-')) removed++;
+  }
+  return { added, removed };
+}

@@ -1,0 +1,223 @@
+// The live execution log in the seed's format, as a projection: each event yields the Markdown to append, so a
+// file, an output channel or a terminal can stream it, and a stored session renders to the same text.
+import type { OrchestratorEvent } from '../protocol/events';
+import type { Message } from '../protocol/messages';
+import type { ExecutionPlan } from '../protocol/plan';
+import { countContextItems } from './runState';
+import { capitalize, clockTime, diffStats, humanDuration, isoTime, ms, oneLine } from './format';
+
+/** One-line summary of a message for the log and the dashboard, per message type. */
+export function summarizeMessage(message: Message): string {
+  switch (message.type) {
+    case 'finding_report':
+      return `${capitalize(message.payload.severity)} severity: ${oneLine(message.payload.message)}`;
+    case 'context_share':
+      return `Context: ${oneLine(message.payload.topic)}`;
+    case 'warning': {
+      const where = message.payload.file ? ` (${message.payload.file}${message.payload.line ? `:${message.payload.line}` : ''})` : '';
+      return `Warning: ${oneLine(message.payload.message)}${where}`;
+    }
+    case 'assistance_request':
+      return `Needs ${message.payload.capability} (urgency: ${message.payload.urgency.toUpperCase()})`;
+    case 'assistance_response':
+      return message.payload.resolved ? 'Assistance: RESOLVED ✅' : 'Assistance: UNRESOLVED ❌';
+    case 'validation_request': {
+      const files = message.payload.filesModified;
+      const what = files.length > 0 ? ` in ${files.join(', ')}` : '';
+      return message.payload.requestingReview ? `Changes implemented${what}, requesting review` : `Changes implemented${what}`;
+    }
+    case 'validation_result': {
+      if (message.payload.approved) return 'Status: APPROVED ✅';
+      const reasons = message.payload.reasons.length > 0 ? ` (${oneLine(message.payload.reasons.join('; '))})` : '';
+      return `Status: REJECTED ❌${reasons}`;
+    }
+    case 'handoff':
+      return `Handoff: ${oneLine(message.payload.task)} (urgency: ${message.payload.urgency.toUpperCase()})`;
+    case 'progress_update':
+      return `Progress: ${Math.round(message.payload.progress)}% ${oneLine(message.payload.status)}`.trim();
+    case 'pattern_discovered':
+      return `Pattern: ${oneLine(message.payload.pattern)} (Confidence: ${Math.round(message.payload.confidence)}%)`;
+    case 'optimization_tip':
+      return `Tip (${message.payload.type}): ${oneLine(message.payload.tip)}`;
+  }
+}
+
+function listOrNone(items: readonly string[]): string {
+  return items.length > 0 ? items.join(', ') : 'none';
+}
+
+function planBlock(plan: ExecutionPlan): string {
+  const lines = ['## Execution Plan', `- Agents: ${listOrNone(plan.agents.map((agent) => agent.name))}`];
+  const estimate = plan.estimatedDuration;
+  lines.push(
+    estimate
+      ? `- Estimated Duration: ${ms(estimate.estimated)} (range ${ms(estimate.min)}–${ms(estimate.max)}, confidence ${Math.round(estimate.confidence)}%)`
+      : '- Estimated Duration: no history yet',
+  );
+  lines.push(`- MCP Servers: ${listOrNone(plan.mcpServers)}`);
+  lines.push(`- Phases: ${plan.phases.length}`);
+  plan.phases.forEach((phase, index) => {
+    const mode = phase.length > 1 ? ' (parallel)' : '';
+    lines.push(`  - Phase ${index + 1}${mode}: ${listOrNone(phase)}`);
+  });
+  lines.push(`- Total Tasks: ${plan.agents.length}`);
+  if (plan.skipped.length > 0) {
+    lines.push('- Skipped Agents:');
+    for (const skipped of plan.skipped) lines.push(`  - ${skipped.name}: ${oneLine(skipped.reason)}`);
+  }
+  if (plan.warnings.length > 0) {
+    lines.push('- Warnings:');
+    for (const warning of plan.warnings) lines.push(`  - ⚠️ ${oneLine(warning)}`);
+  }
+  return `${lines.join('\n')}\n\n`;
+}
+
+const STATUS_WORD: Record<string, string> = { completed: 'COMPLETED', failed: 'FAILED', cancelled: 'CANCELLED', timed_out: 'TIMED OUT' };
+
+/**
+ * Turns events into log text. Stateful only as far as the format needs (one header per section, the session it
+ * follows, the last seq seen, so a replay that overlaps is not logged twice).
+ */
+export class MarkdownLogProjection {
+  #sessionId: string | null;
+  #lastSeq = 0;
+  #liveHeaderWritten = false;
+
+  /** Follows `sessionId`, or the session of the first event it sees. */
+  constructor(sessionId?: string) {
+    this.#sessionId = sessionId ?? null;
+  }
+
+  /** The Markdown to append for `event`; '' when the event adds nothing to the log. */
+  apply(event: OrchestratorEvent): string {
+    if (this.#sessionId === null) this.#sessionId = event.sessionId;
+    if (event.sessionId !== this.#sessionId || event.seq <= this.#lastSeq) return '';
+    this.#lastSeq = event.seq;
+    const at = `[${clockTime(event.ts)}]`;
+
+    switch (event.type) {
+      case 'run.started':
+        return [
+          '# Agent Orchestrator Execution Log',
+          `Session ID: ${event.sessionId}`,
+          `Started: ${isoTime(event.ts)}`,
+          `User Request: ${oneLine(event.payload.request)}`,
+          '',
+          '',
+        ].join('\n');
+      case 'plan.created':
+        return planBlock(event.payload.plan);
+      case 'learning.recorded':
+      case 'validation.requested':
+      case 'validation.result':
+      case 'handoff.received':
+        // The bus carries these as VALIDATION_REQUEST/RESULT and HANDOFF messages, which are logged as 💬 lines;
+        // logging the bookkeeping events too would print every step twice.
+        return '';
+      default:
+        return this.#live(this.#entry(event, at));
+    }
+  }
+
+  #live(entry: string): string {
+    if (this.#liveHeaderWritten) return entry;
+    this.#liveHeaderWritten = true;
+    return `## Live Execution Log\n---\n\n${entry}`;
+  }
+
+  #entry(event: OrchestratorEvent, at: string): string {
+    switch (event.type) {
+      case 'agent.started': {
+        const p = event.payload;
+        return [
+          `🤖 ${at} AGENT START: ${p.agent}`,
+          `  Task: ${oneLine(p.task)}`,
+          `  MCP Servers: ${listOrNone(p.mcpServers)}`,
+          `  Parallel with: ${listOrNone(p.parallelWith)}`,
+        ].join('\n') + '\n\n';
+      }
+      case 'agent.tool_called': {
+        const p = event.payload;
+        const lines = [`  🔧 ${at} ${p.agent} → ${p.tool}`, `     Duration: ${ms(p.durationMs)} | Status: ${p.status === 'success' ? '✅' : '❌'}`];
+        if (p.summary) lines.push(`     ${oneLine(p.summary)}`);
+        return lines.join('\n') + '\n\n';
+      }
+      case 'message.sent': {
+        const m = event.payload.message;
+        return `  💬 ${at} ${m.from} → ${m.to}: ${m.type.toUpperCase()}\n     ${summarizeMessage(m)}\n\n`;
+      }
+      case 'finding.reported': {
+        const f = event.payload.finding;
+        return [
+          `  🔎 ${at} FINDING: ${event.payload.agent}`,
+          `     ${f.severity.toUpperCase()} ${f.ruleId} at ${f.file}:${f.line}`,
+          `     ${oneLine(f.message)}`,
+          `     Fix: ${f.fixable ? 'automatic' : 'needs a model or a person'}${f.recommendation ? ` — ${oneLine(f.recommendation)}` : ''}`,
+        ].join('\n') + '\n\n';
+      }
+      case 'change.proposed': {
+        const p = event.payload;
+        const { added, removed } = diffStats(p.diff);
+        const lines = [`  ✏️ ${at} ${p.applied ? 'CHANGE APPLIED' : 'CHANGE PROPOSED'}: ${p.agent} → ${p.file}`, `     +${added} −${removed} lines${p.applied ? '' : ' (not applied: dry run)'}`];
+        if (p.findingIds.length > 0) lines.push(`     Fixes: ${p.findingIds.join(', ')}`);
+        return lines.join('\n') + '\n\n';
+      }
+      case 'agent.completed': {
+        const p = event.payload;
+        const files = p.filesModified.length > 0 ? ` (${p.filesModified.join(', ')})` : '';
+        return [
+          `✅ ${at} AGENT COMPLETE: ${p.agent}`,
+          `  Duration: ${ms(p.durationMs)}`,
+          `  Files Modified: ${p.filesModified.length}${files}`,
+          `  Next Agents: ${listOrNone(p.nextAgents)}`,
+        ].join('\n') + '\n\n';
+      }
+      case 'agent.failed': {
+        const p = event.payload;
+        return [`❌ ${at} AGENT FAILED: ${p.agent}`, `  Duration: ${ms(p.durationMs)}`, `  Reason: ${p.reason} — ${oneLine(p.error)}`].join('\n') + '\n\n';
+      }
+      case 'agent.skipped':
+        return `⏭️ ${at} AGENT SKIPPED: ${event.payload.agent}\n  Reason: ${oneLine(event.payload.reason)}\n\n`;
+      case 'handoff.initiated': {
+        const pkg = event.payload.package;
+        const lines = [
+          `🤝 ${at} HANDOFF: ${pkg.from} → ${pkg.to}`,
+          `  Task: ${oneLine(pkg.executionContext.task)}`,
+          `  Urgency: ${pkg.urgency.toUpperCase()}`,
+          `  Context Items: ${countContextItems(pkg)}`,
+        ];
+        if (pkg.blockingIssues.length > 0) lines.push(`  Blocking Issues: ${pkg.blockingIssues.map(oneLine).join('; ')}`);
+        return lines.join('\n') + '\n\n';
+      }
+      case 'pattern.discovered': {
+        const pattern = event.payload.pattern;
+        const who = event.payload.agent ?? pattern.agent ?? 'learning system';
+        const sequence = pattern.sequence.length > 0 ? ` (${pattern.sequence.join(' → ')})` : '';
+        return [
+          `🎓 ${at} PATTERN DISCOVERED: ${who}`,
+          `  Pattern: ${oneLine(pattern.name)}${sequence}`,
+          `  Confidence: ${Math.round(pattern.confidence)}%`,
+          `  Support: ${pattern.support} run${pattern.support === 1 ? '' : 's'}`,
+        ].join('\n') + '\n\n';
+      }
+      case 'run.completed': {
+        const p = event.payload;
+        const lines = [`${p.success ? '✅' : '❌'} ${at} EXECUTION COMPLETE`];
+        if (!p.success) lines.push(`  Status: ${STATUS_WORD[p.status] ?? p.status.toUpperCase()}`);
+        if (p.error) lines.push(`  Error: ${oneLine(p.error)}`);
+        lines.push(`  Total Duration: ${humanDuration(p.durationMs)}`);
+        return lines.join('\n') + '\n';
+      }
+      default:
+        return '';
+    }
+  }
+}
+
+/** The whole log of a stored or finished session. */
+export function renderMarkdownLog(events: Iterable<OrchestratorEvent>, sessionId?: string): string {
+  const projection = new MarkdownLogProjection(sessionId);
+  let text = '';
+  for (const event of events) text += projection.apply(event);
+  return text;
+}

@@ -1,0 +1,198 @@
+// The append-only NDJSON journal: every event (and every store operation) is written and fsynced here before
+// it is acknowledged; a snapshot of the database later makes the journal's prefix redundant.
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import { z } from 'zod';
+import { OrchestratorEventSchema, type OrchestratorEvent } from '../protocol/events';
+import { describeIssues } from '../protocol/validation';
+
+/** Store operations that are not events; journaled so that replay reproduces them in order. */
+export const JournalOpSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('clearLearnings'), ts: z.number() }),
+  z.object({ op: z.literal('deletePatterns'), ts: z.number(), ids: z.array(z.string()).nullable() }),
+  // The exact ids deleted are recorded so replay does not depend on what was running at the time.
+  z.object({ op: z.literal('pruneSessions'), ts: z.number(), completedBefore: z.number(), sessionIds: z.array(z.string()) }),
+]);
+export type JournalOp = z.output<typeof JournalOpSchema>;
+
+export type JournalEntry = { kind: 'event'; event: OrchestratorEvent } | { kind: 'op'; op: JournalOp };
+
+export interface ParsedJournal {
+  /** Id from the header line; a snapshot records it to know which prefix of this journal it already contains. */
+  journalId: string | null;
+  entries: { line: number; end: number; entry: JournalEntry }[];
+  /** Bytes up to the end of the last complete line; anything after it was never acknowledged. */
+  validLength: number;
+  totalLength: number;
+  warnings: string[];
+}
+
+const NEWLINE = 0x0a;
+
+function headerIdOf(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const id = (value as Record<string, unknown>)['journal'];
+  return typeof id === 'string' && id.length > 0 ? id : null;
+}
+
+/**
+ * Splits journal bytes into entries. A torn tail (an unterminated last line, or trailing lines that are not JSON,
+ * as a crash mid-write leaves) is excluded from validLength; a bad line in the middle is skipped with a warning.
+ */
+export function parseJournal(bytes: Uint8Array, journalPath: string): ParsedJournal {
+  const decoder = new TextDecoder('utf-8', { fatal: false });
+  const lines: { line: number; start: number; end: number; value: unknown; json: boolean }[] = [];
+  let start = 0;
+  let lineNo = 0;
+  while (start < bytes.length) {
+    const newline = bytes.indexOf(NEWLINE, start);
+    if (newline < 0) break; // unterminated: torn
+    lineNo++;
+    const text = decoder.decode(bytes.subarray(start, newline)).trim();
+    let value: unknown = undefined;
+    let json = false;
+    if (text.length > 0) {
+      try {
+        value = JSON.parse(text);
+        json = true;
+      } catch {
+        json = false;
+      }
+    }
+    lines.push({ line: lineNo, start, end: newline + 1, value, json: json || text.length === 0 });
+    start = newline + 1;
+  }
+  // Trailing complete lines that are not JSON count as torn too (e.g. zero-filled blocks after a power loss).
+  let lastGood = lines.length - 1;
+  while (lastGood >= 0 && !(lines[lastGood] as { json: boolean }).json) lastGood--;
+  const kept = lines.slice(0, lastGood + 1);
+  const warnings: string[] = [];
+  const tornComplete = lines.length - kept.length;
+  if (tornComplete > 0) {
+    warnings.push(`Dropped ${tornComplete} unreadable line(s) at the end of ${journalPath} (from line ${lines[kept.length]?.line}); they were never acknowledged.`);
+  }
+  const validLength = kept.length > 0 ? (kept[kept.length - 1] as { end: number }).end : 0;
+
+  let journalId: string | null = null;
+  const entries: ParsedJournal['entries'] = [];
+  for (const [index, item] of kept.entries()) {
+    if (item.value === undefined && item.json) continue; // blank line
+    if (!item.json) {
+      warnings.push(`Skipped line ${item.line} of ${journalPath}: not valid JSON.`);
+      continue;
+    }
+    if (index === 0 && headerIdOf(item.value) !== null) {
+      journalId = headerIdOf(item.value);
+      continue;
+    }
+    const isOp = typeof item.value === 'object' && item.value !== null && 'op' in item.value;
+    if (isOp) {
+      const op = JournalOpSchema.safeParse(item.value);
+      if (op.success) entries.push({ line: item.line, end: item.end, entry: { kind: 'op', op: op.data } });
+      else warnings.push(`Skipped line ${item.line} of ${journalPath}: invalid operation (${describe(op.error)}).`);
+      continue;
+    }
+    const event = OrchestratorEventSchema.safeParse(item.value);
+    if (event.success) entries.push({ line: item.line, end: item.end, entry: { kind: 'event', event: event.data } });
+    else warnings.push(`Skipped line ${item.line} of ${journalPath}: invalid event (${describe(event.error)}).`);
+  }
+  return { journalId, entries, validLength, totalLength: bytes.length, warnings };
+}
+
+function describe(error: z.ZodError): string {
+  return describeIssues(error)
+    .slice(0, 3)
+    .map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+function writeFully(fd: number, data: Uint8Array, position: number): void {
+  let written = 0;
+  while (written < data.length) {
+    written += fs.writeSync(fd, data, written, data.length - written, position + written);
+  }
+}
+
+/** The writer's handle on the journal. Every method returns only after the data is on disk. */
+export class JournalWriter {
+  readonly #fd: number;
+  #size: number;
+  #id: string | null;
+  #closed = false;
+
+  private constructor(fd: number, size: number, id: string | null) {
+    this.#fd = fd;
+    this.#size = size;
+    this.#id = id;
+  }
+
+  /** Opens (creating if missing) the journal, cuts it to `validLength`, and starts it with a header if empty. */
+  static open(path: string, validLength: number, id: string | null, now: number): JournalWriter {
+    const fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+    try {
+      const size = fs.fstatSync(fd).size;
+      const writer = new JournalWriter(fd, size, id);
+      if (size !== validLength) {
+        fs.ftruncateSync(fd, validLength);
+        fs.fsyncSync(fd);
+        writer.#size = validLength;
+      }
+      if (writer.#size === 0) writer.#writeHeader(now);
+      return writer;
+    } catch (error) {
+      fs.closeSync(fd);
+      throw error;
+    }
+  }
+
+  /** Bytes in the journal, i.e. the offset a snapshot taken now covers. */
+  get size(): number {
+    return this.#size;
+  }
+
+  get id(): string | null {
+    return this.#id;
+  }
+
+  /** Appends one line (with its newline) and fsyncs. */
+  appendLine(line: string): void {
+    if (this.#closed) throw new Error('The journal is closed');
+    const bytes = Buffer.from(line, 'utf8');
+    try {
+      writeFully(this.#fd, bytes, this.#size);
+      fs.fsyncSync(this.#fd);
+    } catch (error) {
+      // Cut off whatever part of the line reached the file, so the next line does not glue onto it.
+      try {
+        fs.ftruncateSync(this.#fd, this.#size);
+      } catch {
+        // The replay will drop a torn line anyway.
+      }
+      throw error;
+    }
+    this.#size += bytes.length;
+  }
+
+  /** Empties the journal and starts a new generation. Call only once a snapshot covering it is durable. */
+  reset(now: number): void {
+    this.#id = null; // until the new header is on disk
+    fs.ftruncateSync(this.#fd, 0);
+    this.#size = 0;
+    this.#writeHeader(now);
+  }
+
+  #writeHeader(now: number): void {
+    this.#id = randomUUID();
+    const line = `${JSON.stringify({ journal: this.#id, createdAt: now })}\n`;
+    const bytes = Buffer.from(line, 'utf8');
+    writeFully(this.#fd, bytes, 0);
+    fs.fsyncSync(this.#fd);
+    this.#size = bytes.length;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    fs.closeSync(this.#fd);
+  }
+}

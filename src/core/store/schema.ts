@@ -1,0 +1,97 @@
+// Schema of the session store: an ordered list of forward migrations, versioned with PRAGMA user_version.
+// Add a migration by appending to MIGRATIONS; never edit one that has shipped.
+import type { Database } from 'sql.js';
+
+/** Thrown when the database was written by a newer version of the app: we must not write to it. */
+export class StoreSchemaTooNewError extends Error {
+  constructor(
+    readonly path: string,
+    readonly foundVersion: number,
+    readonly supportedVersion: number,
+  ) {
+    super(
+      `The session store ${path} has schema version ${foundVersion}, but this version of Agent Orchestrator ` +
+        `understands up to version ${supportedVersion}. Update Agent Orchestrator (extension and CLI) to open it; ` +
+        `nothing was written.`,
+    );
+    this.name = 'StoreSchemaTooNewError';
+  }
+}
+
+const MIGRATIONS: readonly string[] = [
+  // 1: events, sessions, executions, patterns, meta
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE events (
+    session_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE sessions (
+    session_id TEXT PRIMARY KEY,
+    request TEXT NOT NULL DEFAULT '',
+    workspace TEXT NOT NULL DEFAULT '',
+    task_type TEXT NOT NULL DEFAULT 'general',
+    started_at INTEGER NOT NULL,
+    completed_at INTEGER,
+    status TEXT,
+    success INTEGER,
+    event_count INTEGER NOT NULL DEFAULT 0,
+    agents TEXT NOT NULL DEFAULT '[]'
+  );
+  CREATE INDEX sessions_by_start ON sessions (started_at DESC);
+  CREATE TABLE executions (
+    session_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    agent TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    task_type TEXT NOT NULL,
+    success INTEGER NOT NULL,
+    duration REAL NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq)
+  );
+  CREATE INDEX executions_by_agent_time ON executions (agent, timestamp DESC);
+  CREATE TABLE patterns (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    agent TEXT,
+    discovered_at INTEGER NOT NULL,
+    pattern TEXT NOT NULL
+  );
+  `,
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function schemaVersionOf(db: Database): number {
+  const result = db.exec('PRAGMA user_version');
+  const value = result[0]?.values[0]?.[0];
+  return typeof value === 'number' ? value : 0;
+}
+
+/**
+ * Brings `db` up to SCHEMA_VERSION in one transaction; returns true when anything changed.
+ * Throws StoreSchemaTooNewError (without touching the database) when it is newer than this code.
+ */
+export function migrate(db: Database, path: string): boolean {
+  const found = schemaVersionOf(db);
+  if (found > SCHEMA_VERSION) throw new StoreSchemaTooNewError(path, found, SCHEMA_VERSION);
+  if (found === SCHEMA_VERSION) return false;
+  db.exec('BEGIN');
+  try {
+    for (let version = found; version < SCHEMA_VERSION; version++) {
+      db.exec(MIGRATIONS[version] as string);
+    }
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+  return true;
+}

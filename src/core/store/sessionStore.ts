@@ -1,0 +1,784 @@
+// The durable session store: one sql.js database per workspace, shared by the CLI and the extension.
+// Writes go to an fsynced NDJSON journal first; the database image is saved as an atomic snapshot on a debounce
+// and at close, and the journal tail after the snapshot is replayed on open. See DESIGN.md section 5.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+import { systemClock, type Clock, type EventJournal, type LearningRepository } from '../ports';
+import { OrchestratorEventSchema, type OrchestratorEvent, type RunStatus } from '../protocol/events';
+import type { LearnedPattern, LearningRecord } from '../protocol/learning';
+import { parseOrThrow } from '../protocol/validation';
+import { JournalWriter, parseJournal, type JournalEntry, type JournalOp } from './journal';
+import { isHolderAlive, readLock, StoreLock } from './lock';
+import { migrate } from './schema';
+
+export { StoreLockedError } from './lock';
+export { StoreSchemaTooNewError } from './schema';
+
+export const STORE_DIR_NAME = '.agent-orchestrator';
+export const DATABASE_FILE = 'orchestrator.sqlite';
+export const JOURNAL_FILE = 'orchestrator.journal';
+export const LOCK_FILE = 'orchestrator.lock';
+
+/** The store folder of a workspace. */
+export function storeDirFor(workspaceRoot: string): string {
+  return path.join(workspaceRoot, STORE_DIR_NAME);
+}
+
+export interface SessionStoreOptions {
+  /** The .agent-orchestrator folder; created if missing (write mode). */
+  dir: string;
+  /** read: no lock, never writes anything. */
+  mode: 'write' | 'read';
+  /** @default sql-wasm.wasm of the installed sql.js package, else beside this bundle (dist/sql-wasm.wasm) */
+  wasmPath?: string;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default 1000 */
+  snapshotDebounceMs?: number;
+  onWarning?: (message: string) => void;
+}
+
+export interface SessionSummary {
+  sessionId: string;
+  request: string;
+  workspace: string;
+  startedAt: number;
+  completedAt: number | null;
+  status: 'running' | 'interrupted' | RunStatus;
+  success: boolean | null;
+  eventCount: number;
+  agents: string[];
+}
+
+const sqlJsByWasmPath = new Map<string, Promise<SqlJsStatic>>();
+
+function defaultWasmPath(): string {
+  try {
+    const candidate = path.join(path.dirname(require.resolve('sql.js')), 'sql-wasm.wasm');
+    if (fs.existsSync(candidate)) return candidate;
+  } catch {
+    // Bundled app without node_modules: the build copies the wasm beside the bundle.
+  }
+  return path.join(__dirname, 'sql-wasm.wasm');
+}
+
+function loadSqlJs(wasmPath: string): Promise<SqlJsStatic> {
+  let loading = sqlJsByWasmPath.get(wasmPath);
+  if (!loading) {
+    // Required here, not at the top: sql.js is heavy and the extension must activate without it.
+    const initSqlJs = require('sql.js') as typeof import('sql.js');
+    loading = initSqlJs({ locateFile: () => wasmPath });
+    loading.catch(() => sqlJsByWasmPath.delete(wasmPath));
+    sqlJsByWasmPath.set(wasmPath, loading);
+  }
+  return loading;
+}
+
+/** Sessions started by a writer in this process and not completed yet, per store folder. */
+const openSessionsByDir = new Map<string, Set<string>>();
+
+function openSessionsOf(dir: string): Set<string> {
+  let sessions = openSessionsByDir.get(dir);
+  if (!sessions) {
+    sessions = new Set();
+    openSessionsByDir.set(dir, sessions);
+  }
+  return sessions;
+}
+
+interface FileIdentity {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+function identityOf(file: string): FileIdentity | null {
+  try {
+    const stat = fs.statSync(file);
+    return { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+function sameIdentity(a: FileIdentity | null, b: FileIdentity | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+function readOrNull(file: string): Buffer | null {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+function writeFileDurably(file: string, bytes: Uint8Array): void {
+  const fd = fs.openSync(file, 'w', 0o644);
+  try {
+    let written = 0;
+    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Makes a rename in `dir` durable. Windows cannot open a folder for fsync; NTFS journals the rename itself. */
+function fsyncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch (error) {
+    if (process.platform !== 'win32') throw error;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+function str(value: SqlValue | undefined): string {
+  return typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value);
+}
+
+function num(value: SqlValue | undefined): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+function numOrNull(value: SqlValue | undefined): number | null {
+  return value === null || value === undefined ? null : num(value);
+}
+
+function parseStringArray(text: string): string[] {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function isRunStatus(value: string): value is RunStatus {
+  return value === 'completed' || value === 'failed' || value === 'cancelled' || value === 'timed_out';
+}
+
+const SESSION_COLUMNS = 'session_id, request, workspace, started_at, completed_at, status, success, event_count, agents';
+
+/** The durable copy of the event stream plus the tables derived from it (sessions, executions, patterns). */
+export class SessionStore implements EventJournal, LearningRepository {
+  readonly #dir: string;
+  readonly #mode: 'write' | 'read';
+  readonly #clock: Clock;
+  readonly #debounceMs: number;
+  readonly #onWarning: ((message: string) => void) | undefined;
+  readonly #warnings: string[] = [];
+  readonly #openSessions: Set<string>;
+  /** Sessions this instance started, so close() can stop reporting them as running. */
+  readonly #mySessions = new Set<string>();
+  #db: Database;
+  #journal: JournalWriter | null = null;
+  #lock: StoreLock | null = null;
+  #statements = new Map<string, Statement>();
+  #dirty = false;
+  /** Set when an entry reached the journal but not the tables: a snapshot would then lose it. */
+  #snapshotBlocked = false;
+  #closed = false;
+  #timer: NodeJS.Timeout | null = null;
+  #firstPendingAt = 0;
+  #executionCount: number | null = null;
+  #agents: Set<string> | null = null;
+  /** Read mode: start time of another live process holding the write lock, if any. */
+  #liveWriterSince: number | null = null;
+
+  private constructor(options: SessionStoreOptions, db: Database) {
+    this.#dir = path.resolve(options.dir);
+    this.#mode = options.mode;
+    this.#clock = options.clock ?? systemClock;
+    this.#debounceMs = options.snapshotDebounceMs ?? 1000;
+    this.#onWarning = options.onWarning;
+    this.#openSessions = openSessionsOf(this.#dir);
+    this.#db = db;
+  }
+
+  /** Opens the store in `options.dir`; in write mode takes the lock (StoreLockedError if another process has it). */
+  static async open(options: SessionStoreOptions): Promise<SessionStore> {
+    const SQL = await loadSqlJs(options.wasmPath ?? defaultWasmPath());
+    const store = new SessionStore(options, new SQL.Database());
+    try {
+      if (options.mode === 'write') store.#openForWriting(SQL);
+      else store.#openForReading(SQL);
+    } catch (error) {
+      store.#abandon();
+      throw error;
+    }
+    return store;
+  }
+
+  get warnings(): readonly string[] {
+    return this.#warnings;
+  }
+
+  get dir(): string {
+    return this.#dir;
+  }
+
+  get databasePath(): string {
+    return path.join(this.#dir, DATABASE_FILE);
+  }
+
+  get journalPath(): string {
+    return path.join(this.#dir, JOURNAL_FILE);
+  }
+
+  get lockPath(): string {
+    return path.join(this.#dir, LOCK_FILE);
+  }
+
+  // ---- opening -------------------------------------------------------------------------------------------
+
+  #openForWriting(SQL: SqlJsStatic): void {
+    fs.mkdirSync(this.#dir, { recursive: true });
+    this.#lock = StoreLock.acquire(this.#dir, this.lockPath, this.#clock.now(), (m) => this.#warn(m));
+    const snapshot = readOrNull(this.databasePath);
+    const journalBytes = readOrNull(this.journalPath) ?? new Uint8Array(0);
+    const parsed = this.#load(SQL, snapshot, journalBytes);
+    // Only now, with the schema known to be ours, do we touch the journal (cut a torn tail, add a header).
+    this.#journal = JournalWriter.open(this.journalPath, parsed.validLength, parsed.journalId, this.#clock.now());
+    if (this.#dirty) this.#scheduleSnapshot();
+    this.#removeStaleTempFiles();
+  }
+
+  #openForReading(SQL: SqlJsStatic): void {
+    // A writer may snapshot (rename + truncate the journal) while we read: retry until the snapshot we read
+    // is still the current one after reading the journal, so snapshot + journal are a consistent pair.
+    let snapshot: Buffer | null = null;
+    let journalBytes: Uint8Array = new Uint8Array(0);
+    for (let attempt = 0; ; attempt++) {
+      const before = identityOf(this.databasePath);
+      snapshot = before ? readOrNull(this.databasePath) : null;
+      journalBytes = readOrNull(this.journalPath) ?? new Uint8Array(0);
+      const after = identityOf(this.databasePath);
+      if (sameIdentity(before, after)) break;
+      if (attempt >= 9) {
+        this.#warn(`The session store ${this.#dir} kept changing while it was read; the view may be incomplete.`);
+        break;
+      }
+    }
+    this.#load(SQL, snapshot, journalBytes);
+    const holder = readLock(this.lockPath);
+    if (holder && holder.pid !== process.pid && isHolderAlive(holder)) this.#liveWriterSince = holder.startedAt;
+  }
+
+  /** Builds the database from a snapshot and the journal; returns the parsed journal. */
+  #load(SQL: SqlJsStatic, snapshot: Buffer | null, journalBytes: Uint8Array): ReturnType<typeof parseJournal> {
+    let fromSnapshot = false;
+    if (snapshot) {
+      const problem = this.#checkSnapshot(SQL, snapshot);
+      if (problem === null) fromSnapshot = true;
+      else this.#handleCorruptSnapshot(problem);
+    }
+    if (migrate(this.#db, this.databasePath)) this.#dirty = true;
+    this.#applyPragmas();
+
+    const parsed = parseJournal(journalBytes, this.journalPath);
+    for (const warning of parsed.warnings) this.#warn(warning);
+    // The snapshot records which journal generation and how many bytes of it it already contains.
+    let coveredBytes = 0;
+    if (fromSnapshot && parsed.journalId !== null && this.#meta('journal_id') === parsed.journalId) {
+      coveredBytes = Number(this.#meta('journal_offset') ?? '0');
+    }
+    const pending = parsed.entries.filter((item) => item.end > coveredBytes);
+    // Anything beyond the header (even skipped lines) is worth a snapshot, which empties the journal.
+    if (parsed.entries.length > 0 || parsed.warnings.length > 0) this.#dirty = true;
+    if (pending.length > 0) {
+      this.#db.exec('BEGIN');
+      try {
+        for (const item of pending) {
+          try {
+            this.#applyEntry(item.entry, false);
+          } catch (error) {
+            this.#warn(`Could not replay line ${item.line} of ${this.journalPath}: ${(error as Error).message}`);
+          }
+        }
+      } finally {
+        this.#db.exec('COMMIT');
+      }
+    }
+    return parsed;
+  }
+
+  /** Loads `snapshot` into #db; returns null when it is a sound database, else what is wrong with it. */
+  #checkSnapshot(SQL: SqlJsStatic, snapshot: Buffer): string | null {
+    if (snapshot.length === 0) return 'the file is empty';
+    let db: Database | null = null;
+    try {
+      db = new SQL.Database(snapshot);
+      const result = db.exec('PRAGMA integrity_check');
+      const verdict = result[0]?.values.map((row) => str(row[0])) ?? [];
+      if (verdict.length !== 1 || verdict[0] !== 'ok') return `integrity check failed: ${verdict.slice(0, 3).join('; ')}`;
+      this.#db.close();
+      this.#db = db;
+      return null;
+    } catch (error) {
+      db?.close();
+      return (error as Error).message;
+    }
+  }
+
+  #handleCorruptSnapshot(problem: string): void {
+    if (this.#mode === 'read') {
+      this.#warn(`The session store ${this.databasePath} is unreadable (${problem}); showing only the events in ${this.journalPath}.`);
+      return;
+    }
+    const stamp = new Date(this.#clock.now()).toISOString().replace(/[:.]/g, '-');
+    let aside = `${this.databasePath}.corrupt-${stamp}`;
+    for (let n = 1; fs.existsSync(aside); n++) aside = `${this.databasePath}.corrupt-${stamp}-${n}`;
+    fs.renameSync(this.databasePath, aside);
+    fsyncDirectory(this.#dir);
+    this.#dirty = true;
+    this.#warn(
+      `The session store ${this.databasePath} was corrupt (${problem}). It was moved to ${aside} and a new store was started; ` +
+        `events still in the journal were recovered, older sessions and learnings are only in the moved file.`,
+    );
+  }
+
+  #removeStaleTempFiles(): void {
+    // Temp snapshots of a writer that was killed mid-snapshot; we hold the lock, so none is being written.
+    for (const name of fs.readdirSync(this.#dir)) {
+      if (name.startsWith(`${DATABASE_FILE}.tmp-`)) fs.rmSync(path.join(this.#dir, name), { force: true });
+    }
+  }
+
+  #abandon(): void {
+    this.#closed = true;
+    this.#cancelTimer();
+    this.#journal?.close();
+    this.#lock?.release();
+    this.#db.close(); // also frees the prepared statements
+    this.#statements.clear();
+  }
+
+  // ---- writing -------------------------------------------------------------------------------------------
+
+  /** Validates `event`, makes it durable (journal + fsync), then updates the tables. Throws in read mode. */
+  append(event: OrchestratorEvent): void {
+    const journal = this.#writableJournal();
+    const parsed = parseOrThrow(OrchestratorEventSchema, event, 'event');
+    journal.appendLine(`${JSON.stringify(parsed)}\n`);
+    this.#applyDurableEntry({ kind: 'event', event: parsed });
+    if (parsed.type === 'run.started') {
+      this.#openSessions.add(parsed.sessionId);
+      this.#mySessions.add(parsed.sessionId);
+    } else if (parsed.type === 'run.completed') {
+      this.#openSessions.delete(parsed.sessionId);
+      this.#mySessions.delete(parsed.sessionId);
+    }
+  }
+
+  /** Removes every stored execution and pattern (the learning history). */
+  clearLearnings(): void {
+    this.#appendOp({ op: 'clearLearnings', ts: this.#clock.now() });
+  }
+
+  /** Removes the patterns with the given ids, or all patterns. */
+  deletePatterns(ids?: readonly string[]): void {
+    this.#appendOp({ op: 'deletePatterns', ts: this.#clock.now(), ids: ids ? [...ids] : null });
+  }
+
+  /**
+   * Deletes sessions (and their events) that completed before `completedBefore`, and interrupted ones started
+   * before it. Executions are kept: they are the learning history. Returns the number of sessions deleted.
+   */
+  pruneSessions(completedBefore: number): number {
+    this.#writableJournal();
+    const rows = this.#query(
+      `SELECT session_id FROM sessions
+       WHERE (completed_at IS NOT NULL AND completed_at < ?) OR (completed_at IS NULL AND started_at < ?)`,
+      [completedBefore, completedBefore],
+    );
+    const sessionIds = rows.map((row) => str(row[0])).filter((id) => !this.#openSessions.has(id));
+    if (sessionIds.length === 0) return 0;
+    this.#appendOp({ op: 'pruneSessions', ts: this.#clock.now(), completedBefore, sessionIds });
+    return sessionIds.length;
+  }
+
+  #appendOp(op: JournalOp): void {
+    this.#writableJournal().appendLine(`${JSON.stringify(op)}\n`);
+    this.#applyDurableEntry({ kind: 'op', op });
+  }
+
+  #writableJournal(): JournalWriter {
+    if (this.#closed) throw new Error(`The session store ${this.#dir} is closed`);
+    if (this.#mode === 'read' || !this.#journal) throw new Error(`The session store ${this.#dir} was opened read-only`);
+    return this.#journal;
+  }
+
+  /**
+   * Applies an entry that is already in the journal. A failure here does not throw: the entry is durable
+   * (the caller's contract) and the next open replays it, so we warn and stop snapshotting until then.
+   */
+  #applyDurableEntry(entry: JournalEntry): void {
+    this.#dirty = true;
+    try {
+      this.#applyEntry(entry, true);
+    } catch (error) {
+      this.#warn(`Saved in the journal but not yet in the database (it will be on the next open): ${(error as Error).message}`);
+      // Keep the journal: a snapshot now would claim to contain this entry.
+      this.#snapshotBlocked = true;
+      return;
+    }
+    this.#scheduleSnapshot();
+  }
+
+  /** Applies one journal entry atomically. `live` warns about a duplicate event, which replay expects. */
+  #applyEntry(entry: JournalEntry, live: boolean): void {
+    this.#db.exec('SAVEPOINT apply');
+    try {
+      if (entry.kind === 'event') this.#applyEvent(entry.event, live);
+      else this.#applyOp(entry.op);
+      this.#db.exec('RELEASE apply');
+    } catch (error) {
+      this.#db.exec('ROLLBACK TO apply');
+      this.#db.exec('RELEASE apply');
+      this.#executionCount = null;
+      this.#agents = null;
+      throw error;
+    }
+  }
+
+  #applyEvent(event: OrchestratorEvent, live: boolean): void {
+    const id = event.sessionId;
+    this.#run('INSERT OR IGNORE INTO events (session_id, seq, ts, type, payload) VALUES (?, ?, ?, ?, ?)', [
+      id,
+      event.seq,
+      event.ts,
+      event.type,
+      JSON.stringify(event.payload),
+    ]);
+    if (this.#db.getRowsModified() === 0) {
+      // Already applied (replay after a snapshot); derived tables must not count it twice.
+      if (live) this.#warn(`Event ${event.seq} of session ${id} was already stored; the duplicate was ignored.`);
+      return;
+    }
+    this.#run(
+      `INSERT INTO sessions (session_id, started_at, event_count) VALUES (?, ?, 1)
+       ON CONFLICT (session_id) DO UPDATE SET event_count = event_count + 1`,
+      [id, event.ts],
+    );
+    switch (event.type) {
+      case 'run.started':
+        this.#run('UPDATE sessions SET request = ?, workspace = ?, started_at = ? WHERE session_id = ?', [
+          event.payload.request,
+          event.payload.workspace,
+          event.ts,
+          id,
+        ]);
+        break;
+      case 'plan.created':
+        this.#run('UPDATE sessions SET task_type = ? WHERE session_id = ?', [event.payload.plan.taskType, id]);
+        break;
+      case 'agent.started': {
+        const agents = parseStringArray(str(this.#query('SELECT agents FROM sessions WHERE session_id = ?', [id])[0]?.[0]));
+        if (!agents.includes(event.payload.agent)) {
+          agents.push(event.payload.agent);
+          this.#run('UPDATE sessions SET agents = ? WHERE session_id = ?', [JSON.stringify(agents), id]);
+        }
+        break;
+      }
+      case 'run.completed':
+        this.#run('UPDATE sessions SET completed_at = ?, status = ?, success = ? WHERE session_id = ?', [
+          event.ts,
+          event.payload.status,
+          event.payload.success ? 1 : 0,
+          id,
+        ]);
+        break;
+      case 'learning.recorded': {
+        const record = event.payload.record;
+        this.#run(
+          `INSERT OR IGNORE INTO executions (session_id, seq, agent, timestamp, task_type, success, duration, record)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            id,
+            event.seq,
+            record.agent,
+            record.timestamp,
+            record.taskType,
+            record.outcomes.success ? 1 : 0,
+            record.successPatterns.duration,
+            JSON.stringify(record),
+          ],
+        );
+        if (this.#db.getRowsModified() > 0) {
+          if (this.#executionCount !== null) this.#executionCount++;
+          this.#agents?.add(record.agent);
+        }
+        break;
+      }
+      case 'pattern.discovered': {
+        const pattern = event.payload.pattern;
+        this.#run(
+          `INSERT INTO patterns (id, type, agent, discovered_at, pattern) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET type = excluded.type, agent = excluded.agent,
+             discovered_at = excluded.discovered_at, pattern = excluded.pattern`,
+          [pattern.id, pattern.type, pattern.agent ?? event.payload.agent ?? null, pattern.discoveredAt, JSON.stringify(pattern)],
+        );
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  #applyOp(op: JournalOp): void {
+    switch (op.op) {
+      case 'clearLearnings':
+        this.#db.exec('DELETE FROM executions; DELETE FROM patterns;');
+        this.#executionCount = 0;
+        this.#agents = new Set();
+        break;
+      case 'deletePatterns':
+        if (op.ids === null) this.#db.exec('DELETE FROM patterns');
+        else for (const id of op.ids) this.#run('DELETE FROM patterns WHERE id = ?', [id]);
+        break;
+      case 'pruneSessions':
+        for (const id of op.sessionIds) {
+          this.#run('DELETE FROM events WHERE session_id = ?', [id]);
+          this.#run('DELETE FROM sessions WHERE session_id = ?', [id]);
+        }
+        break;
+    }
+  }
+
+  // ---- snapshots -----------------------------------------------------------------------------------------
+
+  /** Writes the database image now (atomically) and empties the journal. No-op when nothing changed. */
+  snapshotNow(): void {
+    this.#writableJournal();
+    this.#cancelTimer();
+    this.#snapshot();
+  }
+
+  #snapshot(): void {
+    const journal = this.#journal;
+    if (!journal || !this.#dirty || this.#closed) return;
+    if (this.#snapshotBlocked) {
+      this.#warn(`Not saving ${this.databasePath}: an earlier change is only in the journal; reopen the store to recover it.`);
+      return;
+    }
+    this.#setMeta('journal_id', journal.id ?? '');
+    this.#setMeta('journal_offset', String(journal.size));
+    // Older sql.js export() closes and reopens the database, freeing statements and resetting pragmas; 1.16 uses
+    // the backup API and keeps both. Freeing ours first and re-applying the pragmas after is right for either,
+    // and never leaves a dangling or leaked statement.
+    this.#freeStatements();
+    const bytes = this.#db.export();
+    this.#applyPragmas();
+    const temp = path.join(this.#dir, `${DATABASE_FILE}.tmp-${process.pid}`);
+    try {
+      writeFileDurably(temp, bytes);
+      fs.renameSync(temp, this.databasePath);
+    } catch (error) {
+      fs.rmSync(temp, { force: true });
+      throw error;
+    }
+    fsyncDirectory(this.#dir);
+    // Only now is the snapshot durable, so the journal prefix it contains can go.
+    journal.reset(this.#clock.now());
+    this.#dirty = false;
+  }
+
+  #scheduleSnapshot(): void {
+    if (this.#mode !== 'write' || this.#closed) return;
+    const now = Date.now();
+    if (this.#timer) {
+      // Debounce, but never postpone past ten intervals, so a busy run still gets its journal trimmed.
+      if (now - this.#firstPendingAt >= this.#debounceMs * 10) return;
+      clearTimeout(this.#timer);
+    } else {
+      this.#firstPendingAt = now;
+    }
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      try {
+        this.#snapshot();
+      } catch (error) {
+        this.#warn(`Could not save ${this.databasePath} (no event was lost, they are in the journal): ${(error as Error).message}`);
+      }
+    }, this.#debounceMs);
+    this.#timer.unref();
+  }
+
+  #cancelTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  /** Final snapshot, then releases the lock. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#cancelTimer();
+    if (this.#mode === 'write') {
+      try {
+        this.#snapshot();
+      } catch (error) {
+        this.#warn(`Could not save ${this.databasePath} at close (no event was lost, they are in the journal): ${(error as Error).message}`);
+      }
+      for (const id of this.#mySessions) this.#openSessions.delete(id);
+    }
+    this.#abandon();
+  }
+
+  // ---- reading -------------------------------------------------------------------------------------------
+
+  /** All sessions, newest first. */
+  listSessions(): SessionSummary[] {
+    return this.#query(`SELECT ${SESSION_COLUMNS} FROM sessions ORDER BY started_at DESC, rowid DESC`).map((row) =>
+      this.#toSummary(row),
+    );
+  }
+
+  getSession(sessionId: string): SessionSummary | undefined {
+    const row = this.#query(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE session_id = ?`, [sessionId])[0];
+    return row ? this.#toSummary(row) : undefined;
+  }
+
+  /** The stored events of a session, ordered by seq. */
+  getEvents(sessionId: string): OrchestratorEvent[] {
+    return this.#query('SELECT seq, ts, type, payload FROM events WHERE session_id = ? ORDER BY seq', [sessionId]).map(
+      (row) => {
+        // Validated before it was stored; parsing again would only cost time.
+        const event: unknown = { sessionId, seq: num(row[0]), ts: num(row[1]), type: str(row[2]), payload: JSON.parse(str(row[3])) };
+        return event as OrchestratorEvent;
+      },
+    );
+  }
+
+  #toSummary(row: SqlValue[]): SessionSummary {
+    const sessionId = str(row[0]);
+    const startedAt = num(row[3]);
+    const completedAt = numOrNull(row[4]);
+    const stored = str(row[5]);
+    let status: SessionSummary['status'];
+    if (completedAt !== null && isRunStatus(stored)) status = stored;
+    else if (this.#openSessions.has(sessionId)) status = 'running';
+    // Another process is writing: what it started since it took the lock may still be running there.
+    else if (this.#liveWriterSince !== null && startedAt >= this.#liveWriterSince) status = 'running';
+    else status = 'interrupted';
+    const success = numOrNull(row[6]);
+    return {
+      sessionId,
+      request: str(row[1]),
+      workspace: str(row[2]),
+      startedAt,
+      completedAt,
+      status,
+      success: success === null ? null : success !== 0,
+      eventCount: num(row[7]),
+      agents: parseStringArray(str(row[8])),
+    };
+  }
+
+  recentExecutions(agent: string, limit: number): LearningRecord[] {
+    // One row and one JSON.parse instead of `limit` of each: crossing out of wasm per row costs more than the query.
+    const joined = this.#query(
+      `SELECT '[' || group_concat(record, ',') || ']' FROM
+         (SELECT record FROM executions WHERE agent = ? ORDER BY timestamp DESC LIMIT ?)`,
+      [agent, limit],
+    )[0]?.[0];
+    if (typeof joined !== 'string') return [];
+    const records = JSON.parse(joined) as LearningRecord[];
+    // group_concat does not promise the subquery's order; a sort of `limit` items makes it certain.
+    return records.sort((a, b) => b.timestamp - a.timestamp);
+  }
+
+  executionCount(): number {
+    this.#executionCount ??= num(this.#query('SELECT count(*) FROM executions')[0]?.[0]);
+    return this.#executionCount;
+  }
+
+  agentsWithHistory(): string[] {
+    this.#agents ??= new Set(this.#query('SELECT DISTINCT agent FROM executions').map((row) => str(row[0])));
+    return [...this.#agents].sort();
+  }
+
+  sessionAgentSequences(limit: number): { sessionId: string; taskType: string; agents: string[]; success: boolean }[] {
+    return this.#query(
+      `SELECT session_id, task_type, agents, success FROM sessions WHERE completed_at IS NOT NULL
+       ORDER BY started_at DESC, rowid DESC LIMIT ?`,
+      [limit],
+    ).map((row) => ({
+      sessionId: str(row[0]),
+      taskType: str(row[1]),
+      agents: parseStringArray(str(row[2])),
+      success: num(row[3]) !== 0,
+    }));
+  }
+
+  patterns(): LearnedPattern[] {
+    return this.#query('SELECT pattern FROM patterns ORDER BY discovered_at, id').map(
+      (row) => JSON.parse(str(row[0])) as LearnedPattern,
+    );
+  }
+
+  // ---- sql helpers ---------------------------------------------------------------------------------------
+
+  #applyPragmas(): void {
+    // The database lives in wasm memory; durability comes from the journal, so SQLite's own syncing is waste.
+    this.#db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;');
+  }
+
+  #freeStatements(): void {
+    for (const statement of this.#statements.values()) statement.free();
+    this.#statements.clear();
+  }
+
+  #statement(sql: string): Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #run(sql: string, params: SqlValue[]): void {
+    const statement = this.#statement(sql);
+    try {
+      statement.run(params);
+    } finally {
+      statement.reset();
+    }
+  }
+
+  #query(sql: string, params: SqlValue[] = []): SqlValue[][] {
+    if (this.#closed) throw new Error(`The session store ${this.#dir} is closed`);
+    const statement = this.#statement(sql);
+    try {
+      statement.bind(params);
+      const rows: SqlValue[][] = [];
+      while (statement.step()) rows.push(statement.get());
+      return rows;
+    } finally {
+      statement.reset();
+    }
+  }
+
+  #meta(key: string): string | undefined {
+    const row = this.#query('SELECT value FROM meta WHERE key = ?', [key])[0];
+    return row ? str(row[0]) : undefined;
+  }
+
+  #setMeta(key: string, value: string): void {
+    this.#run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+  }
+
+  #warn(message: string): void {
+    this.#warnings.push(message);
+    this.#onWarning?.(message);
+  }
+}
