@@ -47,6 +47,7 @@
  * single pass over them, and results are cached per agent + taskType until that agent records again (or
  * invalidate() is called because someone else wrote to the repository).
  */
+import type { SessionAgentSequence } from './inMemoryLearningRepository';
 import { z } from 'zod';
 import { systemClock, type Clock, type LearningRepository } from '../ports';
 import {
@@ -248,12 +249,16 @@ export class AgentLearningSystem {
     return pattern;
   }
 
-  /** Agent-order and tool-sequence patterns mined from stored runs, at or above the confidence threshold. */
-  minePatterns(): LearnedPattern[] {
+  /**
+   * Agent-order and tool-sequence patterns mined from stored runs, at or above the confidence threshold.
+   * `current` adds the run that is finishing now, which the store lists only once it has completed.
+   */
+  minePatterns(current?: SessionAgentSequence): LearnedPattern[] {
     const now = this.#clock.now();
     const found: LearnedPattern[] = [];
 
-    const sessions = this.#repository.sessionAgentSequences(this.#maxSessions);
+    const stored = this.#repository.sessionAgentSequences(this.#maxSessions);
+    const sessions = current && !stored.some((session) => session.sessionId === current.sessionId) ? [current, ...stored] : stored;
     const sessionsPerTaskType = new Map<string, number>();
     const sequences = new Map<string, { taskType: string; agents: string[]; support: number }>();
     for (const session of sessions) {

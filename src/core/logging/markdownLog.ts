@@ -82,6 +82,8 @@ export class MarkdownLogProjection {
   #sessionId: string | null;
   #lastSeq = 0;
   #liveHeaderWritten = false;
+  /** From run.started: whether an unapplied change means "dry run" or was held back for another reason. */
+  #dryRun = false;
 
   /** Follows `sessionId`, or the session of the first event it sees. */
   constructor(sessionId?: string) {
@@ -97,6 +99,7 @@ export class MarkdownLogProjection {
 
     switch (event.type) {
       case 'run.started':
+        this.#dryRun = !event.payload.options.apply;
         return [
           '# Agent Orchestrator Execution Log',
           `Session ID: ${event.sessionId}`,
@@ -158,7 +161,7 @@ export class MarkdownLogProjection {
       case 'change.proposed': {
         const p = event.payload;
         const { added, removed } = diffStats(p.diff);
-        const lines = [`  ✏️ ${at} ${p.applied ? 'CHANGE APPLIED' : 'CHANGE PROPOSED'}: ${p.agent} → ${p.file}`, `     +${added} −${removed} lines${p.applied ? '' : ' (not applied: dry run)'}`];
+        const lines = [`  ✏️ ${at} ${p.applied ? 'CHANGE APPLIED' : 'CHANGE PROPOSED'}: ${p.agent} → ${p.file}`, `     +${added} −${removed} lines${p.applied ? '' : this.#dryRun ? ' (not applied: dry run)' : ' (not applied)'}`];
         if (p.findingIds.length > 0) lines.push(`     Fixes: ${p.findingIds.join(', ')}`);
         return lines.join('\n') + '\n\n';
       }

@@ -226,7 +226,7 @@ export class ExecutionOrchestrator {
       const outcome = await run.execute();
       status = outcome.status;
       error = outcome.error;
-      if (config.orchestration.enableLearning) await run.recordLearnings();
+      if (config.orchestration.enableLearning) await run.recordLearnings(status === 'completed');
     } catch (failure) {
       status = 'failed';
       error = (failure as Error).message;
@@ -622,7 +622,7 @@ class RunExecution {
   }
 
   /** Records one learning record per agent that ran, then mines and shares patterns from the stored history. */
-  async recordLearnings(): Promise<void> {
+  async recordLearnings(runSucceeded: boolean): Promise<void> {
     const { stream, learning, plan, state } = this.#o;
     const handoffTimes = new Map<string, { from: string; timestamp: number }[]>();
     for (const handoff of state.handoffs) {
@@ -643,7 +643,7 @@ class RunExecution {
         sessionId: stream.sessionId,
         taskType: plan.taskType,
         duration: Math.max(0, (record.completedAt || this.#o.clock.now()) - record.startedAt),
-        toolSequence: record.tools,
+        toolSequence: collapseRepeatedCycle(record.tools),
         success: record.status === 'completed',
         qualityScore: record.outcome?.qualityScore ?? null,
         filesModified: record.outcome?.filesModified ?? [],
@@ -657,8 +657,13 @@ class RunExecution {
       });
     }
     const ran = new Set([...this.#records.values()].filter((r) => r.startedAt > 0).map((r) => r.planned.name));
-    for (const pattern of learning.minePatterns()) {
-      const relevant = pattern.type === 'agent_sequence' ? pattern.sequence.every((name) => ran.has(name)) && pattern.context === plan.taskType : pattern.agent !== undefined && ran.has(pattern.agent);
+    const agentOrder = [...this.#records.values()].filter((r) => r.startedAt > 0).sort((a, b) => a.startedAt - b.startedAt).map((r) => r.planned.name);
+    const current = { sessionId: stream.sessionId, taskType: plan.taskType, agents: agentOrder, success: runSucceeded };
+    for (const pattern of learning.minePatterns(current)) {
+      // Share what concerns this run; a one-tool "sequence" teaches nothing.
+      const relevant = pattern.type === 'agent_sequence'
+        ? pattern.sequence.every((name) => ran.has(name)) && pattern.context === plan.taskType
+        : pattern.agent !== undefined && ran.has(pattern.agent) && pattern.sequence.length >= 2;
       if (!relevant) continue;
       const from = pattern.agent && ran.has(pattern.agent) ? pattern.agent : ORCHESTRATOR;
       stream.emit('pattern.discovered', { agent: from, pattern });
@@ -669,6 +674,18 @@ class RunExecution {
       });
     }
   }
+}
+
+/**
+ * The shortest block that the sequence repeats (Read, Edit, Write once per file becomes Read, Edit, Write), so
+ * runs over different numbers of files share one learned sequence; otherwise consecutive duplicates are merged.
+ */
+export function collapseRepeatedCycle(tools: readonly string[]): string[] {
+  for (let period = 1; period <= tools.length / 2; period++) {
+    if (tools.length % period !== 0) continue;
+    if (tools.every((tool, index) => tool === tools[index % period])) return tools.slice(0, period);
+  }
+  return tools.filter((tool, index) => index === 0 || tool !== tools[index - 1]);
 }
 
 /** Rejects when `signal` aborts. Marked handled so a race that has already settled leaves no unhandled rejection. */

@@ -26,7 +26,7 @@ function field(node: unknown, name: string): unknown {
   return typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[name] : undefined;
 }
 
-/** Strips `x as T`, `x satisfies T`, `x!` and parentheses-free wrappers so the real expression is inspected. */
+/** Strips type-only wrappers (`x as T`, `x satisfies T`, `x!`, `<T>x`) so the real expression is inspected. */
 function unwrap(node: ESTree.Node): ESTree.Node {
   let current: unknown = node;
   while (
