@@ -1,6 +1,7 @@
 // The run's state as a fold over its events. The same fold feeds the live log, the dashboard (Markdown and
 // webview), tree views and the replay of stored sessions, so the state is plain data (JSON-serializable: no
 // Maps, no classes) and each event is applied in O(1) amortised time through a private index kept beside it.
+import { countContextItems } from '../handoff/agentHandoffSystem';
 import type { EventPayloads, OrchestratorEvent } from '../protocol/events';
 import type { Finding } from '../protocol/findings';
 import type { HandoffPackage } from '../protocol/handoff';
@@ -269,22 +270,6 @@ function addUnique(target: string[], values: readonly string[]): void {
 /** MCP tools are namespaced by their server (`mcp__server__tool`, Claude Code's convention, or `mcp:server/tool`). */
 export function isMcpTool(tool: string): boolean {
   return /^mcp(__|[:./])/i.test(tool);
-}
-
-/** How many pieces of context a handoff package carries; the seed's log prints it as "Context Items". */
-export function countContextItems(pkg: HandoffPackage): number {
-  const context = pkg.executionContext;
-  return (
-    context.filesModified.length +
-    context.filesRead.length +
-    context.searchResults.length +
-    context.decisions.length +
-    context.warnings.length +
-    context.discoveries.length +
-    context.findings.length +
-    pkg.recommendations.nextActions.length +
-    Object.keys(pkg.mcpData).length
-  );
 }
 
 function pushBounded<T>(list: T[], item: T, max: number): void {

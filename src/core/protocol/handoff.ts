@@ -4,6 +4,20 @@ import { AgentNameSchema, PrioritySchema } from './messages';
 
 const strings = z.array(z.string()).default([]);
 
+const RecommendationsSchema = z
+  .object({
+    nextActions: strings,
+    potentialIssues: strings,
+    optimizations: strings,
+    testingNeeded: z.boolean().default(false),
+    securityReview: z.boolean().default(false),
+  })
+  .default({ nextActions: [], potentialIssues: [], optimizations: [], testingNeeded: false, securityReview: false });
+
+const DependenciesSchema = z
+  .object({ completedTasks: strings, requiredInputs: strings, optionalInputs: strings })
+  .default({ completedTasks: [], requiredInputs: [], optionalInputs: [] });
+
 /** The seed's handoff package: everything the receiving agent needs to continue without asking again. */
 export const HandoffPackageSchema = z.object({
   id: z.string().min(1),
@@ -22,19 +36,11 @@ export const HandoffPackageSchema = z.object({
     findings: z.array(FindingSchema).default([]),
   }),
   mcpData: z.record(z.string(), z.unknown()).default({}),
-  recommendations: z.object({
-    nextActions: strings,
-    potentialIssues: strings,
-    optimizations: strings,
-    testingNeeded: z.boolean().default(false),
-    securityReview: z.boolean().default(false),
-  }),
+  recommendations: RecommendationsSchema,
   urgency: PrioritySchema.default('normal'),
   requiresValidation: z.boolean().default(false),
   blockingIssues: strings,
-  dependencies: z
-    .object({ completedTasks: strings, requiredInputs: strings, optionalInputs: strings })
-    .default({ completedTasks: [], requiredInputs: [], optionalInputs: [] }),
+  dependencies: DependenciesSchema,
 });
 export type HandoffPackage = z.output<typeof HandoffPackageSchema>;
 
@@ -53,21 +59,11 @@ export const HandoffRequestSchema = z.object({
     })
     .catchall(z.unknown())
     .default({ filesRead: [], filesModified: [], decisions: [], warnings: [], discoveries: [], searchResults: [], findings: [] }),
-  recommendations: z
-    .object({
-      nextActions: strings,
-      potentialIssues: strings,
-      optimizations: strings,
-      testingNeeded: z.boolean().default(false),
-      securityReview: z.boolean().default(false),
-    })
-    .default({ nextActions: [], potentialIssues: [], optimizations: [], testingNeeded: false, securityReview: false }),
+  recommendations: RecommendationsSchema,
   mcpData: z.record(z.string(), z.unknown()).default({}),
   urgency: PrioritySchema.default('normal'),
   requiresValidation: z.boolean().default(false),
   blockingIssues: strings,
-  dependencies: z
-    .object({ completedTasks: strings, requiredInputs: strings, optionalInputs: strings })
-    .default({ completedTasks: [], requiredInputs: [], optionalInputs: [] }),
+  dependencies: DependenciesSchema,
 });
 export type HandoffRequest = z.input<typeof HandoffRequestSchema>;

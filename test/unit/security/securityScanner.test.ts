@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { SecurityScanner, unifiedDiff } from '../../../src/agents/offline/security/securityScanner';
+import { SecurityScanner } from '../../../src/agents/offline/security/securityScanner';
+import { unifiedDiff } from '../../../src/core/orchestrator/unifiedDiff';
 import { FindingSchema } from '../../../src/core/protocol/findings';
 import { MemoryWorkspace } from './memoryWorkspace';
 

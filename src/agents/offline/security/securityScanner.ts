@@ -1,7 +1,6 @@
 // The security rules engine of the offline security auditor: ESLint with eslint-plugin-security's recommended
 // rules plus our own `agent-orchestrator` rules, run in memory over workspace files (no config files on disk).
 import { createHash } from 'node:crypto';
-import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import type { ESLint, Linter, Rule } from 'eslint';
 import type { Finding } from '../../../core/protocol/findings';
 import type { WorkspaceFiles } from '../../../core/ports';
@@ -247,10 +246,4 @@ export class SecurityScanner {
     ];
     return engine.linter.verify(source, config, { filename: virtualName });
   }
-}
-
-/** A unified diff (`--- a/file` / `+++ b/file`) of one file's change, for previews and reports. */
-export function unifiedDiff(file: string, before: string, after: string): string {
-  const name = file.replace(/\\/g, '/');
-  return createTwoFilesPatch(`a/${name}`, `b/${name}`, before, after, undefined, undefined, { context: 3, headerOptions: FILE_HEADERS_ONLY });
 }
