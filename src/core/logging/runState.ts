@@ -349,7 +349,8 @@ export function applyEvent(state: RunState, event: OrchestratorEvent): RunState 
       const sender = index.agents.get(message.from);
       if (sender) sender.messagesSent++;
       if (message.to === 'all') {
-        for (const agent of state.agents) if (agent.name !== message.from) agent.messagesReceived++;
+        // Skipped agents never joined the bus, so broadcasts do not reach them.
+        for (const agent of state.agents) if (agent.name !== message.from && agent.status !== 'skipped') agent.messagesReceived++;
       } else {
         const receiver = index.agents.get(message.to);
         if (receiver) receiver.messagesReceived++;

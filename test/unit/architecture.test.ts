@@ -1,0 +1,56 @@
+// The layer rules of DESIGN.md, checked on the source: imports point downward only.
+import { strict as assert } from 'node:assert';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const srcRoot = path.resolve(__dirname, '..', '..', 'src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? sourceFiles(full) : entry.name.endsWith('.ts') ? [full] : [];
+  });
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const found: string[] = [];
+  for (const match of text.matchAll(/(?:from\s+|import\(\s*|require\(\s*)['"]([^'"]+)['"]/g)) found.push(match[1] as string);
+  return found;
+}
+
+/** Layer of a file or resolved import, by its folder under src/. */
+function layerOf(absolute: string): string {
+  const relative = path.relative(srcRoot, absolute).split(path.sep);
+  return relative.length === 1 ? relative[0]!.replace(/\.ts$/, '') : relative[0]!;
+}
+
+const allowed: Record<string, readonly string[]> = {
+  core: ['core'],
+  shared: ['shared'],
+  agents: ['agents', 'core'],
+  mcp: ['mcp', 'agents', 'core'],
+  cli: ['cli', 'agents', 'core', 'mcp'],
+  vscode: ['vscode', 'agents', 'core', 'mcp', 'shared'],
+  extension: ['vscode', 'agents', 'core', 'mcp', 'shared'],
+};
+
+describe('architecture', () => {
+  it('keeps the engine (src/core) free of the vscode module', () => {
+    const offenders = sourceFiles(path.join(srcRoot, 'core')).filter((file) => importsOf(file).includes('vscode'));
+    assert.deepEqual(offenders.map((f) => path.relative(srcRoot, f)), []);
+  });
+
+  it('lets every layer import only itself and the layers below it', () => {
+    const violations: string[] = [];
+    for (const file of sourceFiles(srcRoot)) {
+      const from = layerOf(file);
+      for (const specifier of importsOf(file)) {
+        if (!specifier.startsWith('.')) continue;
+        const to = layerOf(path.resolve(path.dirname(file), specifier));
+        if (!(allowed[from] ?? []).includes(to)) violations.push(`${path.relative(srcRoot, file)} imports ${specifier} (${from} -> ${to})`);
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+});
