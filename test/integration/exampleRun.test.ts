@@ -96,7 +96,12 @@ describe('Example 1 on examples/vulnerable-api (integration)', function () {
     const patterns = events.filter((e) => e.type === 'pattern.discovered');
     assert.ok(patterns.some((e) => e.type === 'pattern.discovered' && e.payload.pattern.type === 'agent_sequence'
       && e.payload.pattern.name === 'security-auditor → backend-api-developer → test-suite-developer → docs-writer'));
-    assert.ok(labels.indexOf('pattern.discovered') > lastAgentDone, 'patterns are shared after the agents finished');
+    const mined = patterns.filter((e) => e.type === 'pattern.discovered' && e.payload.pattern.type !== 'security');
+    assert.ok(mined.every((e) => events.indexOf(e) > lastAgentDone), 'sequence patterns are mined after the agents finished');
+    const security = patterns.find((e) => e.type === 'pattern.discovered' && e.payload.pattern.type === 'security');
+    assert.ok(security?.type === 'pattern.discovered', 'the auditor shares the recurring missing-organizationId pattern');
+    assert.equal(security.payload.pattern.name, 'missing-organizationId-validation');
+    assert.ok(events.indexOf(security) < at('agent.completed:security-auditor'));
     assert.equal(events.at(-1)?.type, 'run.completed');
   });
 

@@ -69,13 +69,21 @@ export class BackendApiDeveloperAgent implements AgentRuntime {
     const validator = context.handoffs.find((handoff) => handoff.requiresValidation)?.from
       ?? plan?.agents.find((agent) => agent.name !== NAME && agent.capabilities.includes(AgentCapabilities.VALIDATION))?.name;
     let validation: { approved: boolean; reasons: string[] } | null = null;
+    let validationFailed = false;
     if (changedFiles.length > 0 && validator) {
-      validation = await context.requestValidation(validator, {
-        changesImplemented: fixed.map((finding) => `Fixed ${finding.ruleId} at ${location(finding)}`),
-        filesModified: changedFiles,
-        requestingReview: true,
-        findingIds: fixed.map((finding) => finding.id),
-      });
+      try {
+        validation = await context.requestValidation(validator, {
+          changesImplemented: fixed.map((finding) => `Fixed ${finding.ruleId} at ${location(finding)}`),
+          filesModified: changedFiles,
+          requestingReview: true,
+          findingIds: fixed.map((finding) => finding.id),
+        });
+      } catch (error) {
+        // No verdict (the validator failed or timed out) is not an approval: the change must not stay unreviewed.
+        context.signal.throwIfAborted();
+        validationFailed = true;
+        validation = { approved: false, reasons: [`Validation by ${validator} could not be completed: ${error instanceof Error ? error.message : String(error)}`] };
+      }
       if (!validation.approved) {
         // Never leave a change the auditor rejected in the user's files.
         for (const [file, original] of originals) {
@@ -88,16 +96,17 @@ export class BackendApiDeveloperAgent implements AgentRuntime {
     const filesModified = kept ? changedFiles : [];
     const dependants = plan?.agents.filter((agent) => agent.dependsOn.includes(NAME)).map((agent) => agent.name) ?? [];
     const remaining = kept ? needsModel : findings;
-    const decisions = kept ? fixed.map((finding) => `Fixed ${finding.ruleId} at ${location(finding)}`) : ['Reverted the mechanical fixes the auditor rejected'];
+    const decisions = kept ? fixed.map((finding) => `Fixed ${finding.ruleId} at ${location(finding)}`) : [validationFailed ? 'Reverted the mechanical fixes: they could not be validated' : 'Reverted the mechanical fixes the auditor rejected'];
     const recommendations = [
       ...(needsModel.length > 0 ? [`${needsModel.length} finding(s) need a language model or a person: ${needsModel.map((f) => `${f.ruleId} at ${location(f)}`).join(', ')}`] : []),
-      ...(!context.options.apply && fixed.length > 0 ? ['Re-run with --apply to write the fixes to disk'] : []),
+      // Only fixes that survived validation are worth applying.
+      ...(!context.options.apply && kept && fixed.length > 0 ? ['Re-run with --apply to write the fixes to disk'] : []),
       ...(validation && !validation.approved ? validation.reasons : []),
     ];
     const verb = context.options.apply ? 'applied' : 'proposed';
     const summary = findings.length === 0
       ? 'No findings to fix'
-      : `${fixed.length} of ${findings.length} finding(s) fixed mechanically (${verb}${validation ? `, validation ${validation.approved ? 'approved' : 'rejected and reverted'}` : ''}); ${needsModel.length} need a model`;
+      : `${fixed.length} of ${findings.length} finding(s) fixed mechanically (${verb}${validation ? `, validation ${validation.approved ? 'approved' : validationFailed ? 'failed, changes reverted' : 'rejected and reverted'}` : ''}); ${needsModel.length} need a model`;
     return {
       summary,
       filesRead,

@@ -13,6 +13,19 @@ function testResultsOf(message: Message | null): Record<string, unknown> | null 
   return message.payload.data;
 }
 
+/**
+ * Ids of the findings the run's changes still fix, per file in order: a change without finding ids is a revert
+ * (e.g. after a rejected validation) and cancels the fixes made to that file before it.
+ */
+function findingIdsStillFixed(changes: RunState['changes'], onlyApplied: boolean): Set<string> {
+  const byFile = new Map<string, string[]>();
+  for (const change of changes) {
+    if (change.findingIds.length === 0) byFile.set(change.file, []);
+    else if (change.applied || !onlyApplied) byFile.set(change.file, [...(byFile.get(change.file) ?? []), ...change.findingIds]);
+  }
+  return new Set([...byFile.values()].flat());
+}
+
 /** Markdown summary of the run for a reviewer: found, changed, validated, tested, and what is left. */
 export function renderChangeSummary(state: RunState, tests: Record<string, unknown> | null): string {
   const lines: string[] = [];
@@ -22,9 +35,11 @@ export function renderChangeSummary(state: RunState, tests: Record<string, unkno
   if (findings.length === 0) lines.push('No findings.');
   else {
     lines.push('| Severity | Rule | Location | Problem | Fix |', '|---|---|---|---|---|');
-    const fixedIds = new Set(state.changes.flatMap((change) => change.findingIds));
+    const appliedIds = findingIdsStillFixed(state.changes, true);
+    const proposedIds = findingIdsStillFixed(state.changes, false);
     for (const f of findings) {
-      lines.push(`| ${f.severity} | \`${f.ruleId}\` | \`${f.file}:${f.line}\` | ${f.message.replace(/\|/g, '\\|')} | ${fixedIds.has(f.id) ? 'fixed mechanically' : f.fixable ? 'fixable' : 'needs a model or a person'} |`);
+      const fix = appliedIds.has(f.id) ? 'fixed mechanically' : proposedIds.has(f.id) ? 'fix proposed (dry run)' : f.fixable ? 'fixable' : 'needs a model or a person';
+      lines.push(`| ${f.severity} | \`${f.ruleId}\` | \`${f.file}:${f.line}\` | ${f.message.replace(/\|/g, '\\|')} | ${fix} |`);
     }
   }
   lines.push('', `## Changed (${state.changes.length})`, '');
@@ -46,10 +61,16 @@ export function renderChangeSummary(state: RunState, tests: Record<string, unkno
     const failures = Array.isArray(tests.failures) ? tests.failures.map(String) : [];
     for (const failure of failures.slice(0, 20)) lines.push(`  - ${failure}`);
   }
-  const open = findings.filter((f) => !state.changes.some((c) => c.findingIds.includes(f.id)));
+  const stillFixed = findingIdsStillFixed(state.changes, false);
+  const open = findings.filter((f) => !stillFixed.has(f.id));
+  const testsRan = tests !== null && tests.ran === true;
+  const testsPass = testsRan && tests.exitCode === 0 && tests.timedOut !== true;
   lines.push('', '## Left to do', '');
-  if (open.length === 0 && (!tests || tests.exitCode === 0)) lines.push('Nothing: every finding was fixed and the tests pass.');
+  // "The tests pass" only when they ran and passed: a summary never claims a result that did not happen.
+  if (open.length === 0 && testsPass) lines.push('Nothing: every finding was fixed and the tests pass.');
   for (const f of open.slice(0, 30)) lines.push(`- ${f.recommendation} (\`${f.file}:${f.line}\`, ${f.ruleId})`);
+  if (testsRan && !testsPass) lines.push(`- Make the failing tests pass (\`${String(tests.command ?? 'the test command')}\`).`);
+  else if (!testsRan) lines.push(`- Run the tests: ${tests ? String(tests.note ?? 'they were not run') : 'no test results were shared in this run'}.`);
   return `${lines.join('\n')}\n`;
 }
 

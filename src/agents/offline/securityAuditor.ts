@@ -6,6 +6,13 @@ import { SecurityScanner } from './security/securityScanner';
 
 const NAME = 'security-auditor';
 
+/** Names the seed uses for well-known patterns. */
+const PATTERN_NAMES: Record<string, string> = {
+  'agent-orchestrator/missing-tenant-filter': 'missing-organizationId-validation',
+  'agent-orchestrator/hardcoded-secret': 'hardcoded-secrets',
+  'agent-orchestrator/sql-injection': 'sql-built-from-strings',
+};
+
 function priorityOf(severity: Severity): Priority {
   return severity === 'critical' ? 'critical' : severity === 'high' ? 'high' : 'normal';
 }
@@ -56,6 +63,8 @@ export class SecurityAuditorAgent implements AgentRuntime {
       await context.broadcast({ type: 'warning', priority: 'normal', payload: { message: `Could not parse ${parseError.file}: ${parseError.message}`, file: parseError.file } });
     }
 
+    await this.#sharePatterns(context, findings);
+
     const fixable = findings.filter((finding) => finding.fixable);
     const dependants = context.runState().plan?.agents.filter((agent) => agent.dependsOn.includes(NAME)).map((agent) => agent.name) ?? [];
     const top = findings[0];
@@ -92,6 +101,31 @@ export class SecurityAuditorAgent implements AgentRuntime {
       handoffs,
       securityIssues: [...new Set(findings.map((finding) => finding.ruleId))],
     };
+  }
+
+  /**
+   * A rule that fires in several places is a pattern of this codebase, not a slip. Its confidence is the share of
+   * this agent's audits (the recorded ones plus this one) that found it; support counts those audits.
+   */
+  async #sharePatterns(context: AgentContext, findings: readonly Finding[]): Promise<void> {
+    const byRule = new Map<string, Finding[]>();
+    for (const finding of findings) byRule.set(finding.ruleId, [...(byRule.get(finding.ruleId) ?? []), finding]);
+    const audits = context.history.length + 1;
+    for (const [ruleId, occurrences] of byRule) {
+      if (occurrences.length < 2) continue;
+      const seen = context.history.filter((record) => record.discoveries.securityIssues.includes(ruleId)).length + 1;
+      const files = [...new Set(occurrences.map((finding) => finding.file))];
+      const first = occurrences[0] as Finding;
+      await context.sharePattern({
+        name: PATTERN_NAMES[ruleId] ?? ruleId.replace(/^.*\//, ''),
+        type: 'security',
+        context: `${occurrences.length} occurrences in ${files.length} file(s), e.g. ${first.file}:${first.line}; found in ${seen} of ${audits} audit(s)`,
+        confidence: Math.round((100 * seen) / audits),
+        support: seen,
+        solution: first.recommendation,
+        applicableTo: files,
+      });
+    }
   }
 
   async #validate(request: MessagePayloads['validation_request'], env: ServiceEnvironment): Promise<MessagePayloads['validation_result']> {

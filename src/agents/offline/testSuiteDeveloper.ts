@@ -68,6 +68,8 @@ export class TestSuiteDeveloperAgent implements AgentRuntime {
     const total = (parsed.summary.passed ?? 0) + (parsed.summary.failed ?? 0);
     return {
       summary: passedAll ? `Tests pass: ${note}` : `Tests fail: ${note}`,
+      // Failing tests fail the verification, so the run (and the CLI's exit code) says so.
+      ...(passedAll ? {} : { failed: `Tests fail: ${note}` }),
       recommendations: passedAll ? [] : ['Fix the failing tests before merging', ...parsed.unlocated.slice(0, 5)],
       qualityScore: total > 0 ? Math.round((100 * (parsed.summary.passed ?? 0)) / total) : passedAll ? 100 : 0,
     };

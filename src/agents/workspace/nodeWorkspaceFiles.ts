@@ -18,9 +18,26 @@ export class NodeWorkspaceFiles implements WorkspaceFiles {
 
   resolve(relativePath: string): string {
     const absolute = path.resolve(this.root, relativePath);
-    const relative = path.relative(this.root, absolute);
-    if (relative.startsWith('..') || path.isAbsolute(relative)) throw new PathOutsideWorkspaceError(relativePath, this.root);
+    if (!isInside(this.root, absolute)) throw new PathOutsideWorkspaceError(relativePath, this.root);
     return absolute;
+  }
+
+  /** Like resolve, and also refuses a path that leaves the workspace through a symbolic link. */
+  async #resolveReal(relativePath: string): Promise<string> {
+    const absolute = this.resolve(relativePath);
+    const realRoot = await fs.realpath(this.root).catch(() => this.root);
+    // The file may not exist yet (a write): check the nearest existing ancestor instead.
+    let existing = absolute;
+    for (;;) {
+      const real = await fs.realpath(existing).catch(() => null);
+      if (real !== null) {
+        if (!isInside(realRoot, real)) throw new PathOutsideWorkspaceError(relativePath, this.root);
+        return absolute;
+      }
+      const parent = path.dirname(existing);
+      if (parent === existing) return absolute;
+      existing = parent;
+    }
   }
 
   async listFiles(options: { extensions?: readonly string[]; maxFiles?: number } = {}): Promise<string[]> {
@@ -50,12 +67,12 @@ export class NodeWorkspaceFiles implements WorkspaceFiles {
     return found.sort();
   }
 
-  readFile(relativePath: string): Promise<string> {
-    return fs.readFile(this.resolve(relativePath), 'utf8');
+  async readFile(relativePath: string): Promise<string> {
+    return fs.readFile(await this.#resolveReal(relativePath), 'utf8');
   }
 
   async writeFile(relativePath: string, content: string): Promise<void> {
-    const target = this.resolve(relativePath);
+    const target = await this.#resolveReal(relativePath);
     await fs.mkdir(path.dirname(target), { recursive: true });
     // Write beside and rename so a crash never leaves a half-written source file.
     const temp = `${target}.agent-orchestrator-${process.pid}.tmp`;
@@ -65,11 +82,16 @@ export class NodeWorkspaceFiles implements WorkspaceFiles {
 
   async exists(relativePath: string): Promise<boolean> {
     try {
-      await fs.access(this.resolve(relativePath));
+      await fs.access(await this.#resolveReal(relativePath));
       return true;
     } catch (error) {
       if (error instanceof PathOutsideWorkspaceError) throw error;
       return false;
     }
   }
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const relative = path.relative(root, candidate);
+  return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
 }

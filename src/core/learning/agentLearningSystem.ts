@@ -402,6 +402,11 @@ export class AgentLearningSystem {
   }
 
   /** The newest maxExecutions executions of `agent`, newest first: the repository's, plus recorded ones it lacks. */
+  /** The newest executions of `agent` (up to maxExecutionsPerAgent), newest first, including ones not yet stored. */
+  recentExecutions(agent: string): readonly LearningRecord[] {
+    return this.#executions(agent);
+  }
+
   #executions(agent: string): readonly LearningRecord[] {
     const stored = this.#repository.recentExecutions(agent, this.#maxExecutions);
     const pending = this.#pending.get(agent);

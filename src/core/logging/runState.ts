@@ -660,7 +660,9 @@ export function recommendationsOf(state: RunState): Recommendation[] {
     });
   }
 
-  const notApplied = state.changes.filter((change) => !change.applied);
+  // The last change to a file decides; a later change without finding ids is a revert of the earlier fix.
+  const latestByFile = new Map(state.changes.map((change) => [change.file, change] as const));
+  const notApplied = [...latestByFile.values()].filter((change) => !change.applied && change.findingIds.length > 0);
   if (notApplied.length > 0) {
     const files = [...new Set(notApplied.map((change) => change.file))];
     const cause = options && !options.apply ? 'this was a dry run' : 'they were not applied';

@@ -1,7 +1,7 @@
 import type { CommandRunner, WorkspaceFiles } from '../ports';
 import type { Finding } from '../protocol/findings';
 import type { HandoffRequest } from '../protocol/handoff';
-import type { LearningsQueryResult } from '../protocol/learning';
+import type { LearnedPattern, LearningRecord, LearningsQueryResult } from '../protocol/learning';
 import type { Message, MessageInput, MessagePayloads, Urgency } from '../protocol/messages';
 import type { RunState } from '../logging/runState';
 import type { ReceivedHandoff } from '../handoff/agentHandoffSystem';
@@ -22,6 +22,8 @@ export interface AgentContext {
   readonly handoffs: readonly ReceivedHandoff[];
   /** What past runs of this agent teach (computed from stored executions). */
   readonly learnings: LearningsQueryResult;
+  /** This agent's recorded past executions, newest first (bounded by learning.maxExecutionsPerAgent). */
+  readonly history: readonly LearningRecord[];
   /** Present only when the user allowed commands. */
   readonly commandRunner: CommandRunner | null;
   /** Where this run's artifacts (log, dashboard, report, summary) are written. */
@@ -41,6 +43,11 @@ export interface AgentContext {
   /** Resolves with the first message to this agent matching `predicate`, or null once `whileAgentActive` has finished without sending one. */
   waitForMessage(predicate: (message: Message) => boolean, whileAgentActive?: string): Promise<Message | null>;
   progress(percent: number, status: string): Promise<void>;
+  /**
+   * Shares a pattern the agent discovered (a PATTERN_DISCOVERED broadcast, stored with the run). The confidence must
+   * come from evidence, e.g. how often the agent saw it in its history.
+   */
+  sharePattern(discovery: { name: string; type: string; context: string; confidence: number; support: number; solution?: string; applicableTo?: string[] }): Promise<LearnedPattern>;
   /** The run so far, as the dashboard sees it. */
   runState(): RunState;
 }

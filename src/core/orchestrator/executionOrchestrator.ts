@@ -548,6 +548,7 @@ class RunExecution {
       options: { apply: this.#o.apply, allowCommands: this.#o.allowCommands },
       handoffs: record.handoffsReceived,
       learnings: learning.queryLearnings(agent, { taskType: plan.taskType }),
+      history: learning.recentExecutions(agent),
       commandRunner,
       artifactDir: deps.logDir,
       useTool: (tool, params, fn, summarize) => this.#recordTool(agent, tool, params, fn, summarize, clock),
@@ -618,6 +619,26 @@ class RunExecution {
         await this.bus.sendMessage(agent, 'all', { type: 'progress_update', priority: 'low', payload: { progress: percent, status } });
       },
       runState: () => state,
+      sharePattern: async (discovery) => {
+        this.#guard(agent);
+        const pattern = await learning.shareDiscovery(agent, {
+          pattern: { name: discovery.name, type: discovery.type },
+          context: discovery.context,
+          confidence: discovery.confidence,
+          support: discovery.support,
+          ...(discovery.solution ? { solution: discovery.solution } : {}),
+        });
+        stream.emit('pattern.discovered', { agent, pattern: { ...pattern, sessionId: stream.sessionId } });
+        await this.bus.broadcastMessage(agent, {
+          type: 'pattern_discovered',
+          priority: 'normal',
+          payload: {
+            pattern: pattern.name, type: pattern.type, context: pattern.context, confidence: pattern.confidence, support: pattern.support,
+            ...(discovery.solution ? { solution: discovery.solution } : {}), applicableTo: discovery.applicableTo ?? [],
+          },
+        });
+        return pattern;
+      },
     };
   }
 
