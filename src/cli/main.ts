@@ -24,14 +24,17 @@ function positiveInt(name: string) {
   };
 }
 
-interface Output {
+export interface Output {
   out(text: string): void;
   err(text: string): void;
+  /** True when `err` is a terminal, so a progress bar may be drawn on process.stderr. */
+  readonly interactive?: boolean;
 }
 
 const processOutput: Output = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  interactive: process.stderr.isTTY === true,
 };
 
 async function withEngine<T>(workspace: string, mode: 'read' | 'write', io: Output, extra: Partial<Parameters<typeof openWorkspaceEngine>[0]>, use: (engine: WorkspaceEngine) => Promise<T>): Promise<T> {
@@ -78,6 +81,8 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
     .addOption(new Option('--agent-timeout <ms>', 'limit per agent in milliseconds').argParser(positiveInt('--agent-timeout')))
     .option('--agents <names>', 'comma-separated agents to run instead of the planner\'s choice', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .action(async (request: string, opts: { workspace: string; apply: boolean; allowCommands: boolean; json: boolean; stream: boolean; maxParallel?: number; timeout?: number; agentTimeout?: number; agents?: string[] }) => {
+      // Checked before the engine opens, so a bad call leaves no store behind in the workspace.
+      if (!request.trim()) throw new UsageError('The request is empty: say what the agents should do.');
       const live = !opts.json && !opts.stream;
       const controller = new AbortController();
       let interrupts = 0;
@@ -93,7 +98,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
           allowCommands: opts.allowCommands,
           configOverrides: { orchestration: { maxParallelAgents: opts.maxParallel, agentTimeout: opts.agentTimeout } },
         }, async (engine) => {
-          const bar = live && process.stderr.isTTY
+          const bar = live && io.interactive === true
             ? new cliProgress.SingleBar({ format: ' {bar} {percentage}% | {value}/{total} agents | {status}', hideCursor: true, clearOnComplete: true, stream: process.stderr }, cliProgress.Presets.shades_classic)
             : null;
           let total = 0;

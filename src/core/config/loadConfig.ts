@@ -42,7 +42,8 @@ function parseEnvValue(variable: string, raw: string, kind: ValueKind): unknown 
       if (!/^-?\d+$/.test(text)) throw new ConfigError(`${variable}: expected an integer, got "${raw}"`);
       return Number(text);
     case 'number':
-      if (text === '' || Number.isNaN(Number(text))) throw new ConfigError(`${variable}: expected a number, got "${raw}"`);
+      // Decimal only: Number() would also take "0x10", "1e2", "Infinity" and " ".
+      if (!/^-?\d+(\.\d+)?$/.test(text)) throw new ConfigError(`${variable}: expected a number, got "${raw}"`);
       return Number(text);
     case 'boolean':
       if (/^(true|1|yes|on)$/i.test(text)) return true;
@@ -109,11 +110,14 @@ export function loadConfig(options: {
     learning: { ...(raw.learning ?? {}) },
   };
   const env = options.env ?? process.env;
+  /** The environment variable that set a key ("section.key"), when the final value came from one. */
+  const setByEnv = new Map<string, string>();
   for (const [suffix, target] of Object.entries(ENV_KEYS)) {
     const variable = ENV_PREFIX + suffix;
     const value = env[variable];
     if (value === undefined || value === '') continue;
     (merged[target.section] as Record<string, unknown>)[target.key] = parseEnvValue(variable, value, target.kind);
+    setByEnv.set(`${target.section}.${target.key}`, variable);
     sources.push(variable);
   }
   for (const section of ['orchestration', 'communication', 'learning'] as const) {
@@ -122,6 +126,8 @@ export function loadConfig(options: {
     for (const [key, value] of Object.entries(override)) {
       if (value === undefined) continue;
       (merged[section] as Record<string, unknown>)[key] = value;
+      // The override replaced the variable's value, so a bad value is the override's, not the variable's.
+      setByEnv.delete(`${section}.${key}`);
     }
   }
 
@@ -129,8 +135,8 @@ export function loadConfig(options: {
   if (!result.success) {
     const [issue] = describeIssues(result.error);
     const key = issue?.path ?? '';
-    const envName = Object.entries(ENV_KEYS).find(([, t]) => `${t.section}.${t.key}` === key)?.[0];
-    const where = envName && env[ENV_PREFIX + envName] !== undefined ? `${ENV_PREFIX}${envName} (${key})` : key;
+    const variable = setByEnv.get(key);
+    const where = variable ? `${variable} (${key})` : key;
     throw new ConfigError(`Invalid configuration: ${where}: ${issue?.message ?? 'invalid value'}`);
   }
   return { config: result.data, sources };
