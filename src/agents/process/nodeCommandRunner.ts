@@ -66,6 +66,43 @@ function describeSpawnError(command: string, error: unknown): string {
 
 const isWindows = process.platform === 'win32';
 
+const SPAWN_ERROR_MARKER = '\u0000agent-orchestrator:spawn-error ';
+
+/**
+ * Runs as the leader of the command's process group (POSIX). It starts the command in its own group and kills that
+ * group when this process (its parent) disappears, e.g. killed with SIGKILL, which no timer of ours survives.
+ * argv: parentPid, command, ...args. A spawn failure is reported on stderr after a marker, with exit code 127.
+ */
+const WATCHDOG_SOURCE = `
+const { spawn } = require('node:child_process');
+const [parent, command, ...args] = process.argv.slice(1);
+const child = spawn(command, args, { stdio: 'inherit' });
+child.on('error', (error) => {
+  process.stderr.write(${JSON.stringify(SPAWN_ERROR_MARKER)} + JSON.stringify({ code: error.code, message: error.message }) + '\\n');
+  process.exit(127);
+});
+child.on('exit', (code, signal) => {
+  if (signal) { process.removeAllListeners(signal); process.kill(process.pid, signal); }
+  else process.exit(code === null ? 1 : code);
+});
+// The whole group receives the runner's signals; the command decides, and this process follows it out.
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => {});
+setInterval(() => {
+  try { process.kill(Number(parent), 0); } catch { try { process.kill(-process.pid, 'SIGKILL'); } catch {} }
+}, 500);
+`;
+
+function takeSpawnError(stderr: string): { code?: string; message: string } | null {
+  const at = stderr.indexOf(SPAWN_ERROR_MARKER);
+  if (at === -1) return null;
+  const line = stderr.slice(at + SPAWN_ERROR_MARKER.length).split('\n')[0] ?? '';
+  try {
+    return JSON.parse(line) as { code?: string; message: string };
+  } catch {
+    return { message: line };
+  }
+}
+
 /**
  * Signals the child's whole process group, so grandchildren (npm -> sh -> node) go too. The child was spawned
  * detached, which makes it a group leader whose group id is its pid.
@@ -132,7 +169,9 @@ export class NodeCommandRunner implements CommandRunner {
       const stderr = new BoundedOutput(this.#maxOutputBytes);
       let child: ChildProcess;
       try {
-        child = spawn(command, [...args], {
+        // On POSIX a small watchdog leads the group, so the command dies with us even if we are SIGKILLed.
+        const [file, argv] = isWindows ? [command, [...args]] : [process.execPath, ['-e', WATCHDOG_SOURCE, String(process.pid), command, ...args]];
+        child = spawn(file, argv, {
           cwd: options.cwd,
           env: { ...process.env, ...options.env },
           shell: false,
@@ -167,6 +206,11 @@ export class NodeCommandRunner implements CommandRunner {
         cleanup();
         // A process that outlived the leader and ignored SIGTERM is killed now rather than left behind.
         if (groupIsAlive(child)) signalGroup(child, 'SIGKILL');
+        const spawnError = exitCode === 127 ? takeSpawnError(stderr.toString()) : null;
+        if (spawnError) {
+          reject(new Error(describeSpawnError(command, Object.assign(new Error(spawnError.message), { code: spawnError.code }))));
+          return;
+        }
         const note = cancelled ? '\n[cancelled: process group killed]' : timedOut ? `\n[timed out after ${options.timeoutMs} ms: process group killed]` : '';
         resolve({ exitCode, stdout: stdout.toString(), stderr: stderr.toString() + note, timedOut, durationMs: Date.now() - started });
       };
