@@ -56,48 +56,58 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
 
   const storeDir = storeDirFor(workspaceRoot);
   const store = await SessionStore.open({ dir: storeDir, mode: options.mode, wasmPath: options.wasmPath, clock: options.clock, onWarning: warn });
-  const logDirSetting = config.config.orchestration.logDir;
-  const logDir = logDirSetting ? path.resolve(workspaceRoot, logDirSetting) : path.join(storeDir, 'logs');
+  try {
+    const logDirSetting = config.config.orchestration.logDir;
+    const logDir = logDirSetting ? path.resolve(workspaceRoot, logDirSetting) : path.join(storeDir, 'logs');
 
-  if (options.mode === 'write') {
-    const cutoff = (options.clock?.now() ?? Date.now()) - retentionToMs(config.config.orchestration.logRetention);
-    store.pruneSessions(cutoff);
-    await pruneLogFiles(logDir, cutoff);
+    if (options.mode === 'write') {
+      const cutoff = (options.clock?.now() ?? Date.now()) - retentionToMs(config.config.orchestration.logRetention);
+      store.pruneSessions(cutoff);
+      await pruneLogFiles(logDir, cutoff);
+    }
+
+    const commandRunner: CommandRunner | null = options.allowCommands ? new NodeCommandRunner() : null;
+    const orchestrator = new ExecutionOrchestrator({
+      workspace: new NodeWorkspaceFiles(workspaceRoot),
+      store,
+      roster: roster.agents,
+      runtimes: createOfflineAgents(),
+      config: config.config,
+      logDir,
+      clock: options.clock,
+      commandRunner,
+      modelAvailable: false,
+      onWarning: warn,
+    });
+    await orchestrator.initialize();
+    return {
+      workspaceRoot,
+      config,
+      store,
+      roster: roster.agents,
+      warnings,
+      logDir,
+      orchestrator,
+      async close() {
+        await orchestrator.shutdown();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    // Never keep the lock of a store nobody will close (a long-lived VS Code window would refuse every later run).
+    await store.close();
+    throw error;
   }
-
-  const commandRunner: CommandRunner | null = options.allowCommands ? new NodeCommandRunner() : null;
-  const orchestrator = new ExecutionOrchestrator({
-    workspace: new NodeWorkspaceFiles(workspaceRoot),
-    store,
-    roster: roster.agents,
-    runtimes: createOfflineAgents(),
-    config: config.config,
-    logDir,
-    clock: options.clock,
-    commandRunner,
-    modelAvailable: false,
-  });
-  await orchestrator.initialize();
-  return {
-    workspaceRoot,
-    config,
-    store,
-    roster: roster.agents,
-    warnings,
-    logDir,
-    orchestrator,
-    async close() {
-      await orchestrator.shutdown();
-      await store.close();
-    },
-  };
 }
+
+const ARTIFACT_NAME = /^session_\d{8}_\d{6}_[0-9a-f]{6}\.(log|dashboard|report|summary)\.(md|json)$/;
 
 /** Deletes log artifacts older than the retention period; the store prunes the sessions themselves. */
 async function pruneLogFiles(logDir: string, cutoff: number): Promise<void> {
   const entries = await fs.readdir(logDir).catch(() => [] as string[]);
   for (const entry of entries) {
-    if (!/^session_.*\.(md|json)$/.test(entry)) continue;
+    // Only the files a run writes, by their exact names: a shared folder may hold other people's files.
+    if (!ARTIFACT_NAME.test(entry)) continue;
     const file = path.join(logDir, entry);
     const stat = await fs.stat(file).catch(() => null);
     if (stat && stat.mtimeMs < cutoff) await fs.rm(file, { force: true });

@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
 import { ConfigError } from '../core/config/loadConfig';
+import { MAX_TIMER_MS } from '../core/protocol/config';
 import { buildExecutionReport, renderReportMarkdown } from '../core/logging/executionReport';
 import { renderMarkdownLog } from '../core/logging/markdownLog';
 import { foldEvents } from '../core/logging/runState';
@@ -20,6 +21,7 @@ class UsageError extends Error {}
 function positiveInt(name: string) {
   return (value: string): number => {
     if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name} must be a positive whole number, got "${value}"`);
+    if (Number(value) > MAX_TIMER_MS) throw new InvalidArgumentError(`${name} must be at most ${MAX_TIMER_MS}, got "${value}"`);
     return Number(value);
   };
 }
@@ -83,6 +85,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
     .action(async (request: string, opts: { workspace: string; apply: boolean; allowCommands: boolean; json: boolean; stream: boolean; maxParallel?: number; timeout?: number; agentTimeout?: number; agents?: string[] }) => {
       // Checked before the engine opens, so a bad call leaves no store behind in the workspace.
       if (!request.trim()) throw new UsageError('The request is empty: say what the agents should do.');
+      if (opts.json && opts.stream) throw new UsageError('Choose one of --json (one result object) and --stream (NDJSON events)');
       const live = !opts.json && !opts.stream;
       const controller = new AbortController();
       let interrupts = 0;

@@ -93,25 +93,21 @@ export function loadConfig(options: {
 }): LoadedConfig {
   const sources: string[] = ['defaults'];
   const file = path.join(options.workspaceRoot, CONFIG_DIR_NAME, CONFIG_FILE_NAME);
-  const raw: RawConfig = existsSync(file) ? readConfigFile(file) : {};
-  if (existsSync(file)) sources.push(file);
+  const fileExists = existsSync(file);
+  const raw: RawConfig = fileExists ? readConfigFile(file) : {};
+  if (fileExists) sources.push(file);
 
-  const fromFile = OrchestratorConfigSchema.safeParse(raw);
-  if (!fromFile.success) {
-    const details = describeIssues(fromFile.error)
-      .map((issue) => `${issue.path || '(root)'}: ${issue.message}`)
-      .join('; ');
-    throw new ConfigError(`${file}: ${details}`);
+  const merged: RawConfig = { ...raw };
+  for (const section of ['orchestration', 'communication', 'learning'] as const) {
+    const value = raw[section];
+    // A non-object section is left as it is so the schema names it.
+    if (value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value))) merged[section] = { ...(value ?? {}) };
   }
-
-  const merged: RawConfig = {
-    orchestration: { ...(raw.orchestration ?? {}) },
-    communication: { ...(raw.communication ?? {}) },
-    learning: { ...(raw.learning ?? {}) },
-  };
   const env = options.env ?? process.env;
   /** The environment variable that set a key ("section.key"), when the final value came from one. */
   const setByEnv = new Map<string, string>();
+  /** Keys ("section.key") whose final value came from an explicit override (flag, VS Code setting). */
+  const overridden = new Set<string>();
   for (const [suffix, target] of Object.entries(ENV_KEYS)) {
     const variable = ENV_PREFIX + suffix;
     const value = env[variable];
@@ -126,18 +122,32 @@ export function loadConfig(options: {
     for (const [key, value] of Object.entries(override)) {
       if (value === undefined) continue;
       (merged[section] as Record<string, unknown>)[key] = value;
+      overridden.add(`${section}.${key}`);
       // The override replaced the variable's value, so a bad value is the override's, not the variable's.
       setByEnv.delete(`${section}.${key}`);
     }
   }
 
+  // Validated once, after every layer: a bad value in the file can be overridden by a variable or a flag.
   const result = OrchestratorConfigSchema.safeParse(merged);
   if (!result.success) {
-    const [issue] = describeIssues(result.error);
-    const key = issue?.path ?? '';
-    const variable = setByEnv.get(key);
-    const where = variable ? `${variable} (${key})` : key;
-    throw new ConfigError(`Invalid configuration: ${where}: ${issue?.message ?? 'invalid value'}`);
+    const problems = describeIssues(result.error).map((issue) => {
+      const key = issue.path || '(root)';
+      const variable = setByEnv.get(key);
+      if (variable) return `${variable} (${key}): ${issue.message}`;
+      if (overridden.has(key)) return `${key}: ${issue.message}`;
+      return fileExists ? `${file}: ${key}: ${issue.message}` : `${key}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const logDir = result.data.orchestration.logDir;
+  if (logDir !== undefined && !setByEnv.has('orchestration.logDir') && !overridden.has('orchestration.logDir')) {
+    // A cloned repository must not make us write (or prune) files outside it.
+    const resolved = path.resolve(options.workspaceRoot, logDir);
+    const relative = path.relative(path.resolve(options.workspaceRoot), resolved);
+    if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+      throw new ConfigError(`${file}: orchestration.logDir: "${logDir}" is outside the workspace; use a folder inside it, or set AGENT_ORCHESTRATOR_LOG_DIR`);
+    }
   }
   return { config: result.data, sources };
 }

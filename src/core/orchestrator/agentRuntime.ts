@@ -33,8 +33,9 @@ export interface AgentContext {
   useTool<T>(tool: string, params: Record<string, unknown>, fn: () => Promise<T>, summarize?: (result: T) => string): Promise<T>;
   /** Records a finding and broadcasts it as a FINDING_REPORT. */
   reportFinding(finding: Finding): Promise<void>;
-  send(to: string, message: MessageInput): Promise<Message>;
-  broadcast(message: MessageInput): Promise<Message>;
+  /** Resolves with the sent message, or null when communication (or, for 'all', broadcasting) is switched off. */
+  send(to: string, message: MessageInput): Promise<Message | null>;
+  broadcast(message: MessageInput): Promise<Message | null>;
   /** Asks `validator` to review changes and waits for its VALIDATION_RESULT. */
   requestValidation(validator: string, request: MessagePayloads['validation_request']): Promise<MessagePayloads['validation_result']>;
   requestAssistance(capability: string, context: Record<string, unknown>, urgency?: Urgency): Promise<Message>;

@@ -14,6 +14,8 @@ import type { Finding } from '../protocol/findings';
 import type { LearnedPattern } from '../protocol/learning';
 import type { Message, MessageInput, MessagePayloads } from '../protocol/messages';
 import type { ExecutionPlan, PlannedAgent } from '../protocol/plan';
+import { HandoffRequestSchema } from '../protocol/handoff';
+import { parseOrThrow } from '../protocol/validation';
 import type { AgentContext, AgentOutcome, AgentRuntime, ServiceEnvironment } from './agentRuntime';
 import { unifiedDiff } from './unifiedDiff';
 import { OverlayWorkspace } from './overlayWorkspace';
@@ -36,6 +38,8 @@ export interface OrchestratorDependencies {
   modelAvailable?: boolean;
   mcpServers?: readonly string[];
   newSessionId?: () => string;
+  /** Problems the user should see that do not stop a run (a view that failed to update). */
+  onWarning?: (message: string) => void;
 }
 
 export interface ExecutionOptions {
@@ -65,6 +69,8 @@ export interface ExecutionResult {
   report: ExecutionReport;
   learnedPatterns: LearnedPattern[];
   recommendations: ExecutionReport['recommendations'];
+  /** Problems that did not stop the run, e.g. a log file that could not be written. */
+  warnings: string[];
   error?: string;
 }
 
@@ -107,6 +113,7 @@ export class ExecutionOrchestrator {
   #bus: AgentCommunicationBus | null = null;
   #handoffs: AgentHandoffSystem | null = null;
   #activeRun: string | null = null;
+  #activeExecution: RunExecution | null = null;
   #runs = 0;
   #initialized = false;
 
@@ -157,7 +164,9 @@ export class ExecutionOrchestrator {
     };
   }
 
+  /** Cancels a run in progress (it ends as cancelled) and releases the bus. */
   async shutdown(): Promise<void> {
+    this.#activeExecution?.cancel();
     await this.#bus?.shutdown();
     this.#initialized = false;
   }
@@ -168,7 +177,15 @@ export class ExecutionOrchestrator {
     if (this.#activeRun) throw new Error(`A run is already in progress (${this.#activeRun}); wait for it or cancel it.`);
     const config = this.#deps.config;
     const sessionId = (this.#deps.newSessionId ?? (() => newSessionId(new Date(this.#clock.now()))))();
-    const stream = new RunEventStream(sessionId, this.#deps.store, this.#clock);
+    const warnings: string[] = [];
+    const stream = new RunEventStream(sessionId, this.#deps.store, this.#clock, (error, event) => {
+      // A view (log file, dashboard, caller's listener) that fails must not stop the run, but must not be silent.
+      const message = `Could not update a view for ${event.type}: ${error instanceof Error ? error.message : String(error)}`;
+      if (!warnings.includes(message)) {
+        warnings.push(message);
+        this.#deps.onWarning?.(message);
+      }
+    });
     const state = createRunState(sessionId);
     stream.subscribe((event) => applyEvent(state, event));
     if (options.onEvent) stream.subscribe(options.onEvent);
@@ -177,83 +194,95 @@ export class ExecutionOrchestrator {
     this.#persistTarget = stream;
     this.#runs += 1;
     const startedAt = this.#clock.now();
+    const elapsed = (): number => Math.max(0, this.#clock.now() - startedAt);
     const apply = options.apply ?? false;
     const allowCommands = options.allowCommands ?? false;
 
-    stream.emit('run.started', {
-      request,
-      workspace: this.#deps.workspace.root,
-      options: {
-        apply,
-        allowCommands,
-        maxParallelAgents: config.orchestration.maxParallelAgents,
-        agentTimeout: config.orchestration.agentTimeout,
-        timeout: options.timeout ?? null,
-      },
-    });
-
-    let plan: ExecutionPlan;
     try {
-      plan = this.plan(request, options.agents);
-    } catch (error) {
-      stream.emit('run.completed', { success: false, status: 'failed', durationMs: this.#clock.now() - startedAt, error: (error as Error).message });
+      stream.emit('run.started', {
+        request,
+        workspace: this.#deps.workspace.root,
+        options: {
+          apply,
+          allowCommands,
+          maxParallelAgents: config.orchestration.maxParallelAgents,
+          agentTimeout: config.orchestration.agentTimeout,
+          timeout: options.timeout ?? null,
+        },
+      });
+
+      let plan: ExecutionPlan;
+      try {
+        plan = this.plan(request, options.agents);
+      } catch (error) {
+        stream.emit('run.completed', { success: false, status: 'failed', durationMs: elapsed(), error: (error as Error).message });
+        throw error;
+      }
+      stream.emit('plan.created', { plan });
+      for (const skipped of plan.skipped) stream.emit('agent.skipped', { agent: skipped.name, reason: skipped.reason });
+
+      let status: RunStatus = 'completed';
+      let error: string | undefined;
+      if (plan.agents.length === 0) {
+        status = 'failed';
+        error = plan.skipped.length > 0
+          ? `No agent could run: ${plan.skipped.map((skipped) => `${skipped.name} ${skipped.reason}`).join('; ')}`
+          : 'No agent can run this request';
+      } else {
+        const run = new RunExecution({
+          stream,
+          state,
+          plan,
+          deps: this.#deps,
+          clock: this.#clock,
+          learning: this.#learning,
+          apply,
+          allowCommands,
+          signal: options.signal,
+          timeout: options.timeout,
+        });
+        this.#bus = run.bus;
+        this.#handoffs = run.handoffs;
+        this.#activeExecution = run;
+        try {
+          const outcome = await run.execute();
+          status = outcome.status;
+          error = outcome.error;
+          if (config.orchestration.enableLearning) await run.recordLearnings(status === 'completed');
+        } catch (failure) {
+          status = 'failed';
+          error = (failure as Error).message;
+        } finally {
+          this.#activeExecution = null;
+          await run.bus.shutdown();
+        }
+      }
+      const success = status === 'completed';
+      stream.emit('run.completed', { success, status, durationMs: elapsed(), ...(error ? { error } : {}) });
+      logger.dispose();
+
+      const report = logger.generateExecutionReport();
+      return {
+        success,
+        status,
+        sessionId,
+        plan,
+        logFile: logger.files.logFile,
+        dashboardFile: logger.files.dashboardFile,
+        dashboard: logger.files.dashboardFile,
+        reportFile: logger.files.reportFile,
+        report,
+        learnedPatterns: state.patterns,
+        recommendations: report.recommendations,
+        warnings,
+        ...(error ? { error } : {}),
+      };
+    } finally {
+      // Whatever failed (a full disk under the journal, say), the orchestrator must accept the next run.
       logger.dispose();
       this.#activeRun = null;
       this.#persistTarget = null;
-      throw error;
     }
-    stream.emit('plan.created', { plan });
-    for (const skipped of plan.skipped) stream.emit('agent.skipped', { agent: skipped.name, reason: skipped.reason });
-
-    const run = new RunExecution({
-      stream,
-      state,
-      plan,
-      deps: this.#deps,
-      clock: this.#clock,
-      learning: this.#learning,
-      apply,
-      allowCommands,
-      signal: options.signal,
-      timeout: options.timeout,
-    });
-    this.#bus = run.bus;
-    this.#handoffs = run.handoffs;
-
-    let status: RunStatus = 'completed';
-    let error: string | undefined;
-    try {
-      const outcome = await run.execute();
-      status = outcome.status;
-      error = outcome.error;
-      if (config.orchestration.enableLearning) await run.recordLearnings(status === 'completed');
-    } catch (failure) {
-      status = 'failed';
-      error = (failure as Error).message;
-    } finally {
-      await run.bus.shutdown();
-    }
-    const success = status === 'completed';
-    stream.emit('run.completed', { success, status, durationMs: this.#clock.now() - startedAt, ...(error ? { error } : {}) });
-    logger.dispose();
-    this.#activeRun = null;
-    this.#persistTarget = null;
-
-    const report = logger.generateExecutionReport();
-    return {
-      success,
-      status,
-      sessionId,
-      plan,
-      logFile: logger.files.logFile,
-      dashboardFile: logger.files.dashboardFile,
-      dashboard: logger.files.dashboardFile,
-      reportFile: logger.files.reportFile,
-      report,
-      learnedPatterns: state.patterns,
-      recommendations: report.recommendations,
-      ...(error ? { error } : {}),
-    };
   }
 }
 
@@ -294,6 +323,7 @@ class RunExecution {
   readonly #inbox = new Map<string, Message[]>();
   readonly #waiters = new Map<string, Set<(message: Message) => void>>();
   readonly #runController = new AbortController();
+  readonly #cancelRequested = new AbortController();
   readonly #findings: Finding[] = [];
   #closed = false;
 
@@ -379,8 +409,9 @@ class RunExecution {
     fn: () => Promise<T>,
     summarize: ((result: T) => string) | undefined,
     clock: Clock,
+    signal?: AbortSignal,
   ): Promise<T> {
-    this.#guard(agent);
+    this.#guard(agent, signal);
     const record = this.#records.get(agent);
     // Tool calls made while serving others after the agent finished are logged but are not its own sequence.
     if (record && record.status === 'running') record.tools.push(tool);
@@ -388,15 +419,20 @@ class RunExecution {
     try {
       const result = await fn();
       if (!this.#closed) {
-        this.#o.stream.emit('agent.tool_called', { agent, tool, params, status: 'success', durationMs: clock.now() - started, summary: summarize ? summarize(result) : '' });
+        this.#o.stream.emit('agent.tool_called', { agent, tool, params, status: 'success', durationMs: Math.max(0, clock.now() - started), summary: summarize ? summarize(result) : '' });
       }
       return result;
     } catch (error) {
       if (!this.#closed) {
-        this.#o.stream.emit('agent.tool_called', { agent, tool, params, status: 'error', durationMs: clock.now() - started, summary: (error as Error).message });
+        this.#o.stream.emit('agent.tool_called', { agent, tool, params, status: 'error', durationMs: Math.max(0, clock.now() - started), summary: (error as Error).message });
       }
       throw error;
     }
+  }
+
+  /** Stops the run as if the user cancelled it. */
+  cancel(): void {
+    this.#cancelRequested.abort();
   }
 
   /** Runs the plan's DAG; resolves when every agent finished, failed or was cancelled. */
@@ -409,8 +445,9 @@ class RunExecution {
       this.#runController.abort(reason);
     };
     const onAbort = (): void => stop(new RunCancelledError('cancelled', 'The run was cancelled'));
-    if (signal?.aborted) onAbort();
+    if (signal?.aborted || this.#cancelRequested.signal.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
+    this.#cancelRequested.signal.addEventListener('abort', onAbort, { once: true });
     const timer = timeout ? setTimeout(() => stop(new RunCancelledError('timed_out', `The run exceeded its ${timeout} ms timeout`)), timeout) : null;
 
     const maxParallel = deps.config.orchestration.maxParallelAgents;
@@ -448,6 +485,7 @@ class RunExecution {
     } finally {
       if (timer) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
+      this.#cancelRequested.signal.removeEventListener('abort', onAbort);
     }
     this.#closed = true;
     const finalStop = stopReason as RunCancelledError | null;
@@ -461,7 +499,7 @@ class RunExecution {
     record.status = 'failed';
     record.error = error;
     record.completedAt = this.#o.clock.now();
-    const durationMs = record.startedAt ? record.completedAt - record.startedAt : 0;
+    const durationMs = record.startedAt ? Math.max(0, record.completedAt - record.startedAt) : 0;
     this.#o.stream.emit('agent.failed', { agent: record.planned.name, durationMs, reason, error });
     record.markDone();
   }
@@ -493,9 +531,14 @@ class RunExecution {
     try {
       for (const pkg of this.handoffs.pendingFor(name)) record.handoffsReceived.push(await this.handoffs.receiveHandoff(name, pkg));
       const context = this.#context(record, controller.signal);
-      const outcome = await Promise.race([runtime.run(context), abortPromise(controller.signal)]);
+      const running = runtime.run(context);
+      // After a timeout the agent's promise may still reject (its next action is refused): that is expected, not a crash.
+      running.catch(() => {});
+      const outcome = await Promise.race([running, abortPromise(controller.signal)]);
       if (controller.signal.aborted) throw controller.signal.reason;
       record.outcome = outcome;
+      // A malformed handoff is the agent's own failure: catch it before the agent is reported complete.
+      for (const handoff of outcome.handoffs ?? []) parseOrThrow(HandoffRequestSchema, handoff.request, `handoff from ${name} to ${handoff.to}`);
       if (outcome.failed) {
         this.#fail(record, 'error', outcome.failed);
         return;
@@ -506,7 +549,7 @@ class RunExecution {
       const nextAgents = [...new Set([...(outcome.handoffs ?? []).map((h) => h.to), ...dependants])];
       stream.emit('agent.completed', {
         agent: name,
-        durationMs: record.completedAt - record.startedAt,
+        durationMs: Math.max(0, record.completedAt - record.startedAt),
         summary: outcome.summary,
         filesRead: outcome.filesRead ?? [],
         filesModified: outcome.filesModified ?? [],
@@ -517,7 +560,14 @@ class RunExecution {
       for (const handoff of outcome.handoffs ?? []) {
         const target = this.#records.get(handoff.to);
         if (!target || target.status !== 'pending') continue; // only hand work to agents still to run in this plan
-        await this.handoffs.initiateHandoff(name, handoff.to, handoff.request);
+        try {
+          await this.handoffs.initiateHandoff(name, handoff.to, handoff.request);
+        } catch (error) {
+          // The agent's own work is done; the receiver starts without the package, and the log says why.
+          const message = `Handoff from ${name} to ${handoff.to} failed: ${error instanceof Error ? error.message : String(error)}`;
+          deps.onWarning?.(message);
+          await this.#announce(ORCHESTRATOR, { type: 'warning', priority: 'high', payload: { message } }).catch(() => null);
+        }
       }
     } catch (error) {
       if (error instanceof AgentTimeoutError) this.#fail(record, 'timeout', error.message);
@@ -529,8 +579,37 @@ class RunExecution {
     }
   }
 
-  #guard(agent: string): void {
+  /** Refuses every action of an agent once the run ended or the agent timed out or was cancelled. */
+  #guard(agent: string, signal?: AbortSignal): void {
     if (this.#closed) throw new Error(`The run has ended; ${agent} can no longer act`);
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error(`${agent} was stopped and can no longer act`);
+  }
+
+  /** The run's workspace as one agent sees it: writes are refused once that agent was stopped. */
+  #workspaceFor(agent: string, signal: AbortSignal): WorkspaceFiles {
+    const overlay = this.#workspace;
+    return {
+      root: overlay.root,
+      listFiles: (options) => overlay.listFiles(options),
+      readFile: (file) => overlay.readFile(file),
+      exists: (file) => overlay.exists(file),
+      resolve: (file) => overlay.resolve(file),
+      writeFile: async (file, content) => {
+        this.#guard(agent, signal);
+        await overlay.writeFile(file, content);
+      },
+    };
+  }
+
+  /** Whether informational messages (finding reports, warnings, shares, progress, patterns) go out at all. */
+  get #announcing(): boolean {
+    const config = this.#o.deps.config;
+    return config.orchestration.enableCommunication && config.communication.broadcastEnabled;
+  }
+
+  /** A broadcast, or nothing when communication or broadcasts are switched off (the run's events still record it). */
+  async #announce(from: string, message: MessageInput): Promise<Message | null> {
+    return this.#announcing ? this.bus.broadcastMessage(from, message) : null;
   }
 
   #context(record: AgentRecord, signal: AbortSignal): AgentContext {
@@ -544,32 +623,33 @@ class RunExecution {
       sessionId: stream.sessionId,
       taskType: plan.taskType,
       signal,
-      workspace: this.#workspace,
+      workspace: this.#workspaceFor(agent, signal),
       options: { apply: this.#o.apply, allowCommands: this.#o.allowCommands },
       handoffs: record.handoffsReceived,
       learnings: learning.queryLearnings(agent, { taskType: plan.taskType }),
       history: learning.recentExecutions(agent),
       commandRunner,
       artifactDir: deps.logDir,
-      useTool: (tool, params, fn, summarize) => this.#recordTool(agent, tool, params, fn, summarize, clock),
+      useTool: (tool, params, fn, summarize) => this.#recordTool(agent, tool, params, fn, summarize, clock, signal),
       reportFinding: async (finding) => {
-        this.#guard(agent);
+        this.#guard(agent, signal);
         const withAgent = { ...finding, agent };
         this.#findings.push(withAgent);
         stream.emit('finding.reported', { agent, finding: withAgent });
         const priority = withAgent.severity === 'critical' ? 'critical' : withAgent.severity === 'high' ? 'high' : 'normal';
-        await this.bus.sendMessage(agent, 'all', { type: 'finding_report', priority, payload: withAgent });
+        await this.#announce(agent, { type: 'finding_report', priority, payload: withAgent });
       },
       send: async (to, message) => {
-        this.#guard(agent);
-        return this.bus.sendMessage(agent, to, message);
+        this.#guard(agent, signal);
+        if (to === 'all') return this.#announce(agent, message);
+        return deps.config.orchestration.enableCommunication ? this.bus.sendMessage(agent, to, message) : null;
       },
       broadcast: async (message: MessageInput) => {
-        this.#guard(agent);
-        return this.bus.broadcastMessage(agent, message);
+        this.#guard(agent, signal);
+        return this.#announce(agent, message);
       },
       requestValidation: async (validator, request) => {
-        this.#guard(agent);
+        this.#guard(agent, signal);
         const message = { type: 'validation_request' as const, priority: 'high' as const, payload: request };
         const requestId = randomUUID();
         stream.emit('validation.requested', { requestId, from: agent, to: validator, files: request.filesModified });
@@ -580,11 +660,11 @@ class RunExecution {
         return result;
       },
       requestAssistance: async (capability, context, urgency) => {
-        this.#guard(agent);
+        this.#guard(agent, signal);
         return this.bus.requestAssistance(agent, capability, context, urgency);
       },
       proposeChange: async (file, newContent, findingIds) => {
-        this.#guard(agent);
+        this.#guard(agent, signal);
         const before = (await this.#workspace.exists(file)) ? await this.#workspace.readFile(file) : '';
         const diff = unifiedDiff(file, before, newContent);
         await this.#workspace.writeFile(file, newContent);
@@ -615,12 +695,12 @@ class RunExecution {
         });
       },
       progress: async (percent, status) => {
-        this.#guard(agent);
-        await this.bus.sendMessage(agent, 'all', { type: 'progress_update', priority: 'low', payload: { progress: percent, status } });
+        this.#guard(agent, signal);
+        await this.#announce(agent, { type: 'progress_update', priority: 'low', payload: { progress: percent, status } });
       },
       runState: () => state,
       sharePattern: async (discovery) => {
-        this.#guard(agent);
+        this.#guard(agent, signal);
         const pattern = await learning.shareDiscovery(agent, {
           pattern: { name: discovery.name, type: discovery.type },
           context: discovery.context,
@@ -629,7 +709,7 @@ class RunExecution {
           ...(discovery.solution ? { solution: discovery.solution } : {}),
         });
         stream.emit('pattern.discovered', { agent, pattern: { ...pattern, sessionId: stream.sessionId } });
-        await this.bus.broadcastMessage(agent, {
+        await this.#announce(agent, {
           type: 'pattern_discovered',
           priority: 'normal',
           payload: {
@@ -688,7 +768,7 @@ class RunExecution {
       if (!relevant) continue;
       const from = pattern.agent && ran.has(pattern.agent) ? pattern.agent : ORCHESTRATOR;
       stream.emit('pattern.discovered', { agent: from, pattern });
-      await this.bus.broadcastMessage(from, {
+      await this.#announce(from, {
         type: 'pattern_discovered',
         priority: 'normal',
         payload: { pattern: pattern.name, type: pattern.type, context: pattern.context, confidence: pattern.confidence, support: pattern.support, applicableTo: [] },

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { WorkspaceFiles } from '../ports';
 
 /**
@@ -7,6 +8,7 @@ import type { WorkspaceFiles } from '../ports';
 export class OverlayWorkspace implements WorkspaceFiles {
   readonly #base: WorkspaceFiles;
   readonly #apply: boolean;
+  /** Proposed contents by absolute path, so every spelling of a path (./a, src//a, x/../a) finds the same entry. */
   readonly #pending = new Map<string, string>();
 
   constructor(base: WorkspaceFiles, apply: boolean) {
@@ -18,36 +20,40 @@ export class OverlayWorkspace implements WorkspaceFiles {
     return this.#base.root;
   }
 
-  /** Files changed in this run (applied or proposed). */
+  /** Files changed in this run (applied or proposed), workspace-relative. */
   get changedFiles(): string[] {
-    return [...this.#pending.keys()].sort();
+    return [...this.#pending.keys()].map((absolute) => this.#relative(absolute)).sort();
   }
 
-  listFiles(options?: { extensions?: readonly string[]; maxFiles?: number }): Promise<string[]> {
-    return this.#base.listFiles(options);
+  async listFiles(options?: { extensions?: readonly string[]; maxFiles?: number }): Promise<string[]> {
+    const listed = await this.#base.listFiles(options);
+    const extensions = options?.extensions ? new Set(options.extensions.map((e) => e.toLowerCase())) : null;
+    // Files this run created exist for the run even when they were not written to disk.
+    const created = this.changedFiles.filter((file) => !extensions || extensions.has(path.extname(file).toLowerCase()));
+    const all = [...new Set([...listed, ...created])].sort();
+    return options?.maxFiles === undefined ? all : all.slice(0, options.maxFiles);
   }
 
   async readFile(relativePath: string): Promise<string> {
-    this.#base.resolve(relativePath);
-    const pending = this.#pending.get(normalize(relativePath));
+    const pending = this.#pending.get(this.#base.resolve(relativePath));
     return pending ?? this.#base.readFile(relativePath);
   }
 
   async writeFile(relativePath: string, content: string): Promise<void> {
-    this.#base.resolve(relativePath);
+    const absolute = this.#base.resolve(relativePath);
     if (this.#apply) await this.#base.writeFile(relativePath, content);
-    this.#pending.set(normalize(relativePath), content);
+    this.#pending.set(absolute, content);
   }
 
   async exists(relativePath: string): Promise<boolean> {
-    return this.#pending.has(normalize(relativePath)) || this.#base.exists(relativePath);
+    return this.#pending.has(this.#base.resolve(relativePath)) || this.#base.exists(relativePath);
   }
 
   resolve(relativePath: string): string {
     return this.#base.resolve(relativePath);
   }
-}
 
-function normalize(relativePath: string): string {
-  return relativePath.replace(/\\/g, '/').replace(/^\.\//, '');
+  #relative(absolute: string): string {
+    return path.relative(this.#base.root, absolute).split(path.sep).join('/');
+  }
 }

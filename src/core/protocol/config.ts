@@ -12,13 +12,16 @@ export function retentionToMs(value: string): number {
   return Number(match[1]) * unit;
 }
 
+/** The longest delay a Node timer honours (about 24.8 days); a larger one fires at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** The seed's configuration file shape (.agent-orchestrator/config.json). Unknown keys are errors, so typos are caught. */
 export const OrchestratorConfigSchema = z
   .object({
     orchestration: z
       .object({
         maxParallelAgents: z.number().int().min(1).max(64).default(5),
-        agentTimeout: z.number().int().min(100).default(120_000),
+        agentTimeout: z.number().int().min(100).max(MAX_TIMER_MS).default(120_000),
         enableLearning: z.boolean().default(true),
         enableCommunication: z.boolean().default(true),
         logRetention: RetentionSchema.default('30d'),
@@ -32,7 +35,7 @@ export const OrchestratorConfigSchema = z
         maxHistorySize: z.number().int().min(1).default(1000),
         messageRetention: RetentionSchema.default('7d'),
         broadcastEnabled: z.boolean().default(true),
-        assistanceTimeout: z.number().int().min(10).default(10_000),
+        assistanceTimeout: z.number().int().min(10).max(MAX_TIMER_MS).default(10_000),
       })
       .strict()
       .prefault({}),

@@ -294,6 +294,18 @@ describe('agent-orchestrator CLI (in-process)', function () {
       assert.ok(!existsSync(storeDirFor(empty)), 'nothing was created in the workspace');
     });
 
+    it('--json with --stream exits 2: the two outputs cannot share stdout', async () => {
+      const result = await cli('run', REQUEST, '--workspace', empty, '--json', '--stream');
+      assert.equal(result.code, ExitCode.usage);
+      assert.match(result.stderr, /Choose one of --json .* and --stream/);
+    });
+
+    it('a timeout beyond what a timer can hold exits 2 instead of firing at once', async () => {
+      const result = await cli('run', REQUEST, '--workspace', empty, '--timeout', '9999999999');
+      assert.equal(result.code, ExitCode.usage);
+      assert.match(result.stderr, /--timeout must be at most 2147483647/);
+    });
+
     it('--max-parallel 0 exits 2 and names the option', async () => {
       const result = await cli('run', REQUEST, '--workspace', empty, '--max-parallel', '0');
       assert.equal(result.code, ExitCode.usage);

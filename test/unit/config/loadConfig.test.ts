@@ -109,6 +109,28 @@ describe('loadConfig', () => {
     assert.equal(config.orchestration.agentTimeout, 9000, 'an undefined override (flag not given) leaves the variable\'s value');
   });
 
+  it('lets a variable repair a bad value committed in the file', () => {
+    const dir = workspace(JSON.stringify({ orchestration: { maxParallelAgents: 0 } }));
+    const { config } = loadConfig({ workspaceRoot: dir, env: { AGENT_ORCHESTRATOR_MAX_PARALLEL_AGENTS: '4' } });
+    assert.equal(config.orchestration.maxParallelAgents, 4);
+  });
+
+  it('refuses a logDir in the workspace file that leads outside the workspace, but takes one from the environment', () => {
+    for (const logDir of ['../outside', '/tmp/elsewhere']) {
+      const dir = workspace(JSON.stringify({ orchestration: { logDir } }));
+      const error = configError(() => loadConfig({ workspaceRoot: dir, env: {} }));
+      assert.match(error.message, /orchestration\.logDir: .* is outside the workspace/);
+    }
+    const dir = workspace(JSON.stringify({ orchestration: { logDir: 'logs/agents' } }));
+    assert.equal(loadConfig({ workspaceRoot: dir, env: {} }).config.orchestration.logDir, 'logs/agents');
+    assert.equal(loadConfig({ workspaceRoot: dir, env: { AGENT_ORCHESTRATOR_LOG_DIR: '/tmp/ao-logs' } }).config.orchestration.logDir, '/tmp/ao-logs');
+  });
+
+  it('rejects an agent timeout longer than a timer can hold', () => {
+    const error = configError(() => loadConfig({ workspaceRoot: workspace(), env: { AGENT_ORCHESTRATOR_AGENT_TIMEOUT: '3000000000' } }));
+    assert.match(error.message, /AGENT_ORCHESTRATOR_AGENT_TIMEOUT \(orchestration\.agentTimeout\)/);
+  });
+
   it('rejects a wrongly typed file value, naming the file, the key and the expected type', () => {
     const dir = workspace(JSON.stringify({ orchestration: { maxParallelAgents: 'five' } }));
     const error = configError(() => loadConfig({ workspaceRoot: dir, env: {} }));
