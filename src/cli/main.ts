@@ -158,7 +158,11 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
             io.out(`📄 Log:       ${result.logFile}`);
             io.out(`📊 Dashboard: ${result.dashboardFile}`);
             io.out(`📈 Report:    ${result.reportFile}`);
-            for (const rec of result.recommendations) io.out(`${rec.priority === 'high' ? '🔴' : rec.priority === 'medium' ? '🟡' : '🟢'} ${rec.type}: ${rec.message}`);
+            // The terminal shows what needs attention; the report keeps every suggestion.
+            const important = result.recommendations.filter((rec) => rec.priority !== 'low');
+            for (const rec of important) io.out(`${rec.priority === 'high' ? '🔴' : '🟡'} ${rec.type}: ${rec.message}`);
+            const more = result.recommendations.length - important.length;
+            if (more > 0) io.out(pc.dim(`   ${more} more suggestion(s) in the report`));
           }
           setExitCode(result.success ? ExitCode.success : ExitCode.runFailed);
         });
