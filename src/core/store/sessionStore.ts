@@ -324,7 +324,12 @@ export class SessionStore implements EventJournal, LearningRepository {
       db = new SQL.Database(snapshot);
       const result = db.exec('PRAGMA integrity_check');
       const verdict = result[0]?.values.map((row) => str(row[0])) ?? [];
-      if (verdict.length !== 1 || verdict[0] !== 'ok') return `integrity check failed: ${verdict.slice(0, 3).join('; ')}`;
+      if (verdict.length !== 1 || verdict[0] !== 'ok') {
+        const unsound = db;
+        db = null; // not closed a second time below if close() throws
+        unsound.close();
+        return `integrity check failed: ${verdict.slice(0, 3).join('; ')}`;
+      }
       this.#db.close();
       this.#db = db;
       return null;
