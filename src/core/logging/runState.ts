@@ -272,6 +272,16 @@ export function isMcpTool(tool: string): boolean {
   return /^mcp(__|[:./])/i.test(tool);
 }
 
+/** Replaces the item with the same id, or appends it; `positions` maps ids to indexes in `list`. */
+function upsertById<T extends { id: string }>(list: T[], positions: Map<string, number>, item: T): void {
+  const position = positions.get(item.id);
+  if (position !== undefined) list[position] = item;
+  else {
+    positions.set(item.id, list.length);
+    list.push(item);
+  }
+}
+
 function pushBounded<T>(list: T[], item: T, max: number): void {
   list.push(item);
   // Bounds are small (hundreds), so shifting one element costs less than the bookkeeping of a ring buffer.
@@ -426,13 +436,8 @@ export function applyEvent(state: RunState, event: OrchestratorEvent): RunState 
     }
     case 'finding.reported': {
       const finding: Finding = { ...event.payload.finding, agent: event.payload.finding.agent ?? event.payload.agent };
-      const position = index.findings.get(finding.id);
       // The same finding reported again (re-scan, second agent) updates it instead of counting it twice.
-      if (position !== undefined) state.findings[position] = finding;
-      else {
-        index.findings.set(finding.id, state.findings.length);
-        state.findings.push(finding);
-      }
+      upsertById(state.findings, index.findings, finding);
       break;
     }
     case 'change.proposed': {
@@ -467,12 +472,7 @@ export function applyEvent(state: RunState, event: OrchestratorEvent): RunState 
     }
     case 'pattern.discovered': {
       const pattern: LearnedPattern = { ...event.payload.pattern, agent: event.payload.pattern.agent ?? event.payload.agent };
-      const position = index.patterns.get(pattern.id);
-      if (position !== undefined) state.patterns[position] = pattern;
-      else {
-        index.patterns.set(pattern.id, state.patterns.length);
-        state.patterns.push(pattern);
-      }
+      upsertById(state.patterns, index.patterns, pattern);
       break;
     }
     case 'learning.recorded':
