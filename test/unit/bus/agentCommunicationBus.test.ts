@@ -11,6 +11,7 @@ import {
 import type { Finding } from '../../../src/core/protocol/findings';
 import { MessageSchema, type Message, type MessageInput } from '../../../src/core/protocol/messages';
 import { ProtocolValidationError } from '../../../src/core/protocol/validation';
+import { rejectsWith } from '../../helpers/rejectsWith';
 
 function finding(overrides: Partial<Finding> = {}): Finding {
   return {
@@ -44,17 +45,6 @@ function inbox(bus: AgentCommunicationBus, agent: string, filter?: { types?: Mes
   const received: Message[] = [];
   bus.subscribe(agent, (m) => void received.push(m), filter);
   return received;
-}
-
-async function rejectsWith(promise: Promise<unknown>, check: (error: Error) => void): Promise<void> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof Error, 'expected a rejection');
-  check(caught);
 }
 
 describe('AgentCommunicationBus', () => {

@@ -7,6 +7,7 @@ import type { Finding } from '../../../src/core/protocol/findings';
 import { HandoffPackageSchema, type HandoffPackage, type HandoffRequest } from '../../../src/core/protocol/handoff';
 import type { Message } from '../../../src/core/protocol/messages';
 import { ProtocolValidationError } from '../../../src/core/protocol/validation';
+import { rejectsWith } from '../../helpers/rejectsWith';
 
 const finding: Finding = {
   id: 'f1',
@@ -41,17 +42,6 @@ function setup(observer?: HandoffObserver) {
   let n = 0;
   const handoffs = new AgentHandoffSystem(bus, { clock, newId: () => `h${++n}`, ...(observer ? { observer } : {}) });
   return { bus, handoffs, advance: (ms: number) => (now += ms) };
-}
-
-async function rejectsWith(promise: Promise<unknown>, check: (error: Error) => void): Promise<void> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof Error, 'expected a rejection');
-  check(caught);
 }
 
 describe('AgentHandoffSystem', () => {
