@@ -100,7 +100,7 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
   }
 }
 
-const ARTIFACT_NAME = /^session_\d{8}_\d{6}_[0-9a-f]{6}\.(log|dashboard|report|summary)\.(md|json)$/;
+const ARTIFACT_NAME = /^session_\d{8}_\d{6}_[0-9a-f]{6}\.(log|dashboard|report|summary)\.(md|json|html)$/;
 
 /** Deletes log artifacts older than the retention period; the store prunes the sessions themselves. */
 async function pruneLogFiles(logDir: string, cutoff: number): Promise<void> {

@@ -1,21 +1,13 @@
 // The seed's Example 1, end to end on the bundled example workspace: real scanner, real store, real test run.
 import { strict as assert } from 'node:assert';
-import { cpSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { readFileSync, rmSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { scratchCopyOfExample } from '../helpers/exampleWorkspace';
 import { openWorkspaceEngine } from '../../src/agents/workspaceEngine';
 import type { OrchestratorEvent } from '../../src/core/protocol/events';
 
-const repoRoot = path.resolve(__dirname, '..', '..');
 const REQUEST = 'Fix security vulnerability in authentication endpoint';
 
-/** A scratch copy inside the repository, so the example's `npm test` finds tsx in the repository's node_modules. */
-export function scratchCopyOfExample(): string {
-  const dir = path.join(repoRoot, '.scratch', `it-${randomBytes(4).toString('hex')}`);
-  mkdirSync(path.dirname(dir), { recursive: true });
-  cpSync(path.join(repoRoot, 'examples', 'vulnerable-api'), dir, { recursive: true });
-  return dir;
-}
 
 function label(event: OrchestratorEvent): string {
   switch (event.type) {

@@ -3,7 +3,9 @@ import type { AgentCommunicationBus } from '../bus/agentCommunicationBus';
 import { UnknownAgentError } from '../bus/errors';
 import { systemClock, type Clock } from '../ports';
 import type { Finding } from '../protocol/findings';
-import { HandoffPackageSchema, HandoffRequestSchema, type HandoffPackage, type HandoffRequest } from '../protocol/handoff';
+import { countContextItems, HandoffPackageSchema, isBlank, HandoffRequestSchema, type HandoffPackage, type HandoffRequest } from '../protocol/handoff';
+
+export { countContextItems };
 import type { Priority } from '../protocol/messages';
 import { parseOrThrow } from '../protocol/validation';
 import { HandoffAlreadyReceivedError, HandoffRecipientError, UnknownHandoffError } from './errors';
@@ -80,20 +82,6 @@ interface Entry {
 // Keys of the short form's `outputs` that map onto executionContext fields; any other key is an extra output.
 const knownOutputKeys: ReadonlySet<string> = new Set(['filesRead', 'filesModified', 'decisions', 'warnings', 'discoveries', 'searchResults', 'findings']);
 
-function isBlank(value: unknown): boolean {
-  if (value === null || value === undefined) return true;
-  if (typeof value === 'string') return value.trim() === '';
-  if (Array.isArray(value)) return value.length === 0;
-  if (typeof value === 'object') return Object.keys(value).length === 0;
-  return false;
-}
-
-function countNonBlank(values: readonly unknown[]): number {
-  let count = 0;
-  for (const value of values) if (!isBlank(value)) count++;
-  return count;
-}
-
 /**
  * Number of context entries a handoff transfers: every non-blank entry of the package's lists — executionContext
  * (filesRead, filesModified, searchResults, decisions, warnings, discoveries, findings), recommendations
@@ -101,26 +89,6 @@ function countNonBlank(values: readonly unknown[]): number {
  * optionalInputs) — plus every mcpData key whose value is not empty. The task, flags and urgency are not counted:
  * every package has them, so they say nothing about how much context moved.
  */
-export function countContextItems(pkg: HandoffPackage): number {
-  const { executionContext: c, recommendations: r, dependencies: d } = pkg;
-  return (
-    countNonBlank(c.filesRead) +
-    countNonBlank(c.filesModified) +
-    countNonBlank(c.searchResults) +
-    countNonBlank(c.decisions) +
-    countNonBlank(c.warnings) +
-    countNonBlank(c.discoveries) +
-    c.findings.length +
-    countNonBlank(r.nextActions) +
-    countNonBlank(r.potentialIssues) +
-    countNonBlank(r.optimizations) +
-    countNonBlank(pkg.blockingIssues) +
-    countNonBlank(d.completedTasks) +
-    countNonBlank(d.requiredInputs) +
-    countNonBlank(d.optionalInputs) +
-    countNonBlank(Object.values(pkg.mcpData))
-  );
-}
 
 // Extra outputs (the seed's `securityIssuesFound: 2`) have no slot in the package; as discoveries they still reach the receiver.
 function describeExtraOutput(key: string, value: unknown): string | null {

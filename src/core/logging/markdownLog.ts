@@ -3,7 +3,7 @@
 import type { OrchestratorEvent } from '../protocol/events';
 import type { Message } from '../protocol/messages';
 import type { ExecutionPlan } from '../protocol/plan';
-import { countContextItems } from '../handoff/agentHandoffSystem';
+import { countContextItems } from '../protocol/handoff';
 import { capitalize, clockTime, diffStats, humanDuration, isoTime, ms, oneLine } from './format';
 
 /** One-line summary of a message for the log and the dashboard, per message type. */

@@ -1,7 +1,7 @@
 // The run's state as a fold over its events. The same fold feeds the live log, the dashboard (Markdown and
 // webview), tree views and the replay of stored sessions, so the state is plain data (JSON-serializable: no
 // Maps, no classes) and each event is applied in O(1) amortised time through a private index kept beside it.
-import { countContextItems } from '../handoff/agentHandoffSystem';
+import { countContextItems } from '../protocol/handoff';
 import type { EventPayloads, OrchestratorEvent } from '../protocol/events';
 import type { Finding } from '../protocol/findings';
 import type { HandoffPackage } from '../protocol/handoff';

@@ -67,3 +67,40 @@ export const HandoffRequestSchema = z.object({
   dependencies: DependenciesSchema,
 });
 export type HandoffRequest = z.input<typeof HandoffRequestSchema>;
+
+/** Number of non-blank context entries a package carries (what the log and dashboard call "context items"). */
+export function countContextItems(pkg: HandoffPackage): number {
+  const { executionContext: c, recommendations: r, dependencies: d } = pkg;
+  return (
+    countNonBlank(c.filesRead) +
+    countNonBlank(c.filesModified) +
+    countNonBlank(c.searchResults) +
+    countNonBlank(c.decisions) +
+    countNonBlank(c.warnings) +
+    countNonBlank(c.discoveries) +
+    c.findings.length +
+    countNonBlank(r.nextActions) +
+    countNonBlank(r.potentialIssues) +
+    countNonBlank(r.optimizations) +
+    countNonBlank(pkg.blockingIssues) +
+    countNonBlank(d.completedTasks) +
+    countNonBlank(d.requiredInputs) +
+    countNonBlank(d.optionalInputs) +
+    countNonBlank(Object.values(pkg.mcpData))
+  );
+}
+
+function countNonBlank(values: readonly unknown[]): number {
+  let count = 0;
+  for (const value of values) if (!isBlank(value)) count++;
+  return count;
+}
+
+/** Null, undefined, whitespace, [] and {} carry no context. */
+export function isBlank(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  if (typeof value === 'string') return value.trim() === '';
+  if (Array.isArray(value)) return value.length === 0;
+  if (typeof value === 'object') return Object.keys(value).length === 0;
+  return false;
+}

@@ -416,6 +416,18 @@ export class SessionStore implements EventJournal, LearningRepository {
     return sessionIds.length;
   }
 
+  /**
+   * Deletes the given sessions and their events (a user's "Delete Session"). A session still running in this
+   * process is kept. Executions stay: they are the learning history. Returns the ids actually deleted.
+   */
+  deleteSessions(sessionIds: readonly string[]): string[] {
+    this.#writableJournal();
+    const known = sessionIds.filter((id) => !this.#openSessions.has(id) && this.getSession(id) !== undefined);
+    if (known.length === 0) return [];
+    this.#appendOp({ op: 'pruneSessions', ts: this.#clock.now(), completedBefore: 0, sessionIds: known });
+    return known;
+  }
+
   #appendOp(op: JournalOp): void {
     this.#writableJournal().appendLine(`${JSON.stringify(op)}\n`);
     this.#applyDurableEntry({ kind: 'op', op });
