@@ -1,59 +1,128 @@
-// Composition root for VS Code. Kept minimal here: the full experience (dashboard, trees, diagnostics) builds on it.
-// The engine, sql.js and the analyzers load on first use, never at activation.
+// Composition root for VS Code: builds each object, passes collaborators through constructors and pushes every
+// disposable to the context. Activation is cheap: the engine process (engine, sql.js, analyzers) starts on the
+// first request, and the pattern and session views ask it only when they are shown.
 import * as vscode from 'vscode';
+import { AgentsTreeProvider } from './vscode/agentsTreeProvider';
+import { registerCommands } from './vscode/commands';
+import { DashboardPanel } from './vscode/dashboardPanel';
+import { EngineProcess } from './vscode/engineClient';
+import type { AgentOrchestratorApi } from './vscode/extensionApi';
+import { ExtensionSettings } from './vscode/extensionSettings';
+import { FindingDiagnostics } from './vscode/findingDiagnostics';
+import { HandoffsTreeProvider } from './vscode/handoffsTreeProvider';
+import { LearningCommands } from './vscode/learningCommands';
+import { LiveLog } from './vscode/liveLog';
+import { LocationOpener } from './vscode/locationOpener';
+import { MESSAGE_SCHEME, MessageDocumentProvider } from './vscode/messageDocuments';
+import { MessagesTreeProvider } from './vscode/messagesTreeProvider';
+import { ModelProviderCommand } from './vscode/modelProviderCommand';
+import { OrchestrateRequestCommand } from './vscode/orchestrateCommand';
+import { PatternsTreeProvider } from './vscode/patternsTreeProvider';
+import { RecentRequests } from './vscode/recentRequests';
+import { RunController } from './vscode/runController';
+import { RunStatusBar } from './vscode/runStatusBar';
+import { SessionCommands } from './vscode/sessionCommands';
+import { SessionModel } from './vscode/sessionModel';
+import { SessionsTreeProvider } from './vscode/sessionsTreeProvider';
+import { WorkspaceTrustGate } from './vscode/workspaceTrust';
 
-export function activate(context: vscode.ExtensionContext): void {
-  const output = vscode.window.createOutputChannel('Agent Orchestrator', { log: true });
-  context.subscriptions.push(output);
-  context.subscriptions.push(
-    vscode.commands.registerCommand('agentOrchestrator.orchestrateRequest', async (requestArg?: string) => {
-      const folder = vscode.workspace.workspaceFolders?.[0];
-      if (!folder) {
-        void vscode.window.showErrorMessage('Agent Orchestrator needs an open folder to work on.');
-        return undefined;
-      }
-      const request = requestArg ?? (await vscode.window.showInputBox({
-        title: 'Orchestrate Request',
-        prompt: 'What should the agents do?',
-        placeHolder: 'Fix security vulnerability in authentication endpoint',
-        ignoreFocusOut: true,
-      }));
-      if (!request?.trim()) return undefined;
-      // In an untrusted workspace nothing runs commands or writes files.
-      const trusted = vscode.workspace.isTrusted;
-      const { openWorkspaceEngine } = await import('./agents/workspaceEngine');
-      return vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Agent Orchestrator', cancellable: true },
-        async (progress, token) => {
-          const controller = new AbortController();
-          token.onCancellationRequested(() => controller.abort());
-          const engine = await openWorkspaceEngine({
-            workspaceRoot: folder.uri.fsPath,
-            mode: 'write',
-            allowCommands: false,
-            wasmPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'sql-wasm.wasm').fsPath,
-            onWarning: (message) => output.warn(message),
-          });
-          try {
-            const result = await engine.orchestrator.executeRequest(request, {
-              apply: false,
-              allowCommands: false,
-              signal: controller.signal,
-              onEvent: (event) => {
-                output.info(`${event.type} ${JSON.stringify(event.payload).slice(0, 300)}`);
-                if (event.type === 'agent.started') progress.report({ message: `${event.payload.agent}: ${event.payload.task}` });
-              },
-            });
-            const note = trusted ? '' : ' (untrusted workspace: no commands, no writes)';
-            void vscode.window.showInformationMessage(`Agent Orchestrator: run ${result.status}${note}. Report: ${result.reportFile}`);
-            return result;
-          } finally {
-            await engine.close();
-          }
-        },
-      );
-    }),
+let engineToShutDown: EngineProcess | undefined;
+
+export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi {
+  const push = <T extends vscode.Disposable>(disposable: T): T => {
+    context.subscriptions.push(disposable);
+    return disposable;
+  };
+  const log = push(vscode.window.createOutputChannel('Agent Orchestrator', { log: true }));
+  const folder = vscode.workspace.workspaceFolders?.[0];
+
+  const engine = new EngineProcess({
+    scriptPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'engineHost.js').fsPath,
+    wasmPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'sql-wasm.wasm').fsPath,
+    // Without a folder every command refuses before the engine is asked, so this root is never used then.
+    workspaceRoot: folder?.uri.fsPath ?? context.extensionUri.fsPath,
+    log: (line) => log.warn(`[engine] ${line}`),
+  });
+  // The engine process shuts down gracefully (a run is cancelled, the store snapshot written): deactivate() awaits it.
+  engineToShutDown = engine;
+  push({ dispose: () => void engine.dispose() });
+  push(new LiveLog(engine, log));
+
+  const settings = push(new ExtensionSettings(log));
+  const trust = push(new WorkspaceTrustGate(log));
+  const sessionModel = push(new SessionModel());
+  const runs = push(new RunController(engine, sessionModel, log));
+  const opener = new LocationOpener(log);
+
+  const trees: AgentOrchestratorApi['trees'] = {
+    agents: push(new AgentsTreeProvider(sessionModel)),
+    messages: push(new MessagesTreeProvider(sessionModel)),
+    handoffs: push(new HandoffsTreeProvider(sessionModel)),
+    patterns: push(new PatternsTreeProvider(engine, log)),
+    sessions: push(new SessionsTreeProvider(engine, sessionModel, () => runs.sessionId, log)),
+  };
+  push(vscode.window.createTreeView('agentOrchestrator.agents', { treeDataProvider: trees.agents }));
+  push(vscode.window.createTreeView('agentOrchestrator.messages', { treeDataProvider: trees.messages }));
+  push(vscode.window.createTreeView('agentOrchestrator.handoffs', { treeDataProvider: trees.handoffs }));
+  push(vscode.window.createTreeView('agentOrchestrator.patterns', { treeDataProvider: trees.patterns }));
+  push(vscode.window.createTreeView('agentOrchestrator.sessions', { treeDataProvider: trees.sessions }));
+  push(trust.onDidGrant(() => {
+    trees.patterns.refresh();
+    trees.sessions.refresh();
+  }));
+
+  push(new FindingDiagnostics(sessionModel, log));
+  push(new RunStatusBar(runs));
+  push(vscode.workspace.registerTextDocumentContentProvider(MESSAGE_SCHEME, new MessageDocumentProvider(sessionModel)));
+
+  const sessions = new SessionCommands({
+    engine,
+    sessionModel,
+    runs,
+    trust,
+    showDashboard: () => dashboard.show(),
+    refreshSessions: () => trees.sessions.refresh(),
+    log,
+  });
+  const dashboard = push(
+    new DashboardPanel(
+      context.extensionUri,
+      sessionModel,
+      {
+        openLocation: (location) => opener.open(location),
+        cancelRun: (sessionId) => runs.cancel(sessionId),
+        exportReport: (sessionId, format) => sessions.exportReport(sessionId, { format }),
+        orchestrateRequest: () => vscode.commands.executeCommand('agentOrchestrator.orchestrateRequest'),
+        loadSession: (sessionId) => sessions.loadSession(sessionId),
+      },
+      log,
+    ),
   );
+  const orchestrate = new OrchestrateRequestCommand({
+    engine,
+    runs,
+    settings,
+    trust,
+    recentRequests: new RecentRequests(context.workspaceState),
+    showDashboard: () => dashboard.show(),
+    openFile: (fsPath) => vscode.window.showTextDocument(vscode.Uri.file(fsPath)),
+    onRunFinished: () => {
+      trees.patterns.refresh();
+      trees.sessions.refresh();
+    },
+    log,
+  });
+  const learning = new LearningCommands({ engine, trust, refreshPatterns: () => trees.patterns.refresh(), log });
+  const modelProvider = new ModelProviderCommand(context.secrets, log);
+  for (const disposable of registerCommands({ orchestrate, sessions, learning, modelProvider, runs, dashboard, opener, sessionModel, trees, log })) {
+    push(disposable);
+  }
+
+  return { sessionModel, trees };
 }
 
-export function deactivate(): void {}
+export async function deactivate(): Promise<void> {
+  const engine = engineToShutDown;
+  engineToShutDown = undefined;
+  await engine?.dispose();
+}

@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
+import path from 'node:path';
 import { ConfigError } from '../core/config/loadConfig';
 import { MAX_TIMER_MS } from '../core/protocol/config';
 import { buildExecutionReport, renderReportMarkdown } from '../core/logging/executionReport';
@@ -12,6 +13,7 @@ import { ProtocolValidationError } from '../core/protocol/validation';
 import { StoreLockedError } from '../core/store/sessionStore';
 import { openWorkspaceEngine, type WorkspaceEngine } from '../agents/workspaceEngine';
 import { describeEvent } from './terminalReporter';
+import { defaultDashboardFile, readDashboardAssets, renderStandaloneDashboard, writeStandaloneDashboard } from './standaloneDashboard';
 
 /** Exit codes: what a script calling the CLI can rely on. */
 export const ExitCode = { success: 0, runFailed: 1, usage: 2, unavailable: 3, interrupted: 130 } as const;
@@ -191,17 +193,24 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
 
   program
     .command('show')
-    .description('Show a session: its report, its Markdown log (--markdown) or its events (--json)')
+    .description('Show a session: its report, its Markdown log (--markdown), its events (--json) or its dashboard as an HTML file (--html)')
     .argument('<sessionId>', 'session id, a unique part of it, or "latest"')
     .option('-w, --workspace <dir>', 'workspace folder', process.cwd())
     .option('--json', 'print the session\'s events as JSON', false)
     .option('--markdown', 'print the session\'s live log in Markdown', false)
-    .action(async (id: string, opts: { workspace: string; json: boolean; markdown: boolean }) => {
-      if (opts.json && opts.markdown) throw new UsageError('Choose one of --json and --markdown');
+    .option('--html [file]', 'write the dashboard as a standalone HTML file (default: <logDir>/<sessionId>.dashboard.html) and print its path')
+    .action(async (id: string, opts: { workspace: string; json: boolean; markdown: boolean; html?: string | true }) => {
+      if ([opts.json, opts.markdown, opts.html !== undefined].filter(Boolean).length > 1) throw new UsageError('Choose one of --json, --markdown and --html');
+      // Before the store is opened: a missing build is the same error whichever session was asked for.
+      const assets = opts.html === undefined ? null : readDashboardAssets();
       await withEngine(opts.workspace, 'read', io, {}, async (engine) => {
         const sessionId = resolveSessionId(engine, id);
         const events = engine.store.getEvents(sessionId);
-        if (opts.json) io.out(JSON.stringify(events, null, 2));
+        if (assets) {
+          const file = typeof opts.html === 'string' ? path.resolve(opts.html) : defaultDashboardFile(engine.logDir, sessionId);
+          writeStandaloneDashboard(file, renderStandaloneDashboard({ sessionId, workspaceRoot: engine.workspaceRoot, events }, assets));
+          io.out(file);
+        } else if (opts.json) io.out(JSON.stringify(events, null, 2));
         else if (opts.markdown) io.out(renderMarkdownLog(events));
         else io.out(renderReportMarkdown(buildExecutionReport(foldEvents(sessionId, events))));
       });

@@ -27,12 +27,15 @@ function layerOf(absolute: string): string {
 
 const allowed: Record<string, readonly string[]> = {
   core: ['core'],
-  shared: ['shared'],
+  // Protocols shared by the extension host, the engine process and the webview: schemas and pure folds only.
+  shared: ['shared', 'core'],
+  engineHost: ['engineHost', 'agents', 'core', 'shared'],
   agents: ['agents', 'core'],
   mcp: ['mcp', 'agents', 'core'],
-  cli: ['cli', 'agents', 'core', 'mcp'],
-  vscode: ['vscode', 'agents', 'core', 'mcp', 'shared'],
-  extension: ['vscode', 'agents', 'core', 'mcp', 'shared'],
+  cli: ['cli', 'agents', 'core', 'mcp', 'shared'],
+  // The engine runs in its own process: the VS Code side reaches it through src/shared/engineProtocol.ts.
+  vscode: ['vscode', 'core', 'shared'],
+  extension: ['vscode', 'core', 'shared'],
 };
 
 describe('architecture', () => {
@@ -49,6 +52,20 @@ describe('architecture', () => {
         if (!specifier.startsWith('.')) continue;
         const to = layerOf(path.resolve(path.dirname(file), specifier));
         if (!(allowed[from] ?? []).includes(to)) violations.push(`${path.relative(srcRoot, file)} imports ${specifier} (${from} -> ${to})`);
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
+  it('keeps the webview (browser code) on src/shared and the pure parts of src/core', () => {
+    const webviewRoot = path.resolve(srcRoot, '..', 'webview', 'src');
+    const violations: string[] = [];
+    for (const file of sourceFiles(webviewRoot)) {
+      for (const specifier of importsOf(file)) {
+        if (!specifier.startsWith('.')) continue;
+        const target = path.resolve(path.dirname(file), specifier);
+        const allowedRoots = [webviewRoot, path.join(srcRoot, 'shared'), path.join(srcRoot, 'core', 'protocol'), path.join(srcRoot, 'core', 'logging')];
+        if (!allowedRoots.some((root) => target.startsWith(root + path.sep))) violations.push(`${path.relative(webviewRoot, file)} imports ${specifier}`);
       }
     }
     assert.deepEqual(violations, []);

@@ -1,0 +1,237 @@
+// Composition root of the engine process: the extension host forks it (dist/engineHost.js) and talks JSON-RPC over
+// Node IPC (src/shared/engineProtocol.ts). Scanning, sql.js and snapshots run here, never on the extension host's
+// event loop, and a crash here cannot take the editor down. The store's write lock is held only while a run or a
+// deletion is in progress, so the CLI can use the same workspace whenever this window is idle.
+import path from 'node:path';
+import type { CancellationToken, MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, ErrorCodes, IPCMessageReader, IPCMessageWriter, ResponseError } from 'vscode-jsonrpc/node';
+import { openWorkspaceEngine, type WorkspaceEngine } from '../agents/workspaceEngine';
+import { ConfigError } from '../core/config/loadConfig';
+import { buildExecutionReport, renderReportMarkdown } from '../core/logging/executionReport';
+import { foldEvents } from '../core/logging/runState';
+import { ProtocolValidationError, parseOrThrow } from '../core/protocol/validation';
+import { SessionStore, StoreLockedError, storeDirFor } from '../core/store/sessionStore';
+import { EngineErrorCodes, EngineMethods, type EngineMethod, type EngineResult } from '../shared/engineProtocol';
+import type { z } from 'zod';
+
+interface LaunchArguments {
+  workspaceRoot: string;
+  wasmPath: string;
+}
+
+function parseArguments(argv: readonly string[]): LaunchArguments {
+  const valueOf = (flag: string): string => {
+    const at = argv.indexOf(flag);
+    const value = at >= 0 ? argv[at + 1] : undefined;
+    if (!value) throw new Error(`engineHost: missing ${flag} <value>`);
+    return value;
+  };
+  return { workspaceRoot: path.resolve(valueOf('--workspace')), wasmPath: path.resolve(valueOf('--wasm')) };
+}
+
+type Params<M extends EngineMethod> = z.output<(typeof EngineMethods)[M]['params']>;
+type Handler<M extends EngineMethod> = (params: Params<M>, token: CancellationToken) => Promise<EngineResult<M>>;
+
+/** Serves one workspace. At most one run at a time; reads and deletions use the run's store while it is open. */
+export class EngineHost {
+  readonly #launch: LaunchArguments;
+  readonly #connection: MessageConnection;
+  #activeRun: { engine: WorkspaceEngine; abort: AbortController; done: Promise<unknown> } | null = null;
+
+  constructor(launch: LaunchArguments, connection: MessageConnection) {
+    this.#launch = launch;
+    this.#connection = connection;
+  }
+
+  register(): void {
+    this.#handle('plan', (params) => this.#plan(params));
+    this.#handle('run', (params, token) => this.#run(params, token));
+    this.#handle('listSessions', (params) =>
+      this.#withReader((store) => store.listSessions().slice(0, params.limit ?? Number.MAX_SAFE_INTEGER)),
+    );
+    this.#handle('sessionEvents', (params) =>
+      this.#withReader((store) => {
+        const session = store.getSession(params.sessionId);
+        if (!session) throw notFound(`No session ${params.sessionId} in this workspace.`);
+        return { session, events: store.getEvents(params.sessionId) };
+      }),
+    );
+    this.#handle('patterns', () => this.#withReader((store) => store.patterns()));
+    this.#handle('deletePatterns', (params) =>
+      this.#withWriter((store) => {
+        const existing = new Set(store.patterns().map((pattern) => pattern.id));
+        const ids = params.ids.filter((id) => existing.has(id));
+        if (ids.length > 0) store.deletePatterns(ids);
+        return { deleted: ids.length };
+      }),
+    );
+    this.#handle('clearLearnings', () =>
+      this.#withWriter((store) => {
+        const result = { executionsRemoved: store.executionCount(), patternsRemoved: store.patterns().length };
+        store.clearLearnings();
+        return result;
+      }),
+    );
+    this.#handle('deleteSession', (params) =>
+      this.#withWriter((store) => ({ deleted: store.deleteSessions([params.sessionId]).length > 0 })),
+    );
+    this.#handle('exportReport', (params) =>
+      this.#withReader((store) => {
+        if (!store.getSession(params.sessionId)) throw notFound(`No session ${params.sessionId} in this workspace.`);
+        const report = buildExecutionReport(foldEvents(params.sessionId, store.getEvents(params.sessionId)));
+        return params.format === 'json'
+          ? { content: `${JSON.stringify(report, null, 2)}\n`, fileName: `${params.sessionId}.report.json` }
+          : { content: renderReportMarkdown(report), fileName: `${params.sessionId}.report.md` };
+      }),
+    );
+  }
+
+  #handle<M extends EngineMethod>(method: M, handler: Handler<M>): void {
+    this.#connection.onRequest(method, async (raw: unknown, token: CancellationToken) => {
+      let params: Params<M>;
+      try {
+        params = parseOrThrow(EngineMethods[method].params, raw ?? {}, `${method} parameters`) as Params<M>;
+      } catch (error) {
+        throw new ResponseError(ErrorCodes.InvalidParams, (error as Error).message, { code: EngineErrorCodes.invalidParams });
+      }
+      try {
+        return await handler(params, token);
+      } catch (error) {
+        throw toResponseError(error);
+      }
+    });
+  }
+
+  async #plan(params: Params<'plan'>): Promise<EngineResult<'plan'>> {
+    const engine = await this.#open('read', params.config, false);
+    try {
+      const plan = engine.orchestrator.plan(params.request, params.agents);
+      const roster = engine.roster.map((agent) => ({
+        name: agent.name,
+        description: agent.description,
+        capabilities: agent.capabilities,
+        tools: agent.tools,
+        source: agent.source.kind === 'builtin' ? 'builtin' : path.relative(engine.workspaceRoot, agent.source.path).split(path.sep).join('/'),
+        runtime: agent.runtime,
+      }));
+      return { plan, roster, warnings: [...engine.warnings] };
+    } finally {
+      await engine.close();
+    }
+  }
+
+  async #run(params: Params<'run'>, token: CancellationToken): Promise<EngineResult<'run'>> {
+    if (this.#activeRun) throw new ResponseError(ErrorCodes.InvalidRequest, 'A run is already in progress in this window.');
+    const engine = await this.#open('write', params.config, params.allowCommands);
+    const abort = new AbortController();
+    const cancellation = token.onCancellationRequested(() => abort.abort());
+    const execution = engine.orchestrator.executeRequest(params.request, {
+      apply: params.apply,
+      allowCommands: params.allowCommands,
+      agents: params.agents,
+      timeout: params.timeoutMs,
+      signal: abort.signal,
+      onEvent: (event) => void this.#connection.sendNotification('event', { event }),
+    });
+    this.#activeRun = { engine, abort, done: execution.catch(() => undefined) };
+    try {
+      const result = await execution;
+      return {
+        success: result.success,
+        status: result.status,
+        sessionId: result.sessionId,
+        logFile: result.logFile,
+        dashboardFile: result.dashboardFile,
+        reportFile: result.reportFile,
+        ...(result.error ? { error: result.error } : {}),
+        warnings: result.warnings,
+      };
+    } finally {
+      cancellation.dispose();
+      this.#activeRun = null;
+      await engine.close();
+    }
+  }
+
+  #open(mode: 'read' | 'write', config: Params<'plan'>['config'], allowCommands: boolean): Promise<WorkspaceEngine> {
+    return openWorkspaceEngine({
+      workspaceRoot: this.#launch.workspaceRoot,
+      mode,
+      wasmPath: this.#launch.wasmPath,
+      allowCommands,
+      configOverrides: config,
+      onWarning: (message) => void this.#connection.sendNotification('warning', { message }),
+    });
+  }
+
+  /** Reads through the running engine's store when a run is active (it is current), else a read-only snapshot. */
+  async #withReader<T>(read: (store: SessionStore) => T): Promise<T> {
+    if (this.#activeRun) return read(this.#activeRun.engine.store);
+    const store = await SessionStore.open({ dir: storeDirFor(this.#launch.workspaceRoot), mode: 'read', wasmPath: this.#launch.wasmPath });
+    try {
+      return read(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  /** Takes the write lock only for the change itself, unless a run already holds it. */
+  async #withWriter<T>(write: (store: SessionStore) => T): Promise<T> {
+    if (this.#activeRun) return write(this.#activeRun.engine.store);
+    const store = await SessionStore.open({
+      dir: storeDirFor(this.#launch.workspaceRoot),
+      mode: 'write',
+      wasmPath: this.#launch.wasmPath,
+      onWarning: (message) => void this.#connection.sendNotification('warning', { message }),
+    });
+    try {
+      return write(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  /** Cancels a run in progress and waits until its store is closed (final snapshot, lock released). */
+  async shutdown(): Promise<void> {
+    const run = this.#activeRun;
+    if (!run) return;
+    run.abort.abort();
+    await run.done;
+    await run.engine.close();
+  }
+}
+
+function notFound(message: string): ResponseError<{ code: string }> {
+  return new ResponseError(ErrorCodes.InvalidParams, message, { code: EngineErrorCodes.notFound });
+}
+
+function toResponseError(error: unknown): ResponseError<{ code: string } | undefined> {
+  if (error instanceof ResponseError) return error as ResponseError<{ code: string } | undefined>;
+  if (error instanceof StoreLockedError) return new ResponseError(ErrorCodes.InternalError, error.message, { code: EngineErrorCodes.storeLocked });
+  if (error instanceof ConfigError) return new ResponseError(ErrorCodes.InvalidParams, error.message, { code: EngineErrorCodes.config });
+  if (error instanceof ProtocolValidationError) return new ResponseError(ErrorCodes.InvalidParams, error.message, { code: EngineErrorCodes.invalidParams });
+  return new ResponseError(ErrorCodes.InternalError, error instanceof Error ? error.message : String(error), undefined);
+}
+
+function main(): void {
+  if (!process.send) {
+    process.stderr.write('engineHost runs as a child process of the Agent Orchestrator extension (Node IPC).\n');
+    process.exit(2);
+  }
+  const launch = parseArguments(process.argv.slice(2));
+  const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
+  const host = new EngineHost(launch, connection);
+  host.register();
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void host.shutdown().finally(() => process.exit(0));
+  };
+  connection.onNotification('shutdown', stop);
+  // The extension host went away (window closed, crash): finish cleanly rather than keep the lock.
+  process.on('disconnect', stop);
+  connection.listen();
+}
+
+if (require.main === module) main();

@@ -1,0 +1,131 @@
+// The extension host <-> engine process protocol (JSON-RPC over Node IPC, vscode-jsonrpc). The engine runs in its
+// own Node process so scanning, sql.js and snapshots never stall the extension host. Written once for both sides;
+// each side validates what arrives: params in the engine, results and notifications in the extension host.
+import { z } from 'zod';
+import { OrchestratorEventSchema } from '../core/protocol/events';
+import { LearnedPatternSchema } from '../core/protocol/learning';
+import { ExecutionPlanSchema } from '../core/protocol/plan';
+import { ReportFormatSchema } from './dashboardProtocol';
+
+/** Overrides from VS Code settings; only keys the user actually set are present (the workspace config file fills the rest). */
+export const ConfigOverridesSchema = z.object({
+  orchestration: z.record(z.string(), z.unknown()).optional(),
+  communication: z.record(z.string(), z.unknown()).optional(),
+  learning: z.record(z.string(), z.unknown()).optional(),
+});
+export type ConfigOverrides = z.infer<typeof ConfigOverridesSchema>;
+
+const SessionIdSchema = z.string().min(1).max(200);
+
+export const RosterEntrySchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  capabilities: z.array(z.string()),
+  tools: z.array(z.string()),
+  /** 'builtin' or the workspace-relative agent file. */
+  source: z.string(),
+  runtime: z.enum(['offline', 'model']),
+});
+export type RosterEntry = z.infer<typeof RosterEntrySchema>;
+
+export const SessionSummarySchema = z.object({
+  sessionId: z.string(),
+  request: z.string(),
+  workspace: z.string(),
+  startedAt: z.number(),
+  completedAt: z.number().nullable(),
+  status: z.enum(['running', 'interrupted', 'completed', 'failed', 'cancelled', 'timed_out']),
+  success: z.boolean().nullable(),
+  eventCount: z.number().int(),
+  agents: z.array(z.string()),
+});
+export type SessionSummaryDto = z.infer<typeof SessionSummarySchema>;
+
+/** One request per method: params schema and result schema, so both sides share names and types. */
+export const EngineMethods = {
+  /** The roster and the plan the orchestrator would run for `request`, with learned estimates. */
+  plan: {
+    params: z.object({ request: z.string().min(1), agents: z.array(z.string()).optional(), config: ConfigOverridesSchema }),
+    result: z.object({ plan: ExecutionPlanSchema, roster: z.array(RosterEntrySchema), warnings: z.array(z.string()) }),
+  },
+  /**
+   * Runs a request to the end; events arrive meanwhile as `event` notifications once durable. JSON-RPC
+   * cancellation ($/cancelRequest) cancels the run cleanly; the result then has status 'cancelled'.
+   */
+  run: {
+    params: z.object({
+      request: z.string().min(1),
+      apply: z.boolean(),
+      allowCommands: z.boolean(),
+      agents: z.array(z.string()).optional(),
+      timeoutMs: z.number().int().positive().optional(),
+      config: ConfigOverridesSchema,
+    }),
+    result: z.object({
+      success: z.boolean(),
+      status: z.enum(['completed', 'failed', 'cancelled', 'timed_out']),
+      sessionId: z.string(),
+      logFile: z.string(),
+      dashboardFile: z.string(),
+      reportFile: z.string(),
+      error: z.string().optional(),
+      warnings: z.array(z.string()),
+    }),
+  },
+  listSessions: {
+    params: z.object({ limit: z.number().int().positive().optional() }),
+    result: z.array(SessionSummarySchema),
+  },
+  sessionEvents: {
+    params: z.object({ sessionId: SessionIdSchema }),
+    result: z.object({ session: SessionSummarySchema, events: z.array(OrchestratorEventSchema) }),
+  },
+  patterns: {
+    params: z.object({}),
+    result: z.array(LearnedPatternSchema),
+  },
+  deletePatterns: {
+    params: z.object({ ids: z.array(z.string().min(1)).min(1) }),
+    result: z.object({ deleted: z.number().int() }),
+  },
+  clearLearnings: {
+    params: z.object({}),
+    result: z.object({ executionsRemoved: z.number().int(), patternsRemoved: z.number().int() }),
+  },
+  deleteSession: {
+    params: z.object({ sessionId: SessionIdSchema }),
+    result: z.object({ deleted: z.boolean() }),
+  },
+  /** The session's execution report, rendered; the host asks where to save it. */
+  exportReport: {
+    params: z.object({ sessionId: SessionIdSchema, format: ReportFormatSchema }),
+    result: z.object({ content: z.string(), fileName: z.string() }),
+  },
+} as const;
+export type EngineMethod = keyof typeof EngineMethods;
+export type EngineParams<M extends EngineMethod> = z.input<(typeof EngineMethods)[M]['params']>;
+export type EngineResult<M extends EngineMethod> = z.output<(typeof EngineMethods)[M]['result']>;
+
+/** Notifications from the engine to the extension host. */
+export const EngineNotifications = {
+  /** An event of the running session, after it is durable. */
+  event: z.object({ event: OrchestratorEventSchema }),
+  /** Something the user should see that did not stop the work (a bad agent file, a view that failed). */
+  warning: z.object({ message: z.string() }),
+} as const;
+export type EngineNotification = keyof typeof EngineNotifications;
+
+/** How the host starts the engine process: arguments after the script path. */
+export interface EngineLaunchOptions {
+  workspaceRoot: string;
+  wasmPath: string;
+}
+
+/** Error codes the engine returns in JSON-RPC errors (data.code), so the host can tell the user what to do. */
+export const EngineErrorCodes = {
+  /** Another process (a CLI run, another window) holds the store's write lock. */
+  storeLocked: 'store-locked',
+  invalidParams: 'invalid-params',
+  config: 'config',
+  notFound: 'not-found',
+} as const;

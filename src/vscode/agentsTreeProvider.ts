@@ -1,0 +1,82 @@
+// The Agents view: the shown session's agents with status, duration and task; children show the task,
+// capabilities, and the files the agent modified.
+import * as vscode from 'vscode';
+import type { AgentView } from '../core/logging/runState';
+import type { SessionModel } from './sessionModel';
+import { refreshOnSessionChanges } from './sessionTreeRefresh';
+import { AGENT_STATUS_ICONS, agentDescription, agentTooltip } from './treePresentation';
+
+export class AgentTreeItem extends vscode.TreeItem {
+  constructor(
+    readonly agent: AgentView,
+    now: number | null,
+  ) {
+    super(agent.name, vscode.TreeItemCollapsibleState.Collapsed);
+    const { icon, color } = AGENT_STATUS_ICONS[agent.status];
+    this.id = `agent:${agent.name}`;
+    this.description = agentDescription(agent, now);
+    this.tooltip = agentTooltip(agent, now);
+    this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    this.contextValue = `agent-${agent.status}`;
+  }
+}
+
+export class AgentDetailTreeItem extends vscode.TreeItem {
+  constructor(label: string, description: string, icon: string, id: string, command?: vscode.Command) {
+    super(label, vscode.TreeItemCollapsibleState.None);
+    this.id = id;
+    this.description = description;
+    this.tooltip = description ? `${label}: ${description}` : label;
+    this.iconPath = new vscode.ThemeIcon(icon);
+    if (command) this.command = command;
+  }
+}
+
+export type AgentsTreeElement = AgentTreeItem | AgentDetailTreeItem;
+
+export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsTreeElement>, vscode.Disposable {
+  readonly #onDidChangeTreeData = new vscode.EventEmitter<AgentsTreeElement | undefined>();
+  readonly onDidChangeTreeData: vscode.Event<AgentsTreeElement | undefined> = this.#onDidChangeTreeData.event;
+  readonly #sessionModel: SessionModel;
+  readonly #subscription: vscode.Disposable;
+
+  constructor(sessionModel: SessionModel) {
+    this.#sessionModel = sessionModel;
+    this.#subscription = refreshOnSessionChanges(sessionModel, () => this.refresh());
+  }
+
+  refresh(): void {
+    this.#onDidChangeTreeData.fire(undefined);
+  }
+
+  getTreeItem(element: AgentsTreeElement): vscode.TreeItem {
+    return element;
+  }
+
+  getChildren(element?: AgentsTreeElement): AgentsTreeElement[] {
+    const state = this.#sessionModel.state;
+    if (!state) return [];
+    if (!element) return state.agents.map((agent) => new AgentTreeItem(agent, state.lastEventAt));
+    if (!(element instanceof AgentTreeItem)) return [];
+    const agent = element.agent;
+    const prefix = `agent:${agent.name}:`;
+    const children: AgentsTreeElement[] = [];
+    if (agent.task) children.push(new AgentDetailTreeItem('Task', agent.task, 'tasklist', `${prefix}task`));
+    children.push(new AgentDetailTreeItem('Capabilities', agent.capabilities.join(', ') || 'none', 'symbol-property', `${prefix}capabilities`));
+    if (agent.skipReason) children.push(new AgentDetailTreeItem('Skipped', agent.skipReason, 'circle-slash', `${prefix}skipped`));
+    if (agent.error) children.push(new AgentDetailTreeItem('Error', agent.error, 'error', `${prefix}error`));
+    for (const file of agent.filesModified) {
+      children.push(new AgentDetailTreeItem(file, 'modified', 'edit', `${prefix}file:${file}`, {
+        command: 'agentOrchestrator.openFinding',
+        title: 'Open File',
+        arguments: [{ file, line: 1, column: 1 }],
+      }));
+    }
+    return children;
+  }
+
+  dispose(): void {
+    this.#subscription.dispose();
+    this.#onDidChangeTreeData.dispose();
+  }
+}

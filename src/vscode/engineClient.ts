@@ -1,0 +1,162 @@
+// The extension host's side of the engine process: starts `dist/engineHost.js` with Node IPC, speaks the typed
+// JSON-RPC protocol of src/shared/engineProtocol.ts, and validates every result and notification on arrival.
+// The process starts on first use (never at activation) and is restarted on the next call if it dies.
+import { fork, type ChildProcess } from 'node:child_process';
+import type { OrchestratorEvent } from '../core/protocol/events';
+import { parseOrThrow } from '../core/protocol/validation';
+import {
+  EngineMethods,
+  EngineNotifications,
+  type EngineMethod,
+  type EngineParams,
+  type EngineResult,
+} from '../shared/engineProtocol';
+
+/** What the rest of the VS Code glue needs from the engine; tests may pass another implementation. */
+export interface EngineApi {
+  request<M extends EngineMethod>(method: M, params: EngineParams<M>, signal?: AbortSignal): Promise<EngineResult<M>>;
+  /** Called with each event of a running session once it is durable. Returns an unsubscribe function. */
+  onEvent(listener: (event: OrchestratorEvent) => void): () => void;
+  onWarning(listener: (message: string) => void): () => void;
+  dispose(): Promise<void>;
+}
+
+/** An engine call that failed; `code` is one of EngineErrorCodes when the engine said why. */
+export class EngineRequestError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | null,
+  ) {
+    super(message);
+    this.name = 'EngineRequestError';
+  }
+}
+
+export interface EngineProcessOptions {
+  /** Absolute path of dist/engineHost.js. */
+  scriptPath: string;
+  workspaceRoot: string;
+  wasmPath: string;
+  /** Where the engine's stderr goes (the output channel). */
+  log: (line: string) => void;
+  /** Node flags for the engine process (tests run the TypeScript source with `--import tsx`). @default [] */
+  execArgv?: string[];
+}
+
+type Connection = import('vscode-jsonrpc/node').MessageConnection;
+
+export class EngineProcess implements EngineApi {
+  readonly #options: EngineProcessOptions;
+  readonly #eventListeners = new Set<(event: OrchestratorEvent) => void>();
+  readonly #warningListeners = new Set<(message: string) => void>();
+  #started: Promise<{ child: ChildProcess; connection: Connection }> | null = null;
+  #disposed = false;
+
+  constructor(options: EngineProcessOptions) {
+    this.#options = options;
+  }
+
+  onEvent(listener: (event: OrchestratorEvent) => void): () => void {
+    this.#eventListeners.add(listener);
+    return () => this.#eventListeners.delete(listener);
+  }
+
+  onWarning(listener: (message: string) => void): () => void {
+    this.#warningListeners.add(listener);
+    return () => this.#warningListeners.delete(listener);
+  }
+
+  async request<M extends EngineMethod>(method: M, params: EngineParams<M>, signal?: AbortSignal): Promise<EngineResult<M>> {
+    if (this.#disposed) throw new EngineRequestError('The orchestrator engine has shut down.', null);
+    const { connection } = await this.#ensureStarted();
+    const rpc = await import('vscode-jsonrpc/node');
+    const source = new rpc.CancellationTokenSource();
+    const onAbort = (): void => source.cancel();
+    if (signal?.aborted) source.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const raw: unknown = await connection.sendRequest(method, params, source.token);
+      return parseOrThrow(EngineMethods[method].result, raw, `engine reply to ${method}`) as EngineResult<M>;
+    } catch (error) {
+      throw toEngineError(error);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      source.dispose();
+    }
+  }
+
+  async #ensureStarted(): Promise<{ child: ChildProcess; connection: Connection }> {
+    this.#started ??= this.#start().catch((error: unknown) => {
+      this.#started = null;
+      throw error;
+    });
+    return this.#started;
+  }
+
+  async #start(): Promise<{ child: ChildProcess; connection: Connection }> {
+    const rpc = await import('vscode-jsonrpc/node');
+    const { scriptPath, workspaceRoot, wasmPath, log } = this.#options;
+    // The extension host may run inside Electron: ELECTRON_RUN_AS_NODE makes its binary a plain Node.
+    const child = fork(scriptPath, ['--workspace', workspaceRoot, '--wasm', wasmPath], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      execArgv: this.#options.execArgv ?? [],
+    });
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      for (const line of chunk.split('\n')) if (line.trim()) log(line);
+    });
+    const connection = rpc.createMessageConnection(new rpc.IPCMessageReader(child), new rpc.IPCMessageWriter(child));
+    connection.onNotification('event', (raw: unknown) => {
+      let event: OrchestratorEvent;
+      try {
+        event = parseOrThrow(EngineNotifications.event, raw, 'engine event').event;
+      } catch (error) {
+        log(`Ignored a malformed event from the engine: ${(error as Error).message}`);
+        return;
+      }
+      for (const listener of this.#eventListeners) listener(event);
+    });
+    connection.onNotification('warning', (raw: unknown) => {
+      const parsed = EngineNotifications.warning.safeParse(raw);
+      const message = parsed.success ? parsed.data.message : 'The engine sent a malformed warning.';
+      for (const listener of this.#warningListeners) listener(message);
+    });
+    child.once('exit', (code, signal) => {
+      connection.dispose();
+      this.#started = null;
+      if (!this.#disposed) log(`The engine process exited (${signal ?? `code ${code}`}); it restarts on the next request.`);
+    });
+    connection.listen();
+    return { child, connection };
+  }
+
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    const started = this.#started;
+    this.#started = null;
+    if (!started) return;
+    const { child, connection } = await started.catch(() => ({ child: null, connection: null }));
+    if (!child || !connection) return;
+    const exited = new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once('exit', () => resolve());
+    });
+    // A graceful shutdown lets the engine cancel a run and write its final snapshot; then it exits on its own.
+    connection.sendNotification('shutdown').catch(() => undefined);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+    connection.dispose();
+  }
+}
+
+function toEngineError(error: unknown): Error {
+  if (error instanceof EngineRequestError) return error;
+  if (error && typeof error === 'object' && 'code' in error && 'message' in error) {
+    const data = (error as { data?: unknown }).data;
+    const code = data && typeof data === 'object' && 'code' in data && typeof data.code === 'string' ? data.code : null;
+    return new EngineRequestError(String((error as { message: unknown }).message), code);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

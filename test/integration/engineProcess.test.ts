@@ -1,0 +1,155 @@
+// The engine process as the extension host uses it: a real forked Node process speaking JSON-RPC over IPC,
+// a real store in a copy of the example workspace. Only the extension host itself is absent.
+import { strict as assert } from 'node:assert';
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { OrchestratorEvent } from '../../src/core/protocol/events';
+import { SessionStore, storeDirFor } from '../../src/core/store/sessionStore';
+import { EngineProcess, EngineRequestError } from '../../src/vscode/engineClient';
+import { scratchCopyOfExample } from '../helpers/exampleWorkspace';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const REQUEST = 'Fix security vulnerability in authentication endpoint';
+
+function startEngine(workspaceRoot: string, log: string[] = []): EngineProcess {
+  return new EngineProcess({
+    scriptPath: path.join(repoRoot, 'src', 'engineHost', 'main.ts'),
+    execArgv: ['--import', 'tsx'],
+    workspaceRoot,
+    wasmPath: path.join(repoRoot, 'node_modules', 'sql.js', 'dist', 'sql-wasm.wasm'),
+    log: (line) => log.push(line),
+  });
+}
+
+describe('engine process (forked, JSON-RPC over IPC)', function () {
+  let workspace: string;
+  let engine: EngineProcess;
+  const log: string[] = [];
+
+  before(() => {
+    workspace = scratchCopyOfExample();
+    engine = startEngine(workspace, log);
+  });
+
+  after(async () => {
+    await engine.dispose();
+    rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('plans the seed request with the roster and without taking the store lock', async () => {
+    const { plan, roster } = await engine.request('plan', { request: REQUEST, config: {} });
+    assert.deepEqual(
+      plan.agents.map((agent) => agent.name),
+      ['security-auditor', 'backend-api-developer', 'test-suite-developer', 'docs-writer'],
+    );
+    assert.ok(roster.some((agent) => agent.name === 'api-reviewer' && agent.source === '.claude/agents/api-reviewer.md'));
+    assert.equal(existsSync(path.join(storeDirFor(workspace), 'orchestrator.lock')), false);
+  });
+
+  it('streams every durable event of a run in order, then answers with the result; the lock is released after', async () => {
+    const events: OrchestratorEvent[] = [];
+    const unsubscribe = engine.onEvent((event) => events.push(event));
+    const result = await engine.request('run', { request: REQUEST, apply: false, allowCommands: false, config: {} });
+    unsubscribe();
+    assert.equal(result.status, 'completed', result.error);
+    assert.equal(events[0]?.type, 'run.started');
+    assert.equal(events.at(-1)?.type, 'run.completed');
+    assert.ok(events.every((event, i) => event.seq === i + 1 && event.sessionId === result.sessionId));
+    assert.ok(events.some((event) => event.type === 'finding.reported' && event.payload.finding.file === 'src/routes/auth.ts'));
+
+    const sessions = await engine.request('listSessions', {});
+    assert.equal(sessions[0]?.sessionId, result.sessionId);
+    const stored = await engine.request('sessionEvents', { sessionId: result.sessionId });
+    assert.equal(stored.events.length, events.length);
+
+    // The CLI can take the store now: the engine holds the lock only during the run.
+    const store = await SessionStore.open({ dir: storeDirFor(workspace), mode: 'write' });
+    await store.close();
+  });
+
+  it('exports the report of a stored session as Markdown and as JSON', async () => {
+    const [latest] = await engine.request('listSessions', { limit: 1 });
+    assert.ok(latest);
+    const markdown = await engine.request('exportReport', { sessionId: latest.sessionId, format: 'markdown' });
+    assert.match(markdown.content, /security-auditor/);
+    assert.equal(markdown.fileName, `${latest.sessionId}.report.md`);
+    const json = await engine.request('exportReport', { sessionId: latest.sessionId, format: 'json' });
+    assert.equal((JSON.parse(json.content) as { sessionId: string }).sessionId, latest.sessionId);
+  });
+
+  it('cancels a run through the abort signal (JSON-RPC cancellation)', async () => {
+    const abort = new AbortController();
+    const unsubscribe = engine.onEvent((event) => {
+      if (event.type === 'agent.started') abort.abort();
+    });
+    const result = await engine.request('run', { request: REQUEST, apply: false, allowCommands: false, config: {} }, abort.signal);
+    unsubscribe();
+    assert.equal(result.status, 'cancelled');
+    const stored = await engine.request('sessionEvents', { sessionId: result.sessionId });
+    assert.equal(stored.session.status, 'cancelled');
+  });
+
+  it('says the store is in use when another process holds it, and keeps working after', async () => {
+    const holder = await SessionStore.open({ dir: storeDirFor(workspace), mode: 'write' });
+    try {
+      const error = await engineError(engine.request('run', { request: REQUEST, apply: false, allowCommands: false, config: {} }));
+      assert.equal(error.code, 'store-locked');
+    } finally {
+      await holder.close();
+    }
+    const sessions = await engine.request('listSessions', {});
+    assert.ok(sessions.length >= 2);
+  });
+
+  it('rejects bad parameters and bad settings with an error naming the field', async () => {
+    const bad = await engineError(engine.request('run', { request: '', apply: false, allowCommands: false, config: {} }));
+    assert.equal(bad.code, 'invalid-params');
+    assert.match(bad.message, /request/);
+    const config = await engineError(
+      engine.request('plan', { request: REQUEST, config: { orchestration: { maxParallelAgents: 0 } } }),
+    );
+    assert.equal(config.code, 'config');
+    assert.match(config.message, /maxParallelAgents/);
+  });
+
+  it('deletes a session and clears learnings', async () => {
+    const [latest] = await engine.request('listSessions', { limit: 1 });
+    assert.ok(latest);
+    assert.deepEqual(await engine.request('deleteSession', { sessionId: latest.sessionId }), { deleted: true });
+    assert.ok(!(await engine.request('listSessions', {})).some((s) => s.sessionId === latest.sessionId));
+    const missing = await engineError(engine.request('sessionEvents', { sessionId: latest.sessionId }));
+    assert.equal(missing.code, 'not-found');
+    const cleared = await engine.request('clearLearnings', {});
+    assert.ok(cleared.executionsRemoved > 0);
+    assert.deepEqual(await engine.request('patterns', {}), []);
+  });
+
+  it('restarts the process on the next request after it died', async () => {
+    await engine.request('listSessions', {});
+    const pid = await findEnginePid();
+    process.kill(pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const sessions = await engine.request('listSessions', {});
+    assert.ok(Array.isArray(sessions));
+    assert.ok(log.some((line) => /exited/.test(line)));
+  });
+});
+
+/** The forked engine is this process's only child running engineHost. */
+async function findEnginePid(): Promise<number> {
+  const { execFileSync } = await import('node:child_process');
+  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  const line = out.split('\n').find((l) => l.includes('engineHost'));
+  assert.ok(line, `no engine child in:\n${out}`);
+  return Number(line.trim().split(/\s+/)[0]);
+}
+
+async function engineError(promise: Promise<unknown>): Promise<EngineRequestError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof EngineRequestError, `expected an EngineRequestError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected the engine to refuse');
+}
