@@ -1,0 +1,15 @@
+export declare const REPO_ROOT: string;
+export declare const CACHE_DIR: string;
+export declare const NODE_VERSION: string;
+export declare const CODE_SERVER_VERSION: string;
+export declare const APT_PACKAGES: readonly string[];
+export declare const CHROMIUM_PATH: string;
+export declare const NODE24_PREFIX: string;
+export declare const NODE24_DIR: string;
+export declare const NODE24_BIN: string;
+export declare const CODE_SERVER_PREFIX: string;
+export declare const CODE_SERVER_ENTRY: string;
+export declare const SETUP_MARKER: string;
+export declare function expectedMarker(): { node: string; codeServer: string; platform: string; arch: string };
+export declare function setupIsCurrent(): boolean;
+export declare function assertSetupDone(): void;

@@ -1,0 +1,100 @@
+// Driving the VS Code workbench (code-server in Chromium) the way a user does: palette, quick picks, webviews, views.
+import type { Frame, Locator, Page } from 'playwright-core';
+import { waitFor } from './waitFor';
+
+/** Opens `url` and waits until the workbench has rendered and its extension host is connected. */
+export async function openWorkbench(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 }).catch(() => {
+    throw new Error(`the VS Code workbench did not render within 60 s at ${url}`);
+  });
+  // The status bar appears once the workbench layout is complete; the palette works from then on.
+  await page.locator('.statusbar').waitFor({ state: 'visible', timeout: 30_000 });
+}
+
+/**
+ * F1, the command's full title, Enter: exactly what a user types. Right after load the workbench may swallow the
+ * first F1 (keybindings not yet wired), and a palette opened before the extension's contributions are registered
+ * never lists its commands, so the palette is closed and opened again until the command shows up.
+ */
+export async function runCommandFromPalette(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
+  const input = quickInput(page);
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  await waitFor(`the command palette to offer "${title}"`, timeoutMs, async () => {
+    if (await input.isVisible()) await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: 3_000 });
+    if (!(await input.inputValue()).startsWith('>')) return undefined;
+    await page.keyboard.type(title);
+    return (await row.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) ? true : undefined;
+  }, 1_000);
+  await row.click();
+}
+
+export function quickInput(page: Page): Locator {
+  return page.locator('.quick-input-widget .quick-input-box input');
+}
+
+/** Waits for the next quick input (input box or quick pick) that is not the command palette. */
+export async function waitForPrompt(page: Page, what: string, timeoutMs = 30_000): Promise<Locator> {
+  const input = quickInput(page);
+  await waitFor(what, timeoutMs, async () => {
+    if (!(await input.isVisible())) return undefined;
+    const value = await input.inputValue();
+    return value.startsWith('>') ? undefined : true;
+  });
+  return input;
+}
+
+/** Clicks the quick pick item whose label contains `label`. */
+export async function pickItem(page: Page, label: string, timeoutMs = 60_000): Promise<void> {
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
+  await row.waitFor({ state: 'visible', timeout: timeoutMs }).catch(() => {
+    throw new Error(`no quick pick item "${label}" appeared within ${Math.round(timeoutMs / 1000)} s`);
+  });
+  await row.click();
+}
+
+/** The (nested) frame whose document contains `selector`: webview content lives two iframes below the page. */
+export async function frameContaining(page: Page, selector: string, what: string, timeoutMs: number): Promise<Frame> {
+  return waitFor(what, timeoutMs, async () => {
+    for (const frame of page.frames()) {
+      if (frame === page.mainFrame()) continue;
+      if (await frame.$(selector).catch(() => null)) return frame;
+    }
+    return undefined;
+  });
+}
+
+/** The cursor position the status bar shows ("Ln 12, Col 5"). */
+export async function statusBarCursor(page: Page): Promise<string> {
+  return (await page.locator('[id="status.editor.selection"]').first().innerText()).trim();
+}
+
+/** The label of the active tab in the active editor group (each group has an active tab of its own). */
+export async function activeEditorTabLabel(page: Page): Promise<string> {
+  return (await page.locator('.editor-group-container.active .tabs-container .tab.active').first().getAttribute('aria-label')) ?? '';
+}
+
+/** A view pane of the sidebar by its title, expanded. */
+export async function expandedView(page: Page, title: string): Promise<Locator> {
+  const pane = page.locator('.part.sidebar .pane').filter({ has: page.locator('.pane-header .title', { hasText: new RegExp(`^${escapeRegExp(title)}$`, 'i') }) }).first();
+  await pane.waitFor({ state: 'visible', timeout: 15_000 }).catch(() => {
+    throw new Error(`the sidebar shows no view "${title}"`);
+  });
+  const header = pane.locator('.pane-header').first();
+  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+  return pane;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Closes the notification toasts, so a screenshot shows what is under them. */
+export async function dismissNotifications(page: Page): Promise<void> {
+  const close = page.locator('.notifications-toasts .notification-toast .codicon-notifications-clear');
+  for (let remaining = await close.count(); remaining > 0; remaining -= 1) {
+    await close.first().click({ timeout: 2_000 }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,150 @@
+// End to end, as a user: the packaged VSIX installed in a real VS Code (code-server) driven through Chromium.
+// Palette -> Orchestrate Request -> request typed -> plan started -> dashboard shows every agent done and the flow
+// graph -> a clicked finding opens its file at its line -> the sidebar views show the run.
+// Screenshots: test-results/dashboard.png and test-results/sidebar.png (taken whenever those screens were reached,
+// pass or fail) and test-results/failure-ui-*.png for a failed step.
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { REPO_ROOT, assertSetupDone } from '../../scripts/e2e/environment.mjs';
+import { installExtension, startCodeServer, type RunningCodeServer } from '../../scripts/e2e/codeServer.mjs';
+import { artifactPath, removeArtifacts, writeArtifact } from './support/artifacts';
+import { launchChromium } from './support/chromium';
+import { copyExampleWorkspace, type FixtureWorkspace } from './support/fixtureWorkspace';
+import { GiveUp, waitFor } from './support/waitFor';
+import {
+  activeEditorTabLabel, dismissNotifications, expandedView, frameContaining, openWorkbench, pickItem, runCommandFromPalette, statusBarCursor, waitForPrompt,
+} from './support/workbench';
+
+const COMMAND_TITLE = 'Agent Orchestrator: Orchestrate Request';
+const REQUEST = 'Fix security vulnerability in authentication endpoint';
+const START_ITEM = 'Start (report changes as diffs; no commands)';
+const SIDEBAR_VIEWS = ['Agents', 'Messages', 'Handoffs', 'Learned Patterns', 'Sessions'];
+/** The offline run on the example takes seconds; the limit leaves room for a slow 2-core CI machine. */
+const RUN_TIMEOUT_MS = 4 * 60_000;
+
+function vsixPath(): string {
+  const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  return path.join(REPO_ROOT, `agent-orchestrator-${version}.vsix`);
+}
+
+describe('VS Code UI with the packaged extension (code-server + Chromium)', function () {
+  this.timeout(RUN_TIMEOUT_MS + 2 * 60_000);
+  let baseDir: string | undefined;
+  let workspace: FixtureWorkspace | undefined;
+  let server: RunningCodeServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  let dashboard: Frame | undefined;
+  const consoleLines: string[] = [];
+
+  before(async function () {
+    this.timeout(3 * 60_000);
+    assertSetupDone();
+    const vsix = vsixPath();
+    assert.ok(existsSync(vsix), `${path.basename(vsix)} is missing: run "npm run package" (npm test does it before the e2e tests)`);
+    for (const name of ['dashboard.png', 'sidebar.png']) rmSync(artifactPath(name), { force: true });
+    removeArtifacts('failure-ui-');
+    workspace = copyExampleWorkspace();
+    baseDir = mkdtempSync(path.join(os.tmpdir(), 'ao-e2e-ui-'));
+    const extensionsDir = path.join(baseDir, 'extensions');
+    const userDataDir = path.join(baseDir, 'user-data');
+    await installExtension({ vsix, extensionsDir, userDataDir });
+    server = await startCodeServer({ baseDir, extensionsDir, userDataDir, trustWorkspace: true });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
+    page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.message}`));
+    await openWorkbench(page, server.workbenchUrl(workspace.path));
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) {
+      await page.screenshot({ path: artifactPath(`failure-ui-${this.currentTest.title.slice(0, 60)}.png`) }).catch(() => undefined);
+    }
+  });
+
+  after(async () => {
+    if (server) writeArtifact('ui-code-server.log', `# code-server log\n${server.readLog()}\n# browser console\n${consoleLines.join('\n')}\n`);
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    if (baseDir) rmSync(baseDir, { recursive: true, force: true, maxRetries: 3 });
+    workspace?.remove();
+  });
+
+  it('runs a request from the command palette; the dashboard shows every agent done and the flow graph', async () => {
+    const ui = page!;
+    await runCommandFromPalette(ui, COMMAND_TITLE);
+    await waitForPrompt(ui, 'the request prompt of Orchestrate Request');
+    await ui.keyboard.type(REQUEST);
+    await ui.keyboard.press('Enter');
+    await pickItem(ui, START_ITEM);
+
+    dashboard = await frameContaining(ui, '[data-testid="run-status"]', 'the dashboard webview (an element [data-testid="run-status"])', 60_000);
+    const frame = dashboard;
+    try {
+      const status = await waitFor('the dashboard run status to say "completed"', RUN_TIMEOUT_MS, async () => {
+        const text = (await frame.locator('[data-testid="run-status"]').first().innerText()).trim();
+        if (/completed/i.test(text)) return text;
+        // A failed or cancelled run will not complete: fail now with what the dashboard says.
+        if (/\b(failed|cancelled|canceled)\b/i.test(text)) throw new GiveUp(`the run ended as "${text}"`);
+        return undefined;
+      }, 500);
+      assert.match(status, /completed/i);
+
+      const rows = await frame.locator('[data-testid="agent-row"]').evaluateAll((elements) =>
+        elements.map((element) => ({ text: (element.textContent ?? '').trim().slice(0, 80), status: element.getAttribute('data-status') })),
+      );
+      assert.ok(rows.length > 0, 'the dashboard lists no agents');
+      const unfinished = rows.filter((row) => row.status !== 'completed' && row.status !== 'skipped');
+      assert.deepEqual(unfinished, [], 'every agent should be completed or skipped');
+      assert.ok((await frame.locator('[data-testid="flow-node"]').count()) > 0, 'the communication flow graph has no nodes');
+    } finally {
+      await dismissNotifications(ui);
+      await ui.screenshot({ path: artifactPath('dashboard.png') });
+    }
+  });
+
+  it('opens the file of a clicked finding with the cursor on its line', async () => {
+    assert.ok(dashboard, 'needs the dashboard of the completed run (previous test)');
+    const ui = page!;
+    const finding = dashboard.locator('[data-testid="finding"]').first();
+    await finding.waitFor({ state: 'visible', timeout: 30_000 }).catch(() => {
+      throw new Error('the dashboard shows no finding ([data-testid="finding"]) for a run on the deliberately vulnerable example');
+    });
+    const file = await finding.getAttribute('data-file');
+    const line = await finding.getAttribute('data-line');
+    assert.ok(file && line, `a finding must carry data-file and data-line (got ${String(file)}, ${String(line)})`);
+    await finding.click();
+
+    const fileName = path.basename(file);
+    await waitFor(`the editor tab of ${fileName} to be active`, 20_000, async () => ((await activeEditorTabLabel(ui)).includes(fileName) ? true : undefined));
+    await waitFor(`the status bar to show the cursor on line ${line} ("Ln ${line},")`, 20_000, async () =>
+      (await statusBarCursor(ui)).startsWith(`Ln ${line},`) ? true : undefined,
+    );
+  });
+
+  it('shows the run in the sidebar: agents, messages, handoffs, learned patterns and sessions', async () => {
+    const ui = page!;
+    await ui.locator('.activitybar .action-item .action-label[aria-label^="Agent Orchestrator"]').first().click({ timeout: 15_000 }).catch(() => {
+      throw new Error('the activity bar has no "Agent Orchestrator" entry');
+    });
+    try {
+      const empty: string[] = [];
+      for (const title of SIDEBAR_VIEWS) {
+        const pane = await expandedView(ui, title);
+        const rows = await waitFor(`rows in the "${title}" view`, 15_000, async () => {
+          const count = await pane.locator('.pane-body .monaco-list-row').count();
+          return count > 0 ? count : undefined;
+        }).catch(() => 0);
+        if (rows === 0) empty.push(title);
+      }
+      assert.deepEqual(empty, [], 'these sidebar views show no rows after a completed run');
+    } finally {
+      await dismissNotifications(ui);
+      await ui.screenshot({ path: artifactPath('sidebar.png') });
+    }
+  });
+});
