@@ -1,6 +1,7 @@
 // End to end, as a user: the packaged VSIX installed in a real VS Code (code-server) driven through Chromium.
 // Palette -> Orchestrate Request -> request typed -> plan started -> dashboard shows every agent done and the flow
-// graph -> a clicked finding opens its file at its line -> the sidebar views show the run.
+// graph -> a clicked finding opens its file at its line -> the sidebar views show the run -> after a window reload
+// the dashboard comes back with the same session.
 // Screenshots: test-results/dashboard.png and test-results/sidebar.png (taken whenever those screens were reached,
 // pass or fail) and test-results/failure-ui-*.png for a failed step.
 import { strict as assert } from 'node:assert';
@@ -16,6 +17,7 @@ import { copyExampleWorkspace, type FixtureWorkspace } from './support/fixtureWo
 import { GiveUp, waitFor } from './support/waitFor';
 import {
   activeEditorTabLabel, dismissNotifications, expandedView, frameContaining, openWorkbench, pickItem, runCommandFromPalette, statusBarCursor, waitForPrompt,
+  waitForWorkbench,
 } from './support/workbench';
 
 const COMMAND_TITLE = 'Agent Orchestrator: Orchestrate Request';
@@ -38,6 +40,8 @@ describe('VS Code UI with the packaged extension (code-server + Chromium)', func
   let browser: Browser | undefined;
   let page: Page | undefined;
   let dashboard: Frame | undefined;
+  /** The session the dashboard showed when the run completed. */
+  let sessionId: string | undefined;
   const consoleLines: string[] = [];
 
   before(async function () {
@@ -101,6 +105,8 @@ describe('VS Code UI with the packaged extension (code-server + Chromium)', func
       const unfinished = rows.filter((row) => row.status !== 'completed' && row.status !== 'skipped');
       assert.deepEqual(unfinished, [], 'every agent should be completed or skipped');
       assert.ok((await frame.locator('[data-testid="flow-node"]').count()) > 0, 'the communication flow graph has no nodes');
+      sessionId = (await frame.locator('.session-id').first().innerText()).trim();
+      assert.match(sessionId, /^session_/, `the dashboard header should name the session (got "${sessionId}")`);
     } finally {
       await dismissNotifications(ui);
       await ui.screenshot({ path: artifactPath('dashboard.png') });
@@ -146,5 +152,28 @@ describe('VS Code UI with the packaged extension (code-server + Chromium)', func
       await dismissNotifications(ui);
       await ui.screenshot({ path: artifactPath('sidebar.png') });
     }
+  });
+  it('brings the dashboard back with the same session after the window is reloaded', async () => {
+    assert.ok(sessionId, 'needs the session of the completed run (first test)');
+    const ui = page!;
+    // The panel must be a visible editor for VS Code to revive it at once after the reload.
+    await runCommandFromPalette(ui, 'Agent Orchestrator: Show Dashboard');
+    await frameContaining(ui, '[data-testid="run-status"]', 'the dashboard in front again', 30_000);
+    // A mark on the old page tells it apart from the reloaded one (the old frames linger for a moment).
+    await ui.evaluate(() => Object.assign(globalThis, { aoBeforeReload: true }));
+    await runCommandFromPalette(ui, 'Developer: Reload Window');
+    await waitFor('the window to reload', 60_000, async () =>
+      (await ui.evaluate(() => !('aoBeforeReload' in globalThis)).catch(() => false)) ? true : undefined,
+    );
+    await waitForWorkbench(ui);
+
+    const restored = await frameContaining(ui, '[data-testid="run-status"]', 'the dashboard webview restored after the reload', 90_000);
+    const shown = await waitFor('the restored dashboard to show the session as completed', 60_000, async () => {
+      const status = (await restored.locator('[data-testid="run-status"]').first().innerText()).trim();
+      const session = (await restored.locator('.session-id').first().innerText()).trim();
+      return /completed/i.test(status) && session.length > 0 ? { status, session } : undefined;
+    }, 500);
+    assert.equal(shown.session, sessionId, 'the restored dashboard shows another session');
+    assert.ok((await restored.locator('[data-testid="agent-row"]').count()) > 0, 'the restored dashboard lists no agents');
   });
 });

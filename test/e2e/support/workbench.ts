@@ -5,6 +5,11 @@ import { waitFor } from './waitFor';
 /** Opens `url` and waits until the workbench has rendered and its extension host is connected. */
 export async function openWorkbench(page: Page, url: string): Promise<void> {
   await page.goto(url);
+  await waitForWorkbench(page, url);
+}
+
+/** Waits until the workbench (after a load or a reload) has rendered its layout. */
+export async function waitForWorkbench(page: Page, url = page.url()): Promise<void> {
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 }).catch(() => {
     throw new Error(`the VS Code workbench did not render within 60 s at ${url}`);
   });
