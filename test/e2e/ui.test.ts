@@ -1,7 +1,7 @@
 // End to end, as a user: the packaged VSIX installed in a real VS Code (code-server) driven through Chromium.
 // Palette -> Orchestrate Request -> request typed -> plan started -> dashboard shows every agent done and the flow
 // graph -> a clicked finding opens its file at its line -> the sidebar views show the run -> after a window reload
-// the dashboard comes back with the same session.
+// the dashboard comes back with the same session -> Clear Learnings asks first, then empties Learned Patterns.
 // Screenshots: test-results/dashboard.png and test-results/sidebar.png (taken whenever those screens were reached,
 // pass or fail) and test-results/failure-ui-*.png for a failed step.
 import { strict as assert } from 'node:assert';
@@ -175,5 +175,31 @@ describe('VS Code UI with the packaged extension (code-server + Chromium)', func
     }, 500);
     assert.equal(shown.session, sessionId, 'the restored dashboard shows another session');
     assert.ok((await restored.locator('[data-testid="agent-row"]').count()) > 0, 'the restored dashboard lists no agents');
+  });
+  it('asks before clearing learnings: Cancel keeps the learned patterns, Clear Learnings removes them', async () => {
+    const ui = page!;
+    const sidebarVisible = await ui.locator('.part.sidebar .pane-header .title', { hasText: /^Learned Patterns$/i }).first().isVisible().catch(() => false);
+    if (!sidebarVisible) await ui.locator('.activitybar .action-item .action-label[aria-label^="Agent Orchestrator"]').first().click({ timeout: 15_000 });
+    const rows = (await expandedView(ui, 'Learned Patterns')).locator('.pane-body .monaco-list-row');
+    const before = await waitFor('learned patterns in the view', 30_000, async () => ((await rows.count()) > 0 ? rows.count() : undefined));
+
+    const dialog = ui.locator('.monaco-dialog-box');
+    const answer = async (button: string): Promise<void> => {
+      await runCommandFromPalette(ui, 'Agent Orchestrator: Clear Learnings');
+      await dialog.waitFor({ state: 'visible', timeout: 15_000 }).catch(() => {
+        throw new Error('Clear Learnings did not ask for confirmation');
+      });
+      assert.match(await dialog.innerText(), /Clear everything the agents learned/);
+      await dialog.locator('.monaco-button', { hasText: new RegExp(`^${button}$`) }).first().click();
+      await dialog.waitFor({ state: 'hidden', timeout: 15_000 });
+    };
+
+    await answer('Cancel');
+    // Give a wrongly executed clear the time to reach the view before counting.
+    await ui.waitForTimeout(1_500);
+    assert.equal(await rows.count(), before, 'Cancel must keep every learned pattern');
+
+    await answer('Clear Learnings');
+    await waitFor('the Learned Patterns view to empty', 30_000, async () => ((await rows.count()) === 0 ? true : undefined));
   });
 });
