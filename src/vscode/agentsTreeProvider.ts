@@ -2,8 +2,7 @@
 // capabilities, and the files the agent modified.
 import * as vscode from 'vscode';
 import type { AgentView } from '../core/logging/runState';
-import type { SessionModel } from './sessionModel';
-import { refreshOnSessionChanges } from './sessionTreeRefresh';
+import { ShownSessionTreeProvider } from './sessionTreeProvider';
 import { AGENT_STATUS_ICONS, agentDescription, agentTooltip } from './treePresentation';
 
 export class AgentTreeItem extends vscode.TreeItem {
@@ -34,27 +33,9 @@ export class AgentDetailTreeItem extends vscode.TreeItem {
 
 export type AgentsTreeElement = AgentTreeItem | AgentDetailTreeItem;
 
-export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsTreeElement>, vscode.Disposable {
-  readonly #onDidChangeTreeData = new vscode.EventEmitter<AgentsTreeElement | undefined>();
-  readonly onDidChangeTreeData: vscode.Event<AgentsTreeElement | undefined> = this.#onDidChangeTreeData.event;
-  readonly #sessionModel: SessionModel;
-  readonly #subscription: vscode.Disposable;
-
-  constructor(sessionModel: SessionModel) {
-    this.#sessionModel = sessionModel;
-    this.#subscription = refreshOnSessionChanges(sessionModel, () => this.refresh());
-  }
-
-  refresh(): void {
-    this.#onDidChangeTreeData.fire(undefined);
-  }
-
-  getTreeItem(element: AgentsTreeElement): vscode.TreeItem {
-    return element;
-  }
-
+export class AgentsTreeProvider extends ShownSessionTreeProvider<AgentsTreeElement> {
   getChildren(element?: AgentsTreeElement): AgentsTreeElement[] {
-    const state = this.#sessionModel.state;
+    const state = this.sessionModel.state;
     if (!state) return [];
     if (!element) return state.agents.map((agent) => new AgentTreeItem(agent, state.lastEventAt));
     if (!(element instanceof AgentTreeItem)) return [];
@@ -73,10 +54,5 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsTreeEle
       }));
     }
     return children;
-  }
-
-  dispose(): void {
-    this.#subscription.dispose();
-    this.#onDidChangeTreeData.dispose();
   }
 }

@@ -1,8 +1,7 @@
 // The Handoffs view: who handed what to whom, expandable into the package's sections and their items.
 import * as vscode from 'vscode';
 import type { HandoffView } from '../core/logging/runState';
-import type { SessionModel } from './sessionModel';
-import { refreshOnSessionChanges } from './sessionTreeRefresh';
+import { ShownSessionTreeProvider } from './sessionTreeProvider';
 import { handoffDescription, handoffSections, handoffTooltip, type HandoffSection, type HandoffSectionItem } from './treePresentation';
 
 export class HandoffTreeItem extends vscode.TreeItem {
@@ -45,27 +44,9 @@ export class HandoffEntryTreeItem extends vscode.TreeItem {
 
 export type HandoffsTreeElement = HandoffTreeItem | HandoffSectionTreeItem | HandoffEntryTreeItem;
 
-export class HandoffsTreeProvider implements vscode.TreeDataProvider<HandoffsTreeElement>, vscode.Disposable {
-  readonly #onDidChangeTreeData = new vscode.EventEmitter<HandoffsTreeElement | undefined>();
-  readonly onDidChangeTreeData: vscode.Event<HandoffsTreeElement | undefined> = this.#onDidChangeTreeData.event;
-  readonly #sessionModel: SessionModel;
-  readonly #subscription: vscode.Disposable;
-
-  constructor(sessionModel: SessionModel) {
-    this.#sessionModel = sessionModel;
-    this.#subscription = refreshOnSessionChanges(sessionModel, () => this.refresh());
-  }
-
-  refresh(): void {
-    this.#onDidChangeTreeData.fire(undefined);
-  }
-
-  getTreeItem(element: HandoffsTreeElement): vscode.TreeItem {
-    return element;
-  }
-
+export class HandoffsTreeProvider extends ShownSessionTreeProvider<HandoffsTreeElement> {
   getChildren(element?: HandoffsTreeElement): HandoffsTreeElement[] {
-    const state = this.#sessionModel.state;
+    const state = this.sessionModel.state;
     if (!state) return [];
     if (!element) {
       const seen = new Set<string>();
@@ -84,10 +65,5 @@ export class HandoffsTreeProvider implements vscode.TreeDataProvider<HandoffsTre
       return element.section.items.map((item, index) => new HandoffEntryTreeItem(item, element.id === undefined ? undefined : `${element.id}:${index}`));
     }
     return [];
-  }
-
-  dispose(): void {
-    this.#subscription.dispose();
-    this.#onDidChangeTreeData.dispose();
   }
 }

@@ -1,8 +1,7 @@
 // The Messages view: the shown session's bus messages, newest first; selecting one opens its full JSON.
 import * as vscode from 'vscode';
 import type { Message } from '../core/protocol/messages';
-import type { SessionModel } from './sessionModel';
-import { refreshOnSessionChanges } from './sessionTreeRefresh';
+import { ShownSessionTreeProvider } from './sessionTreeProvider';
 import { messageDescription, messageLabel } from './treePresentation';
 
 const MESSAGE_ICONS: Record<Message['type'], string> = {
@@ -34,27 +33,9 @@ export class MessageTreeItem extends vscode.TreeItem {
   }
 }
 
-export class MessagesTreeProvider implements vscode.TreeDataProvider<MessageTreeItem>, vscode.Disposable {
-  readonly #onDidChangeTreeData = new vscode.EventEmitter<MessageTreeItem | undefined>();
-  readonly onDidChangeTreeData: vscode.Event<MessageTreeItem | undefined> = this.#onDidChangeTreeData.event;
-  readonly #sessionModel: SessionModel;
-  readonly #subscription: vscode.Disposable;
-
-  constructor(sessionModel: SessionModel) {
-    this.#sessionModel = sessionModel;
-    this.#subscription = refreshOnSessionChanges(sessionModel, () => this.refresh());
-  }
-
-  refresh(): void {
-    this.#onDidChangeTreeData.fire(undefined);
-  }
-
-  getTreeItem(element: MessageTreeItem): vscode.TreeItem {
-    return element;
-  }
-
+export class MessagesTreeProvider extends ShownSessionTreeProvider<MessageTreeItem> {
   getChildren(element?: MessageTreeItem): MessageTreeItem[] {
-    const state = this.#sessionModel.state;
+    const state = this.sessionModel.state;
     if (element || !state) return [];
     const seen = new Set<string>();
     return [...state.messages].reverse().map((message) => {
@@ -64,10 +45,5 @@ export class MessagesTreeProvider implements vscode.TreeDataProvider<MessageTree
       seen.add(message.id);
       return item;
     });
-  }
-
-  dispose(): void {
-    this.#subscription.dispose();
-    this.#onDidChangeTreeData.dispose();
   }
 }
