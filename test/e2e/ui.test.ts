@@ -1,11 +1,12 @@
 // End to end, as a user: the packaged VSIX installed in a real VS Code (code-server) driven through Chromium.
 // Palette -> Orchestrate Request -> request typed -> plan started -> dashboard shows every agent done and the flow
 // graph -> a clicked finding opens its file at its line -> the sidebar views show the run -> after a window reload
-// the dashboard comes back with the same session -> Clear Learnings asks first, then empties Learned Patterns.
+// the dashboard comes back with the same session -> Clear Learnings asks first, then empties Learned Patterns -> Select Model Provider stores
+// the choice in user settings and the API key nowhere on disk in settings or logs.
 // Screenshots: test-results/dashboard.png and test-results/sidebar.png (taken whenever those screens were reached,
 // pass or fail) and test-results/failure-ui-*.png for a failed step.
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
@@ -23,6 +24,7 @@ import {
 const COMMAND_TITLE = 'Agent Orchestrator: Orchestrate Request';
 const REQUEST = 'Fix security vulnerability in authentication endpoint';
 const START_ITEM = 'Start (report changes as diffs; no commands)';
+const API_KEY = 'sk-ant-e2e-0123456789-never-in-settings';
 const SIDEBAR_VIEWS = ['Agents', 'Messages', 'Handoffs', 'Learned Patterns', 'Sessions'];
 /** The offline run on the example takes seconds; the limit leaves room for a slow 2-core CI machine. */
 const RUN_TIMEOUT_MS = 4 * 60_000;
@@ -32,9 +34,17 @@ function vsixPath(): string {
   return path.join(REPO_ROOT, `agent-orchestrator-${version}.vsix`);
 }
 
+/** The settings and log files VS Code keeps under a user-data folder: where a leaked secret would land on disk. */
+function settingsAndLogFiles(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .map((name) => path.join(dir, name))
+    .filter((file) => /(^|[\\/])settings\.json$|\.log$/.test(file));
+}
+
 describe('VS Code UI with the packaged extension (code-server + Chromium)', function () {
   this.timeout(RUN_TIMEOUT_MS + 2 * 60_000);
   let baseDir: string | undefined;
+  let userDataDir = '';
   let workspace: FixtureWorkspace | undefined;
   let server: RunningCodeServer | undefined;
   let browser: Browser | undefined;
@@ -54,7 +64,7 @@ describe('VS Code UI with the packaged extension (code-server + Chromium)', func
     workspace = copyExampleWorkspace();
     baseDir = mkdtempSync(path.join(os.tmpdir(), 'ao-e2e-ui-'));
     const extensionsDir = path.join(baseDir, 'extensions');
-    const userDataDir = path.join(baseDir, 'user-data');
+    userDataDir = path.join(baseDir, 'user-data');
     await installExtension({ vsix, extensionsDir, userDataDir });
     server = await startCodeServer({ baseDir, extensionsDir, userDataDir, trustWorkspace: true });
     browser = await launchChromium();
@@ -201,5 +211,28 @@ describe('VS Code UI with the packaged extension (code-server + Chromium)', func
 
     await answer('Clear Learnings');
     await waitFor('the Learned Patterns view to empty', 30_000, async () => ((await rows.count()) === 0 ? true : undefined));
+  });
+  it('Select Model Provider keeps the choice in user settings and the API key out of settings and logs', async () => {
+    const ui = page!;
+    await runCommandFromPalette(ui, 'Agent Orchestrator: Select Model Provider');
+    await pickItem(ui, 'Anthropic');
+    const keyBox = await waitForPrompt(ui, 'the API key prompt');
+    // The quick pick turns into the key's input box in place: a password box, so the key is never shown.
+    await waitFor('the API key prompt to be a password box', 15_000, async () => ((await keyBox.getAttribute('type')) === 'password' ? true : undefined));
+    await ui.keyboard.type(API_KEY);
+    await ui.keyboard.press('Enter');
+
+    const userSettings = path.join(userDataDir, 'User', 'settings.json');
+    await waitFor('"agentOrchestrator.provider": "anthropic" in the user settings', 20_000, async () =>
+      existsSync(userSettings) && /"agentOrchestrator\.provider"\s*:\s*"anthropic"/.test(readFileSync(userSettings, 'utf8')) ? true : undefined,
+    );
+    const toast = ui.locator('.notifications-toasts .notification-toast', { hasText: 'Model provider: Anthropic' }).first();
+    await toast.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await toast.innerText(), /skipped until model runtimes land/, 'the notice must say that agents needing a model are still skipped');
+    const files = settingsAndLogFiles(userDataDir);
+    assert.ok(files.some((file) => /Agent Orchestrator\.log$/.test(file)), `the extension's log file should be among the files checked: ${files.join(', ')}`);
+    const leaks = files.filter((file) => readFileSync(file, 'utf8').includes(API_KEY));
+    assert.deepEqual(leaks, [], 'the API key was written to these settings or log files');
+    await dismissNotifications(ui);
   });
 });
