@@ -9,6 +9,7 @@ import { openWorkspaceEngine, type WorkspaceEngine } from '../agents/workspaceEn
 import { ConfigError } from '../core/config/loadConfig';
 import { buildExecutionReport, renderReportMarkdown } from '../core/logging/executionReport';
 import { foldEvents } from '../core/logging/runState';
+import type { ExecutionResult } from '../core/orchestrator/executionOrchestrator';
 import { ProtocolValidationError, parseOrThrow } from '../core/protocol/validation';
 import { SessionStore, StoreLockedError, storeDirFor } from '../core/store/sessionStore';
 import { EngineErrorCodes, EngineMethods, type EngineMethod, type EngineResult } from '../shared/engineProtocol';
@@ -37,6 +38,13 @@ export class EngineHost {
   readonly #launch: LaunchArguments;
   readonly #connection: MessageConnection;
   #activeRun: { engine: WorkspaceEngine; abort: AbortController; done: Promise<unknown> } | null = null;
+  /** A run is opening its store (taking the write lock); a second run is refused meanwhile. */
+  #runStarting = false;
+  /**
+   * Store openings take turns: a run opening its store, a read or a deletion. Without this, a deletion arriving
+   * while a run takes the write lock would open a second writer and fail as "locked by another process".
+   */
+  #storeTurn: Promise<unknown> = Promise.resolve();
 
   constructor(launch: LaunchArguments, connection: MessageConnection) {
     this.#launch = launch;
@@ -121,19 +129,33 @@ export class EngineHost {
   }
 
   async #run(params: Params<'run'>, token: CancellationToken): Promise<EngineResult<'run'>> {
-    if (this.#activeRun) throw new ResponseError(ErrorCodes.InvalidRequest, 'A run is already in progress in this window.');
-    const engine = await this.#open('write', params.config, params.allowCommands);
+    if (this.#activeRun || this.#runStarting) throw new ResponseError(ErrorCodes.InvalidRequest, 'A run is already in progress in this window.');
+    this.#runStarting = true;
     const abort = new AbortController();
     const cancellation = token.onCancellationRequested(() => abort.abort());
-    const execution = engine.orchestrator.executeRequest(params.request, {
-      apply: params.apply,
-      allowCommands: params.allowCommands,
-      agents: params.agents,
-      timeout: params.timeoutMs,
-      signal: abort.signal,
-      onEvent: (event) => void this.#connection.sendNotification('event', { event }),
-    });
-    this.#activeRun = { engine, abort, done: execution.catch(() => undefined) };
+    let started: { engine: WorkspaceEngine; execution: Promise<ExecutionResult> };
+    try {
+      // The run becomes the active one within its turn, so reads and deletions queued behind it use its store.
+      started = await this.#inTurn(async () => {
+        const engine = await this.#open('write', params.config, params.allowCommands);
+        const execution = engine.orchestrator.executeRequest(params.request, {
+          apply: params.apply,
+          allowCommands: params.allowCommands,
+          agents: params.agents,
+          timeout: params.timeoutMs,
+          signal: abort.signal,
+          onEvent: (event) => void this.#connection.sendNotification('event', { event }),
+        });
+        this.#activeRun = { engine, abort, done: execution.catch(() => undefined) };
+        return { engine, execution };
+      });
+    } catch (error) {
+      cancellation.dispose();
+      throw error;
+    } finally {
+      this.#runStarting = false;
+    }
+    const { engine, execution } = started;
     try {
       const result = await execution;
       return {
@@ -164,31 +186,42 @@ export class EngineHost {
     });
   }
 
+  /** Runs `task` after the store openings queued before it have finished, successfully or not. */
+  #inTurn<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#storeTurn.then(task, task);
+    this.#storeTurn = result.catch(() => undefined);
+    return result;
+  }
+
   /** Reads through the running engine's store when a run is active (it is current), else a read-only snapshot. */
-  async #withReader<T>(read: (store: SessionStore) => T): Promise<T> {
-    if (this.#activeRun) return read(this.#activeRun.engine.store);
-    const store = await SessionStore.open({ dir: storeDirFor(this.#launch.workspaceRoot), mode: 'read', wasmPath: this.#launch.wasmPath });
-    try {
-      return read(store);
-    } finally {
-      await store.close();
-    }
+  #withReader<T>(read: (store: SessionStore) => T): Promise<T> {
+    return this.#inTurn(async () => {
+      if (this.#activeRun) return read(this.#activeRun.engine.store);
+      const store = await SessionStore.open({ dir: storeDirFor(this.#launch.workspaceRoot), mode: 'read', wasmPath: this.#launch.wasmPath });
+      try {
+        return read(store);
+      } finally {
+        await store.close();
+      }
+    });
   }
 
   /** Takes the write lock only for the change itself, unless a run already holds it. */
-  async #withWriter<T>(write: (store: SessionStore) => T): Promise<T> {
-    if (this.#activeRun) return write(this.#activeRun.engine.store);
-    const store = await SessionStore.open({
-      dir: storeDirFor(this.#launch.workspaceRoot),
-      mode: 'write',
-      wasmPath: this.#launch.wasmPath,
-      onWarning: (message) => void this.#connection.sendNotification('warning', { message }),
+  #withWriter<T>(write: (store: SessionStore) => T): Promise<T> {
+    return this.#inTurn(async () => {
+      if (this.#activeRun) return write(this.#activeRun.engine.store);
+      const store = await SessionStore.open({
+        dir: storeDirFor(this.#launch.workspaceRoot),
+        mode: 'write',
+        wasmPath: this.#launch.wasmPath,
+        onWarning: (message) => void this.#connection.sendNotification('warning', { message }),
+      });
+      try {
+        return write(store);
+      } finally {
+        await store.close();
+      }
     });
-    try {
-      return write(store);
-    } finally {
-      await store.close();
-    }
   }
 
   /** Cancels a run in progress and waits until its store is closed (final snapshot, lock released). */

@@ -11,7 +11,7 @@ import { scratchCopyOfExample } from '../helpers/exampleWorkspace';
 const repoRoot = path.resolve(__dirname, '..', '..');
 const REQUEST = 'Fix security vulnerability in authentication endpoint';
 
-function startEngine(workspaceRoot: string, log: string[] = []): EngineProcess {
+function startEngine(workspaceRoot: string | null, log: string[] = []): EngineProcess {
   return new EngineProcess({
     scriptPath: path.join(repoRoot, 'src', 'engineHost', 'main.ts'),
     execArgv: ['--import', 'tsx'],
@@ -89,6 +89,19 @@ describe('engine process (forked, JSON-RPC over IPC)', function () {
     assert.equal(stored.session.status, 'cancelled');
   });
 
+  it('lets a deletion sent while a run takes the store wait for its turn instead of failing as locked', async () => {
+    const run = engine.request('run', { request: REQUEST, apply: false, allowCommands: false, config: {} });
+    // The run opens its store within a few tens of milliseconds: deletions every 3 ms cover that window.
+    const deletions = Array.from({ length: 20 }, (_, index) =>
+      new Promise((resolve) => setTimeout(resolve, index * 3)).then(() =>
+        engine.request('clearLearnings', {}).then(() => 'cleared', (error: Error) => error.message),
+      ),
+    );
+    const [result, outcomes] = await Promise.all([run, Promise.all(deletions)]);
+    assert.equal(result.status, 'completed');
+    assert.deepEqual(outcomes.filter((outcome) => outcome !== 'cleared'), [], 'every deletion should have waited for its turn');
+  });
+
   it('says the store is in use when another process holds it, and keeps working after', async () => {
     const holder = await SessionStore.open({ dir: storeDirFor(workspace), mode: 'write' });
     try {
@@ -124,24 +137,49 @@ describe('engine process (forked, JSON-RPC over IPC)', function () {
     assert.deepEqual(await engine.request('patterns', {}), []);
   });
 
-  it('restarts the process on the next request after it died', async () => {
+  it('refuses every request without a local folder, and starts no process', async () => {
+    const folderless = startEngine(null);
+    try {
+      const error = await engineError(folderless.request('listSessions', {}));
+      assert.equal(error.code, 'no-workspace');
+      assert.match(error.message, /open a local folder/);
+      assert.equal((await enginePids()).length, 1, 'only the suite\'s own engine process runs');
+    } finally {
+      await folderless.dispose();
+    }
+  });
+
+  it('says the engine stopped when it dies during a run, then restarts and lists that run as interrupted', async () => {
     await engine.request('listSessions', {});
     const pid = await findEnginePid();
-    process.kill(pid, 'SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    let sessionId = '';
+    const unsubscribe = engine.onEvent((event) => {
+      sessionId ||= event.sessionId;
+      if (event.type === 'agent.started') process.kill(pid, 'SIGKILL');
+    });
+    const error = await engineError(engine.request('run', { request: REQUEST, apply: false, allowCommands: false, config: {} }));
+    unsubscribe();
+    assert.equal(error.code, 'engine-stopped');
+    assert.match(error.message, /stopped unexpectedly \(SIGKILL\) during "run"/);
+    assert.ok(log.some((line) => /exited \(SIGKILL\)/.test(line)), 'the exit is logged');
+
     const sessions = await engine.request('listSessions', {});
-    assert.ok(Array.isArray(sessions));
-    assert.ok(log.some((line) => /exited/.test(line)));
+    assert.equal(sessions.find((session) => session.sessionId === sessionId)?.status, 'interrupted');
   });
 });
 
-/** The forked engine is this process's only child running engineHost. */
-async function findEnginePid(): Promise<number> {
+/** The pids of this process's children running engineHost. */
+async function enginePids(): Promise<number[]> {
   const { execFileSync } = await import('node:child_process');
   const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
-  const line = out.split('\n').find((l) => l.includes('engineHost'));
-  assert.ok(line, `no engine child in:\n${out}`);
-  return Number(line.trim().split(/\s+/)[0]);
+  return out.split('\n').filter((line) => line.includes('engineHost')).map((line) => Number(line.trim().split(/\s+/)[0]));
+}
+
+/** The forked engine is this process's only child running engineHost. */
+async function findEnginePid(): Promise<number> {
+  const [pid, ...others] = await enginePids();
+  assert.ok(pid !== undefined && others.length === 0, `expected one engine child, found ${others.length + (pid === undefined ? 0 : 1)}`);
+  return pid;
 }
 
 async function engineError(promise: Promise<unknown>): Promise<EngineRequestError> {
