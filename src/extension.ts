@@ -39,8 +39,9 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
   const engine = new EngineProcess({
     scriptPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'engineHost.js').fsPath,
     wasmPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'sql-wasm.wasm').fsPath,
-    // Without a folder every command refuses before the engine is asked, so this root is never used then.
-    workspaceRoot: folder?.uri.fsPath ?? context.extensionUri.fsPath,
+    // Without a local folder (none open, or a virtual one) the client refuses every request: no store is created
+    // anywhere else.
+    workspaceRoot: folder?.uri.scheme === 'file' ? folder.uri.fsPath : null,
     log: (line) => log.warn(`[engine] ${line}`),
   });
   // The engine process shuts down gracefully (a run is cancelled, the store snapshot written): deactivate() awaits it.

@@ -128,4 +128,8 @@ export const EngineErrorCodes = {
   invalidParams: 'invalid-params',
   config: 'config',
   notFound: 'not-found',
+  /** Raised by the extension's client, not the engine: the window has no local folder to work on. */
+  noWorkspace: 'no-workspace',
+  /** Raised by the extension's client: the engine process died while a request was pending. */
+  engineStopped: 'engine-stopped',
 } as const;

@@ -5,12 +5,15 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { OrchestratorEvent } from '../core/protocol/events';
 import { parseOrThrow } from '../core/protocol/validation';
 import {
+  EngineErrorCodes,
   EngineMethods,
   EngineNotifications,
   type EngineMethod,
   type EngineParams,
   type EngineResult,
 } from '../shared/engineProtocol';
+
+const NO_WORKSPACE_MESSAGE = 'Agent Orchestrator works on a folder on this machine: open a local folder first.';
 
 /** What the rest of the VS Code glue needs from the engine; tests may pass another implementation. */
 export interface EngineApi {
@@ -35,7 +38,8 @@ export class EngineRequestError extends Error {
 export interface EngineProcessOptions {
   /** Absolute path of dist/engineHost.js. */
   scriptPath: string;
-  workspaceRoot: string;
+  /** The folder the engine works on; null when the window has no local folder (every request is then refused). */
+  workspaceRoot: string | null;
   wasmPath: string;
   /** Where the engine's stderr goes (the output channel). */
   log: (line: string) => void;
@@ -68,7 +72,8 @@ export class EngineProcess implements EngineApi {
 
   async request<M extends EngineMethod>(method: M, params: EngineParams<M>, signal?: AbortSignal): Promise<EngineResult<M>> {
     if (this.#disposed) throw new EngineRequestError('The orchestrator engine has shut down.', null);
-    const { connection } = await this.#ensureStarted();
+    if (this.#options.workspaceRoot === null) throw new EngineRequestError(NO_WORKSPACE_MESSAGE, EngineErrorCodes.noWorkspace);
+    const { child, connection } = await this.#ensureStarted();
     const rpc = await import('vscode-jsonrpc/node');
     const source = new rpc.CancellationTokenSource();
     const onAbort = (): void => source.cancel();
@@ -78,6 +83,14 @@ export class EngineProcess implements EngineApi {
       const raw: unknown = await connection.sendRequest(method, params, source.token);
       return parseOrThrow(EngineMethods[method].result, raw, `engine reply to ${method}`) as EngineResult<M>;
     } catch (error) {
+      // The connection rejects pending requests with a bare "connection got disposed" when the process dies.
+      if (child.exitCode !== null || child.signalCode !== null) {
+        const how = child.signalCode ?? `exit code ${child.exitCode}`;
+        throw new EngineRequestError(
+          `The orchestrator engine process stopped unexpectedly (${how}) during "${method}". A run in progress is kept as interrupted; the engine restarts on the next request.`,
+          EngineErrorCodes.engineStopped,
+        );
+      }
       throw toEngineError(error);
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -95,7 +108,8 @@ export class EngineProcess implements EngineApi {
 
   async #start(): Promise<{ child: ChildProcess; connection: Connection }> {
     const rpc = await import('vscode-jsonrpc/node');
-    const { scriptPath, workspaceRoot, wasmPath, log } = this.#options;
+    const { scriptPath, wasmPath, log } = this.#options;
+    const workspaceRoot = this.#options.workspaceRoot ?? '';
     // The extension host may run inside Electron: ELECTRON_RUN_AS_NODE makes its binary a plain Node.
     const child = fork(scriptPath, ['--workspace', workspaceRoot, '--wasm', wasmPath], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

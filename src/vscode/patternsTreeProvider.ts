@@ -2,7 +2,8 @@
 // view is shown or refreshed (never at activation).
 import * as vscode from 'vscode';
 import type { LearnedPattern } from '../core/protocol/learning';
-import type { EngineApi } from './engineClient';
+import { EngineErrorCodes } from '../shared/engineProtocol';
+import { EngineRequestError, type EngineApi } from './engineClient';
 import { describeEngineFailure } from './runOutcome';
 import { patternDescription, patternTooltip } from './treePresentation';
 
@@ -61,6 +62,8 @@ export class PatternsTreeProvider implements vscode.TreeDataProvider<PatternsTre
         .sort((a, b) => b.confidence - a.confidence || b.support - a.support || a.name.localeCompare(b.name))
         .map((pattern) => new PatternTreeItem(pattern));
     } catch (error) {
+      // No folder: the view's welcome content says so; an error row would repeat it.
+      if (error instanceof EngineRequestError && error.code === EngineErrorCodes.noWorkspace) return [];
       const message = describeEngineFailure('load the learned patterns', error);
       this.#log.warn(message);
       return [new TreeErrorItem(message)];

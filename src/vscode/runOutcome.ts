@@ -72,6 +72,8 @@ export function describeEngineFailure(action: string, error: unknown, userSetSet
       return `The orchestrator configuration is invalid: ${message} (check .agent-orchestrator/config.json and the agentOrchestrator.* settings).`;
     }
     case EngineErrorCodes.notFound:
+    case EngineErrorCodes.noWorkspace:
+    case EngineErrorCodes.engineStopped:
       return message;
     default:
       return `Agent Orchestrator could not ${action}: ${message}`;

@@ -1,8 +1,8 @@
 // The Sessions view: the workspace's recorded runs, newest first, asked from the engine only when the view is
 // shown or refreshed. The live run of this window is marked `session-running` (it cannot be deleted).
 import * as vscode from 'vscode';
-import type { SessionSummaryDto } from '../shared/engineProtocol';
-import type { EngineApi } from './engineClient';
+import { EngineErrorCodes, type SessionSummaryDto } from '../shared/engineProtocol';
+import { EngineRequestError, type EngineApi } from './engineClient';
 import type { SessionModel } from './sessionModel';
 import { truncateLine } from './format';
 import { TreeErrorItem } from './patternsTreeProvider';
@@ -73,6 +73,8 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsTre
       const now = Date.now();
       return sessions.map((session) => new SessionTreeItem(session, session.sessionId === live, now));
     } catch (error) {
+      // No folder: the view's welcome content says so; an error row would repeat it.
+      if (error instanceof EngineRequestError && error.code === EngineErrorCodes.noWorkspace) return [];
       const message = describeEngineFailure('list the sessions', error);
       this.#log.warn(message);
       return [new TreeErrorItem(message)];
