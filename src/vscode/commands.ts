@@ -30,7 +30,8 @@ export interface CommandDependencies {
 export function registerCommands(deps: CommandDependencies): vscode.Disposable[] {
   const { orchestrate, sessions, learning, modelProvider, runs, dashboard, opener, sessionModel, trees, log } = deps;
   const handlers: Record<string, (...args: unknown[]) => unknown> = {
-    'agentOrchestrator.orchestrateRequest': (args) => orchestrate.execute(args),
+    // A view's title button passes the view's focused item (an agent row): that is no argument for this command.
+    'agentOrchestrator.orchestrateRequest': (args) => orchestrate.execute(args instanceof vscode.TreeItem ? undefined : args),
     'agentOrchestrator.showDashboard': () => {
       // During a run the dashboard is the run's, even if a past session was opened meanwhile.
       if (runs.running) runs.showLive();

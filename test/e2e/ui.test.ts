@@ -163,6 +163,16 @@ describe('VS Code UI with the packaged extension (code-server + Chromium)', func
       await ui.screenshot({ path: artifactPath('sidebar.png') });
     }
   });
+  it('starts Orchestrate Request from the Agents view\'s title button while an agent is selected', async () => {
+    const ui = page!;
+    const agents = await expandedView(ui, 'Agents');
+    await agents.locator('.pane-body .monaco-list-row').first().click();
+    // VS Code passes the view's focused item to a title button's command; the command must not take it for arguments.
+    await agents.locator('.pane-header .actions .action-label[aria-label^="Orchestrate Request"]').first().click({ timeout: 10_000 });
+    const prompt = await waitForPrompt(ui, 'the request prompt of Orchestrate Request');
+    await prompt.press('Escape');
+  });
+
   it('brings the dashboard back with the same session after the window is reloaded', async () => {
     assert.ok(sessionId, 'needs the session of the completed run (first test)');
     const ui = page!;
