@@ -158,10 +158,16 @@ export class OrchestrateRequestCommand {
     try {
       return await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Agent Orchestrator: planning…', cancellable: true },
-        (_progress, token) => {
+        async (_progress, token) => {
           const abort = new AbortController();
-          token.onCancellationRequested(() => abort.abort());
-          return this.#deps.engine.request('plan', { request, config }, abort.signal);
+          const subscription = token.onCancellationRequested(() => abort.abort());
+          try {
+            const planned = await this.#deps.engine.request('plan', { request, config }, abort.signal);
+            // Planning is quick and the engine may answer despite the cancellation: the user said stop, so stop.
+            return token.isCancellationRequested ? undefined : planned;
+          } finally {
+            subscription.dispose();
+          }
         },
       );
     } catch (error) {
