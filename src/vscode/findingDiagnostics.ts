@@ -1,12 +1,15 @@
 // The shown session's findings in the Problems panel (a projection of the session model). Cleared and refilled
-// when another session is shown; updated as findings arrive during a live run. A finding whose path leaves the
-// workspace folder is not added (it is logged instead).
+// when another session is shown; updated as findings arrive during a live run, at most every REFRESH_INTERVAL_MS
+// (a run reporting thousands of findings must not resend the whole collection per finding). A finding whose path
+// leaves the workspace folder, lexically or through a symlink, is not added (it is logged instead).
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding } from '../core/protocol/findings';
 import type { SessionModel } from './sessionModel';
 import { DIAGNOSTIC_SOURCE, diagnosticLevelOf, findingRange, type DiagnosticLevel } from './diagnosticMapping';
-import { resolveWorkspacePath } from './workspaceLocation';
+import { REFRESH_INTERVAL_MS } from './sessionTreeRefresh';
+import { Throttle } from './throttle';
+import { resolveWorkspaceFile, type WorkspacePathResult } from './workspaceLocation';
 
 const SEVERITIES: Record<DiagnosticLevel, vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -22,33 +25,46 @@ export class FindingDiagnostics implements vscode.Disposable {
   readonly #disposables: vscode.Disposable[] = [];
   /** Finding ids already refused, so a path outside the workspace is logged once per session. */
   #refused = new Set<string>();
+  readonly #throttle: Throttle;
+  /** Bumped by every refill: a refill whose path checks finish after a newer one started is dropped. */
+  #generation = 0;
 
   constructor(sessionModel: SessionModel, log: vscode.LogOutputChannel) {
     this.#sessionModel = sessionModel;
     this.#log = log;
     this.#collection = vscode.languages.createDiagnosticCollection('agentOrchestrator');
+    this.#throttle = new Throttle(() => void this.#refill(), REFRESH_INTERVAL_MS);
     this.#disposables.push(
       this.#collection,
+      this.#throttle,
       sessionModel.onDidChangeSession(() => {
         this.#refused = new Set();
-        this.#refill();
+        this.#throttle.runNow();
       }),
       sessionModel.onDidAppendEvents((events) => {
-        if (events.some((event) => event.type === 'finding.reported')) this.#refill();
+        if (events.some((event) => event.type === 'finding.reported')) this.#throttle.schedule();
       }),
+      sessionModel.onDidEndLive(() => this.#throttle.flush()),
     );
-    this.#refill();
+    void this.#refill();
   }
 
-  /** Rebuilds the collection from the shown session's findings (a few hundred at most: cheap). */
-  #refill(): void {
-    this.#collection.clear();
+  /** Rebuilds the collection from the shown session's findings. */
+  async #refill(): Promise<void> {
+    const generation = ++this.#generation;
     const folder = vscode.workspace.workspaceFolders?.[0];
     const findings = this.#sessionModel.state?.findings ?? [];
-    if (!folder || findings.length === 0) return;
+    if (!folder || findings.length === 0) {
+      this.#collection.clear();
+      return;
+    }
+    const checks = new Map<string, Promise<WorkspacePathResult>>();
+    for (const finding of findings) if (!checks.has(finding.file)) checks.set(finding.file, resolveWorkspaceFile(folder.uri.fsPath, finding.file));
+    const resolvedByFile = new Map(await Promise.all([...checks].map(async ([file, check]) => [file, await check] as const)));
+    if (generation !== this.#generation) return;
     const byFile = new Map<string, { uri: vscode.Uri; diagnostics: vscode.Diagnostic[] }>();
     for (const finding of findings) {
-      const resolved = resolveWorkspacePath(folder.uri.fsPath, finding.file);
+      const resolved = resolvedByFile.get(finding.file)!;
       if (!resolved.ok) {
         if (!this.#refused.has(finding.id)) {
           this.#refused.add(finding.id);
@@ -64,6 +80,7 @@ export class FindingDiagnostics implements vscode.Disposable {
       }
       entry.diagnostics.push(toDiagnostic(finding));
     }
+    this.#collection.clear();
     for (const { uri, diagnostics } of byFile.values()) this.#collection.set(uri, diagnostics);
   }
 
