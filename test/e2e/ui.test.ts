@@ -25,7 +25,14 @@ const COMMAND_TITLE = 'Agent Orchestrator: Orchestrate Request';
 const REQUEST = 'Fix security vulnerability in authentication endpoint';
 const START_ITEM = 'Start (report changes as diffs; no commands)';
 const API_KEY = 'sk-ant-e2e-0123456789-never-in-settings';
-const SIDEBAR_VIEWS = ['Agents', 'Messages', 'Handoffs', 'Learned Patterns', 'Sessions'];
+/** Each sidebar view and a text one of its rows shows after the run (an error row would not). */
+const SIDEBAR_VIEWS: readonly [title: string, rowText: string][] = [
+  ['Agents', 'security-auditor'],
+  ['Messages', 'HANDOFF'],
+  ['Handoffs', 'security-auditor → backend-api-developer'],
+  ['Learned Patterns', 'support 1'],
+  ['Sessions', 'Fix security vulnerability in authentication endpoint'],
+];
 /** The offline run on the example takes seconds; the limit leaves room for a slow 2-core CI machine. */
 const RUN_TIMEOUT_MS = 4 * 60_000;
 
@@ -148,16 +155,14 @@ describe('VS Code UI with the packaged extension (code-server + Chromium)', func
       throw new Error('the activity bar has no "Agent Orchestrator" entry');
     });
     try {
-      const empty: string[] = [];
-      for (const title of SIDEBAR_VIEWS) {
+      const missing: string[] = [];
+      for (const [title, rowText] of SIDEBAR_VIEWS) {
         const pane = await expandedView(ui, title);
-        const rows = await waitFor(`rows in the "${title}" view`, 15_000, async () => {
-          const count = await pane.locator('.pane-body .monaco-list-row').count();
-          return count > 0 ? count : undefined;
-        }).catch(() => 0);
-        if (rows === 0) empty.push(title);
+        const row = pane.locator('.pane-body .monaco-list-row', { hasText: rowText }).first();
+        const shown = await row.waitFor({ state: 'attached', timeout: 15_000 }).then(() => true, () => false);
+        if (!shown) missing.push(`${title}: no row with "${rowText}" (rows: ${(await pane.locator('.pane-body .monaco-list-row').allInnerTexts()).join(' | ').slice(0, 300)})`);
       }
-      assert.deepEqual(empty, [], 'these sidebar views show no rows after a completed run');
+      assert.deepEqual(missing, [], 'these sidebar views do not show the run');
     } finally {
       await dismissNotifications(ui);
       await ui.screenshot({ path: artifactPath('sidebar.png') });
@@ -215,12 +220,15 @@ describe('VS Code UI with the packaged extension (code-server + Chromium)', func
     };
 
     await answer('Cancel');
-    // Give a wrongly executed clear the time to reach the view before counting.
-    await ui.waitForTimeout(1_500);
     assert.equal(await rows.count(), before, 'Cancel must keep every learned pattern');
 
+    // The notice counts what was deleted: had Cancel cleared anything, it would report fewer patterns.
     await answer('Clear Learnings');
+    const notice = ui.locator('.notifications-toasts .notification-toast', { hasText: 'Cleared' }).first();
+    await notice.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await notice.innerText(), new RegExp(`and ${before} patterns?\\b`), 'every pattern shown before Cancel was still there to clear');
     await waitFor('the Learned Patterns view to empty', 30_000, async () => ((await rows.count()) === 0 ? true : undefined));
+    await dismissNotifications(ui);
   });
   it('Select Model Provider keeps the choice in user settings and the API key out of settings and logs', async () => {
     const ui = page!;

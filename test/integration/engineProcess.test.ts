@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { OrchestratorEvent } from '../../src/core/protocol/events';
+import type { EngineResult } from '../../src/shared/engineProtocol';
 import { SessionStore, storeDirFor } from '../../src/core/store/sessionStore';
 import { EngineProcess, EngineRequestError } from '../../src/vscode/engineClient';
 import { scratchCopyOfExample } from '../helpers/exampleWorkspace';
@@ -37,7 +38,15 @@ describe('engine process (forked, JSON-RPC over IPC)', function () {
   });
 
   it('plans the seed request with the roster and without taking the store lock', async () => {
-    const { plan, roster } = await engine.request('plan', { request: REQUEST, config: {} });
+    // Another writer holds the store for the whole request: planning only reads.
+    const holder = await SessionStore.open({ dir: storeDirFor(workspace), mode: 'write' });
+    let planned: EngineResult<'plan'>;
+    try {
+      planned = await engine.request('plan', { request: REQUEST, config: {} });
+    } finally {
+      await holder.close();
+    }
+    const { plan, roster } = planned;
     assert.deepEqual(
       plan.agents.map((agent) => agent.name),
       ['security-auditor', 'backend-api-developer', 'test-suite-developer', 'docs-writer'],

@@ -1,6 +1,7 @@
 // Runs the extension-host test tier in code-server: the workbench URL's `payload` names this repository as the
 // extension under development and out/test/extensionHost/index.js as the tests, exactly as @vscode/test-electron
 // passes them to a desktop VS Code. The entry writes a JSON report; this side waits for it with a time limit.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +27,8 @@ const TEST_ENTRY = path.join(REPO_ROOT, 'out', 'test', 'extensionHost', 'index.j
 export async function runExtensionHostSuites(suiteSet: SuiteSet, timeoutMs: number): Promise<ExtensionHostRun> {
   removeArtifacts(`failure-extension-host-${suiteSet}`);
   const workspace = copyExampleWorkspace();
+  // Restricted Mode must still show the history: give it some, recorded by the CLI as a trusted user would.
+  if (suiteSet === 'untrusted') recordSessionWithCli(workspace.path);
   const reportDir = mkdtempSync(path.join(os.tmpdir(), 'ao-ext-report-'));
   const reportFile = path.join(reportDir, 'report.json');
   const consoleLines: string[] = [];
@@ -83,4 +86,14 @@ export function formatReport(report: ExtensionHostTestReport): string {
     ...report.failures.map((test) => `      ✖ ${test.fullTitle}\n          ${test.message.split('\n').join('\n          ')}`),
   ];
   return `      VS Code ${report.vscodeVersion}, ${report.passes.length} passing, ${report.failures.length} failing, ${report.pending.length} pending (${report.durationMs} ms)\n${lines.join('\n')}\n`;
+}
+
+/** A dry run of the seed request on `workspace` with the built CLI (dist/cli.js), so the store holds one session. */
+function recordSessionWithCli(workspace: string): void {
+  const cli = path.join(REPO_ROOT, 'dist', 'cli.js');
+  const run = spawnSync(process.execPath, [cli, 'run', 'Fix security vulnerability in authentication endpoint', '--workspace', workspace, '--json'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (run.status !== 0) throw new Error(`recording a session with the CLI failed (exit ${run.status ?? run.signal}):\n${run.stderr.slice(-2000)}`);
 }

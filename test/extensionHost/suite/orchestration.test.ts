@@ -1,14 +1,14 @@
 // A user's path through the extension on the example workspace (a copy of examples/vulnerable-api), in a real
 // extension host: run a request, see the findings in the Problems panel at their lines, the run in every sidebar
-// view, open a finding, export the report; then a second run (patterns are mined from stored runs) and a
-// cancelled one. The tests run in order and build on each other.
+// view, open a finding, export the report; then a second run (patterns are mined from stored runs), a cancelled
+// one, the first run opened again, and its deletion. The tests run in order and build on each other.
 import { strict as assert } from 'node:assert';
 import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentOrchestratorApi } from '../../../src/vscode/extensionApi';
-import { REQUEST, extensionApi, labelOf, runRequest, workspaceFolder, type RunResult } from './support';
+import { REQUEST, eventually, extensionApi, labelOf, runRequest, workspaceFolder, type RunResult } from './support';
 
 const TENANT_RULE = 'agent-orchestrator/missing-tenant-filter';
 const PLANNED_AGENTS = ['security-auditor', 'backend-api-developer', 'test-suite-developer', 'docs-writer'];
@@ -16,6 +16,19 @@ const PLANNED_AGENTS = ['security-auditor', 'backend-api-developer', 'test-suite
 function diagnosticsOf(file: string): vscode.Diagnostic[] {
   const uri = vscode.Uri.joinPath(workspaceFolder().uri, file);
   return vscode.languages.getDiagnostics(uri).filter((diagnostic) => diagnostic.source === 'Agent Orchestrator');
+}
+
+/** Every diagnostic of ours, in every file. */
+function allOurDiagnostics(): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics().flatMap(([, diagnostics]) => diagnostics).filter((d) => d.source === 'Agent Orchestrator');
+}
+
+/** Waits until the Problems panel holds exactly one diagnostic of ours per finding of the shown session. */
+async function problemsMatchShownSession(api: AgentOrchestratorApi): Promise<number> {
+  return eventually('the Problems panel to show the shown session\'s findings', () => {
+    const findings = api.sessionModel.state?.findings.length ?? 0;
+    return allOurDiagnostics().length === findings ? findings : undefined;
+  });
 }
 
 function codeOf(diagnostic: vscode.Diagnostic): string {
@@ -49,7 +62,10 @@ describe('Orchestrate Request on the example workspace', function () {
     assert.doesNotMatch(auth, /organizationId: req\.user\.organizationId/);
   });
 
-  it('shows the findings in the Problems panel at their lines and columns', () => {
+  it('shows the findings in the Problems panel at their lines and columns', async () => {
+    // Every finding of the run is in the Problems panel, and nothing else of ours is.
+    const findings = await problemsMatchShownSession(api);
+    assert.ok(findings >= 5, `expected the example's findings, got ${findings}`);
     const tenant = diagnosticsOf('src/routes/auth.ts').find((diagnostic) => codeOf(diagnostic) === TENANT_RULE);
     assert.ok(tenant, `no ${TENANT_RULE} diagnostic on src/routes/auth.ts`);
     assert.equal(tenant.range.start.line, 30, 'line 31 (1-based)');
@@ -61,12 +77,6 @@ describe('Orchestrate Request on the example workspace', function () {
     assert.ok(injection, 'no SQL injection diagnostic on src/routes/invoices.ts');
     assert.equal(injection.range.start.line, 15);
     assert.equal(injection.severity, vscode.DiagnosticSeverity.Error, 'critical severity is an error');
-
-    // Every finding of the run is in the Problems panel, and nothing else of ours is.
-    const findings = api.sessionModel.state?.findings ?? [];
-    const ours = vscode.languages.getDiagnostics().flatMap(([, diagnostics]) => diagnostics).filter((d) => d.source === 'Agent Orchestrator');
-    assert.equal(ours.length, findings.length);
-    assert.ok(findings.length >= 5, `expected the example's findings, got ${findings.length}`);
   });
 
   it("lists the run's agents with their final status, task and capabilities", () => {
@@ -169,15 +179,6 @@ describe('Orchestrate Request on the example workspace', function () {
     assert.match(String(sequence.description), /^100% · support 2/);
   });
 
-  it('opens a past session again: the views and the Problems panel follow it', async () => {
-    const opened = await vscode.commands.executeCommand<boolean>('agentOrchestrator.openSession', first.sessionId);
-    assert.equal(opened, true);
-    assert.equal(api.sessionModel.sessionId, first.sessionId);
-    assert.equal(api.sessionModel.live, false);
-    assert.ok(diagnosticsOf('src/routes/auth.ts').some((diagnostic) => codeOf(diagnostic) === TENANT_RULE));
-    assert.equal(api.trees.agents.getChildren().length, api.sessionModel.state!.agents.length);
-  });
-
   it('cancels a running run cleanly, and refuses a second run meanwhile', async () => {
     let cancelled: Promise<unknown> | undefined;
     let secondAttempt: Promise<unknown> | undefined;
@@ -204,8 +205,26 @@ describe('Orchestrate Request on the example workspace', function () {
     assert.match(String(item?.description), /^cancelled · /);
   });
 
+  it('opens a past session again: the views and the Problems panel follow it', async () => {
+    // Shown now: the cancelled run, stopped as its first agent started, so without the first run's findings.
+    const shownBefore = api.sessionModel.state!;
+    assert.notEqual(shownBefore.sessionId, first.sessionId);
+    await problemsMatchShownSession(api);
+    assert.ok(!diagnosticsOf('src/routes/auth.ts').some((diagnostic) => codeOf(diagnostic) === TENANT_RULE), 'precondition: the cancelled run has no tenant finding');
+
+    const opened = await vscode.commands.executeCommand<boolean>('agentOrchestrator.openSession', first.sessionId);
+    assert.equal(opened, true);
+    assert.equal(api.sessionModel.sessionId, first.sessionId);
+    assert.equal(api.sessionModel.live, false);
+    const findings = await problemsMatchShownSession(api);
+    assert.ok(findings >= 5, `the first run's findings should be back in the Problems panel, got ${findings}`);
+    assert.ok(diagnosticsOf('src/routes/auth.ts').some((diagnostic) => codeOf(diagnostic) === TENANT_RULE));
+    assert.deepEqual(api.trees.agents.getChildren().map(labelOf), api.sessionModel.state!.agents.map((agent) => agent.name));
+    assert.ok(api.trees.agents.getChildren().some((item) => /^completed · /.test(String(item.description))), 'the first run\'s agents are shown completed');
+  });
+
   it('deletes a session from the Sessions view', async () => {
-    assert.equal(await vscode.commands.executeCommand<boolean>('agentOrchestrator.openSession', first.sessionId), true);
+    assert.equal(api.sessionModel.sessionId, first.sessionId, 'the first run is shown (previous test)');
     const before = await api.trees.sessions.getChildren();
     const item = before.find((candidate) => 'sessionId' in candidate && candidate.sessionId === first.sessionId);
     assert.ok(item);
@@ -214,6 +233,6 @@ describe('Orchestrate Request on the example workspace', function () {
     const after = await api.trees.sessions.getChildren();
     assert.ok(!after.some((candidate) => 'sessionId' in candidate && candidate.sessionId === first.sessionId));
     assert.equal(api.sessionModel.sessionId, null, 'the deleted session was shown: the views are cleared');
-    assert.deepEqual(diagnosticsOf('src/routes/auth.ts'), []);
+    await eventually('the Problems panel to be cleared', () => (allOurDiagnostics().length === 0 ? true : undefined));
   });
 });

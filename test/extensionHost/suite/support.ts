@@ -36,3 +36,14 @@ export function labelOf(item: vscode.TreeItem): string {
 export async function runRequest(args: { request: string; apply: boolean; allowCommands: boolean }): Promise<RunResult | undefined> {
   return vscode.commands.executeCommand<RunResult | undefined>('agentOrchestrator.orchestrateRequest', args);
 }
+
+/** Polls `check` until it returns a value (the Problems panel and the views update asynchronously after events). */
+export async function eventually<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,13 +1,15 @@
-// The harness opens this window without --disable-workspace-trust: the fixture folder is in Restricted Mode. There
-// nothing may run agents or write: Orchestrate Request, Clear Learnings and deletions refuse (and say why), while
-// the history stays viewable.
+// The harness opens this window without --disable-workspace-trust: the fixture folder is in Restricted Mode. It
+// recorded one session with the CLI first. Nothing may run agents or write: Orchestrate Request, Clear Learnings
+// and deletions refuse (and say why), while that history stays viewable. Every test checks that the store's files
+// are exactly as the CLI left them.
 import { strict as assert } from 'node:assert';
-import { existsSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentOrchestratorApi } from '../../../src/vscode/extensionApi';
 
 const EXTENSION_ID = 'agent-orchestrator.agent-orchestrator';
+const REQUEST = 'Fix security vulnerability in authentication endpoint';
 
 function storeDir(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -15,46 +17,70 @@ function storeDir(): string {
   return path.join(folder.uri.fsPath, '.agent-orchestrator');
 }
 
+/** Every file of the store with its size and modification time: any write changes it. */
+function storeSnapshot(): Record<string, string> {
+  const dir = storeDir();
+  const files = (readdirSync(dir, { recursive: true }) as string[]).filter((name) => statSync(path.join(dir, name)).isFile()).sort();
+  return Object.fromEntries(files.map((name) => {
+    const stat = statSync(path.join(dir, name));
+    return [name, `${stat.size} bytes, modified ${stat.mtimeMs}`];
+  }));
+}
+
+function labelOf(item: vscode.TreeItem): string {
+  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+}
+
 describe('extension in a Restricted Mode window', function () {
   this.timeout(60_000);
   let api: AgentOrchestratorApi;
+  let recorded: Record<string, string>;
 
   before(async () => {
     const extension = vscode.extensions.getExtension(EXTENSION_ID);
     assert.ok(extension, `extension ${EXTENSION_ID} is not loaded`);
     api = (await extension.activate()) as AgentOrchestratorApi;
+    recorded = storeSnapshot();
   });
 
-  it('runs with the fixture workspace untrusted', () => {
-    assert.ok(vscode.workspace.workspaceFolders?.[0], 'no workspace folder open');
+  afterEach(() => {
+    assert.deepEqual(storeSnapshot(), recorded, 'the store was written in Restricted Mode');
+  });
+
+  it('runs with the fixture workspace untrusted, its store holding the session the CLI recorded', () => {
     assert.equal(vscode.workspace.isTrusted, false);
-    assert.equal(existsSync(storeDir()), false, 'the fixture must start without a store');
+    assert.ok(Object.keys(recorded).some((name) => name === 'orchestrator.sqlite'), `store files: ${Object.keys(recorded).join(', ')}`);
   });
 
-  it('refuses Orchestrate Request, with or without arguments: no session, no store written', async () => {
-    const withArgs = await vscode.commands.executeCommand('agentOrchestrator.orchestrateRequest', {
-      request: 'Fix security vulnerability in authentication endpoint',
-      apply: false,
-      allowCommands: false,
-    });
+  it('still lets the user view the history: the recorded session and its learned patterns', async () => {
+    const sessions = await api.trees.sessions.getChildren();
+    assert.deepEqual(sessions.map(labelOf), [REQUEST]);
+    const patterns = await api.trees.patterns.getChildren();
+    assert.ok(patterns.length > 0 && patterns.every((item) => item.contextValue === 'pattern'), `patterns: ${patterns.map(labelOf).join('; ')}`);
+    const sessionId = (sessions[0] as vscode.TreeItem & { sessionId?: string }).sessionId;
+    assert.ok(sessionId, 'the session item carries its id');
+    assert.equal(await vscode.commands.executeCommand<boolean>('agentOrchestrator.openSession', sessionId), true);
+    assert.equal(api.sessionModel.sessionId, sessionId);
+  });
+
+  it('refuses Orchestrate Request, with or without arguments', async () => {
+    const withArgs = await vscode.commands.executeCommand('agentOrchestrator.orchestrateRequest', { request: REQUEST, apply: false, allowCommands: false });
     assert.equal(withArgs, undefined);
     // Without arguments it must refuse before any picker opens (a picker would keep this call pending).
     const withoutArgs = await vscode.commands.executeCommand('agentOrchestrator.orchestrateRequest');
     assert.equal(withoutArgs, undefined);
-    assert.equal(api.sessionModel.sessionId, null, 'a session is shown');
-    assert.equal(existsSync(storeDir()), false, '.agent-orchestrator was created');
+    assert.equal((await api.trees.sessions.getChildren()).length, 1, 'a second session was recorded');
   });
 
-  it('refuses Clear Learnings and deletions without asking for confirmation', async () => {
+  it('refuses Clear Learnings and deleting the session or a pattern, without asking for confirmation', async () => {
+    const [session] = await api.trees.sessions.getChildren();
+    const patternsBefore = await api.trees.patterns.getChildren();
+    const [pattern] = patternsBefore;
+    assert.ok(session && pattern);
     assert.equal(await vscode.commands.executeCommand('agentOrchestrator.clearLearnings'), undefined);
-    assert.equal(await vscode.commands.executeCommand('agentOrchestrator.deleteSession', 'session_x', false), false);
-    assert.equal(await vscode.commands.executeCommand('agentOrchestrator.deletePattern', { patternId: 'p' }), false);
-    assert.equal(existsSync(storeDir()), false, '.agent-orchestrator was created');
-  });
-
-  it('still lets the user view the (empty) history, without creating a store', async () => {
-    assert.deepEqual(await api.trees.sessions.getChildren(), []);
-    assert.deepEqual(await api.trees.patterns.getChildren(), []);
-    assert.equal(existsSync(storeDir()), false, 'viewing created .agent-orchestrator');
+    assert.equal(await vscode.commands.executeCommand('agentOrchestrator.deleteSession', session, false), false);
+    assert.equal(await vscode.commands.executeCommand('agentOrchestrator.deletePattern', pattern), false);
+    assert.equal((await api.trees.sessions.getChildren()).length, 1, 'the session is still listed');
+    assert.deepEqual((await api.trees.patterns.getChildren()).map(labelOf), patternsBefore.map(labelOf), 'the patterns are all still listed');
   });
 });
