@@ -24,16 +24,18 @@ export async function waitForWorkbench(page: Page, url = page.url()): Promise<vo
  */
 export async function runCommandFromPalette(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
   const input = quickInput(page);
-  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  // The highlighted row, as Enter would run it. Clicking instead races the list, which re-renders while it filters.
+  const focusedRow = page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: title }).first();
   await waitFor(`the command palette to offer "${title}"`, timeoutMs, async () => {
     if (await input.isVisible()) await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
     await input.waitFor({ state: 'visible', timeout: 3_000 });
     if (!(await input.inputValue()).startsWith('>')) return undefined;
     await page.keyboard.type(title);
-    return (await row.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) ? true : undefined;
+    if (!(await focusedRow.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false))) return undefined;
+    return (await input.inputValue()) === `>${title}` ? true : undefined;
   }, 1_000);
-  await row.click();
+  await input.press('Enter');
 }
 
 export function quickInput(page: Page): Locator {
