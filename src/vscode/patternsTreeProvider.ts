@@ -2,9 +2,8 @@
 // view is shown or refreshed (never at activation).
 import * as vscode from 'vscode';
 import type { LearnedPattern } from '../core/protocol/learning';
-import { EngineErrorCodes } from '../shared/engineProtocol';
-import { EngineRequestError, type EngineApi } from './engineClient';
-import { describeEngineFailure } from './runOutcome';
+import type { EngineApi } from './engineClient';
+import { engineTreeRows, type TreeErrorItem } from './engineTreeRows';
 import { patternDescription, patternTooltip } from './treePresentation';
 
 export class PatternTreeItem extends vscode.TreeItem {
@@ -19,16 +18,6 @@ export class PatternTreeItem extends vscode.TreeItem {
 
   get patternId(): string {
     return this.pattern.id;
-  }
-}
-
-/** Shown instead of the list when the engine could not answer. */
-export class TreeErrorItem extends vscode.TreeItem {
-  constructor(message: string) {
-    super(message, vscode.TreeItemCollapsibleState.None);
-    this.iconPath = new vscode.ThemeIcon('warning');
-    this.tooltip = message;
-    this.contextValue = 'error';
   }
 }
 
@@ -55,19 +44,13 @@ export class PatternsTreeProvider implements vscode.TreeDataProvider<PatternsTre
 
   async getChildren(element?: PatternsTreeElement): Promise<PatternsTreeElement[]> {
     if (element) return [];
-    try {
+    return engineTreeRows('load the learned patterns', this.#log, async () => {
       const patterns = await this.#engine.request('patterns', {});
       // Strongest first: what the planner trusts most is what a user wants to see.
       return [...patterns]
         .sort((a, b) => b.confidence - a.confidence || b.support - a.support || a.name.localeCompare(b.name))
         .map((pattern) => new PatternTreeItem(pattern));
-    } catch (error) {
-      // No folder: the view's welcome content says so; an error row would repeat it.
-      if (error instanceof EngineRequestError && error.code === EngineErrorCodes.noWorkspace) return [];
-      const message = describeEngineFailure('load the learned patterns', error);
-      this.#log.warn(message);
-      return [new TreeErrorItem(message)];
-    }
+    });
   }
 
   dispose(): void {

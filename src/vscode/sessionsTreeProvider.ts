@@ -1,12 +1,11 @@
 // The Sessions view: the workspace's recorded runs, newest first, asked from the engine only when the view is
 // shown or refreshed. The live run of this window is marked `session-running` (it cannot be deleted).
 import * as vscode from 'vscode';
-import { EngineErrorCodes, type SessionSummaryDto } from '../shared/engineProtocol';
-import { EngineRequestError, type EngineApi } from './engineClient';
+import type { SessionSummaryDto } from '../shared/engineProtocol';
+import type { EngineApi } from './engineClient';
+import { engineTreeRows, type TreeErrorItem } from './engineTreeRows';
 import type { SessionModel } from './sessionModel';
 import { truncateLine } from './format';
-import { TreeErrorItem } from './patternsTreeProvider';
-import { describeEngineFailure } from './runOutcome';
 import { SESSION_STATUS_ICONS, sessionDescription, sessionTooltip } from './treePresentation';
 
 /** How many sessions the view lists; older ones stay reachable through Open Session. */
@@ -67,18 +66,12 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionsTre
 
   async getChildren(element?: SessionsTreeElement): Promise<SessionsTreeElement[]> {
     if (element) return [];
-    try {
+    return engineTreeRows('list the sessions', this.#log, async () => {
       const sessions = await this.#engine.request('listSessions', { limit: SESSIONS_SHOWN });
       const live = this.#liveSessionId();
       const now = Date.now();
       return sessions.map((session) => new SessionTreeItem(session, session.sessionId === live, now));
-    } catch (error) {
-      // No folder: the view's welcome content says so; an error row would repeat it.
-      if (error instanceof EngineRequestError && error.code === EngineErrorCodes.noWorkspace) return [];
-      const message = describeEngineFailure('list the sessions', error);
-      this.#log.warn(message);
-      return [new TreeErrorItem(message)];
-    }
+    });
   }
 
   dispose(): void {
