@@ -65,15 +65,86 @@ export interface CommandRunner {
   ): Promise<CommandResult>;
 }
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
+// ---- Language models -------------------------------------------------------------------------------------------
+// One streaming port for every provider (OpenAI-compatible, Anthropic, vscode.lm). Adapters live in src/models/
+// and src/vscode/; the tool loop in src/agents/ consumes the stream. One `stream` call is one model turn: the
+// adapter never executes tools itself, the loop does (so every tool call is an event and obeys approvals).
+
+/** A tool call the model asked for. `input` is the parsed JSON arguments, or undefined when they did not parse. */
+export interface ModelToolCall {
+  id: string;
+  name: string;
+  input: unknown;
+  /** The arguments exactly as the model sent them (for the journal, replay and error messages). */
+  inputText: string;
 }
 
-/** A language model; adapters exist per provider. The offline agents never need one. */
-export interface ChatModel {
-  readonly id: string;
-  complete(messages: readonly ChatMessage[], options: { signal?: AbortSignal; maxTokens?: number }): Promise<string>;
+export type ModelMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ModelToolCall[] }
+  | { role: 'tool'; toolCallId: string; toolName: string; content: string; isError?: boolean };
+
+/** A tool offered to the model: name, what it does, and its arguments as a JSON Schema object. */
+export interface ModelToolSpec {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+}
+
+export interface ModelUsage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Input tokens served from the provider's prompt cache (a subset of inputTokens); 0 when unknown. */
+  cachedInputTokens: number;
+}
+
+export type ModelFinishReason = 'stop' | 'tool-calls' | 'length' | 'content-filter' | 'other';
+
+/** What a model turn streams: text as it arrives, each complete tool call, then exactly one finish with usage. */
+export type ModelStreamPart =
+  | { type: 'text'; text: string }
+  | { type: 'tool-call'; call: ModelToolCall }
+  | { type: 'finish'; reason: ModelFinishReason; usage: ModelUsage };
+
+export interface ModelRequest {
+  messages: readonly ModelMessage[];
+  tools?: readonly ModelToolSpec[];
+  /** Upper bound on output tokens for this turn. */
+  maxOutputTokens?: number;
+  temperature?: number;
+  signal?: AbortSignal;
+}
+
+/** A language model of one provider. The offline agents never need one. */
+export interface ModelClient {
+  /** 'openai-compatible', 'anthropic', 'vscode-lm', 'replay', ... */
+  readonly provider: string;
+  readonly modelId: string;
+  /** Context window in tokens when the provider says; the tool loop keeps the conversation within it. */
+  readonly contextWindow?: number;
+  /** One model turn. Fails (throws from the iterator) with a ModelError. */
+  stream(request: ModelRequest): AsyncIterable<ModelStreamPart>;
+}
+
+export type ModelErrorKind = 'rate-limit' | 'context-length' | 'auth' | 'network' | 'bad-reply' | 'aborted' | 'provider';
+
+/** Every failure of a model call, typed so the loop can retry, shrink the context or stop with a clear message. */
+export class ModelError extends Error {
+  readonly kind: ModelErrorKind;
+  readonly provider: string;
+  /** HTTP status when there was one. */
+  readonly status: number | undefined;
+  /** For 'rate-limit': how long the provider asked us to wait. */
+  readonly retryAfterMs: number | undefined;
+  constructor(kind: ModelErrorKind, provider: string, message: string, options: { status?: number; retryAfterMs?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ModelError';
+    this.kind = kind;
+    this.provider = provider;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
 }
 
 /** Where warnings the user should see go (terminal, output channel). */
