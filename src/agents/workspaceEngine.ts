@@ -3,6 +3,7 @@ import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../core/config/loadConfig';
 import { ExecutionOrchestrator } from '../core/orchestrator/executionOrchestrator';
 import type { Clock, CommandRunner } from '../core/ports';
+import { ensureDirWithin, escapeControl } from '../core/files/safeFiles';
 import { retentionToMs } from '../core/protocol/config';
 import { SessionStore, storeDirFor } from '../core/store/sessionStore';
 import type { AgentDefinition } from './definitions/agentDefinition';
@@ -42,7 +43,10 @@ export interface WorkspaceEngine {
 export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Promise<WorkspaceEngine> {
   const workspaceRoot = path.resolve(options.workspaceRoot);
   const stat = await fs.stat(workspaceRoot).catch(() => null);
-  if (!stat?.isDirectory()) throw new Error(`Workspace folder not found: ${workspaceRoot}`);
+  if (!stat) throw new Error(`Workspace folder not found: ${escapeControl(workspaceRoot)}`);
+  if (!stat.isDirectory()) {
+    throw new Error(`The workspace ${escapeControl(workspaceRoot)} is a file, not a folder: pass the folder that holds your project`);
+  }
   const warnings: string[] = [];
   const warn = (message: string): void => {
     warnings.push(message);
@@ -55,12 +59,14 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
   for (const message of roster.warnings) warn(message);
 
   const storeDir = storeDirFor(workspaceRoot);
-  const store = await SessionStore.open({ dir: storeDir, mode: options.mode, wasmPath: options.wasmPath, clock: options.clock, onWarning: warn });
+  const store = await SessionStore.open({ dir: storeDir, root: workspaceRoot, mode: options.mode, wasmPath: options.wasmPath, clock: options.clock, onWarning: warn });
   try {
     const logDirSetting = config.config.orchestration.logDir;
     const logDir = logDirSetting ? path.resolve(workspaceRoot, logDirSetting) : path.join(storeDir, 'logs');
 
     if (options.mode === 'write') {
+      // Checked (and created) now, not at the first run: a bad folder fails here, clearly, before any work.
+      ensureDirWithin(logDir, workspaceRoot);
       const cutoff = (options.clock?.now() ?? Date.now()) - retentionToMs(config.config.orchestration.logRetention);
       store.pruneSessions(cutoff);
       await pruneLogFiles(logDir, cutoff);

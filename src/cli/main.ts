@@ -208,7 +208,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
         const events = engine.store.getEvents(sessionId);
         if (assets) {
           const file = typeof opts.html === 'string' ? path.resolve(opts.html) : defaultDashboardFile(engine.logDir, sessionId);
-          writeStandaloneDashboard(file, renderStandaloneDashboard({ sessionId, workspaceRoot: engine.workspaceRoot, events }, assets));
+          writeStandaloneDashboard(file, renderStandaloneDashboard({ sessionId, workspaceRoot: engine.workspaceRoot, events }, assets), engine.workspaceRoot);
           io.out(file);
         } else if (opts.json) io.out(JSON.stringify(events, null, 2));
         else if (opts.markdown) io.out(renderMarkdownLog(events));

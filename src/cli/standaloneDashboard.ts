@@ -1,7 +1,8 @@
 // `agent-orchestrator show <id> --html`: the live dashboard as one self-contained HTML file (script, stylesheet
 // and the session's events inlined) that any browser opens offline and that can be shared as it is.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ensureDirWithin, writeFileAtomic } from '../core/files/safeFiles';
 import type { OrchestratorEvent } from '../core/protocol/events';
 import { createNonce, renderDashboardHtml } from '../shared/dashboardHtml';
 import { parseStandaloneDashboardData } from '../shared/dashboardProtocol';
@@ -64,9 +65,7 @@ export function renderStandaloneDashboard(input: { sessionId: string; workspaceR
 }
 
 /** Writes through a temporary file, so a browser reloading the path never reads half a page. */
-export function writeStandaloneDashboard(file: string, html: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, html);
-  renameSync(temp, file);
+export function writeStandaloneDashboard(file: string, html: string, workspaceRoot?: string): void {
+  ensureDirWithin(path.dirname(file), workspaceRoot);
+  writeFileAtomic(file, html);
 }

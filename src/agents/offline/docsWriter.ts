@@ -1,5 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ensureDir, writeFileAtomic } from '../../core/files/safeFiles';
 import type { AgentContext, AgentOutcome, AgentRuntime } from '../../core/orchestrator/agentRuntime';
 import type { RunState } from '../../core/logging/runState';
 import { severityRank } from '../../core/protocol/findings';
@@ -87,8 +87,9 @@ export class DocsWriterAgent implements AgentRuntime {
     const summary = renderChangeSummary(context.runState(), testResultsOf(message));
     const file = path.join(context.artifactDir, `${context.sessionId}.summary.md`);
     await context.useTool('Write', { file: path.basename(file) }, async () => {
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, summary, 'utf8');
+      // The log folder was checked when the engine opened; the file itself must not be a planted link.
+      ensureDir(path.dirname(file));
+      writeFileAtomic(file, summary);
     });
     return { summary: `Wrote the change summary to ${file}`, filesModified: [], recommendations: [] };
   }

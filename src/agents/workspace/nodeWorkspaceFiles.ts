@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { ensureDirInside, writeFileAtomicInside } from '../../core/files/safeFiles';
 import { PathOutsideWorkspaceError, type WorkspaceFiles } from '../../core/ports';
 
 /** Folders that hold dependencies, build output or our own data: never scanned. */
@@ -73,11 +74,10 @@ export class NodeWorkspaceFiles implements WorkspaceFiles {
 
   async writeFile(relativePath: string, content: string): Promise<void> {
     const target = await this.#resolveReal(relativePath);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    // Write beside and rename so a crash never leaves a half-written source file.
-    const temp = `${target}.agent-orchestrator-${process.pid}.tmp`;
-    await fs.writeFile(temp, content, 'utf8');
-    await fs.rename(temp, target);
+    // No link anywhere below the root, the file included: a write never lands outside or replaces a link.
+    ensureDirInside(this.root, path.dirname(target));
+    // Beside and renamed, so a crash never leaves a half-written source file; the temp name is random.
+    writeFileAtomicInside(this.root, target, content);
   }
 
   async exists(relativePath: string): Promise<boolean> {

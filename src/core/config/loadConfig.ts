@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { escapeControl, openNoFollow, realPathInside, UnsafePathError } from '../files/safeFiles';
 import { OrchestratorConfigSchema, type OrchestratorConfig } from '../protocol/config';
 import { describeIssues } from '../protocol/validation';
 
@@ -56,18 +57,51 @@ function parseEnvValue(variable: string, raw: string, kind: ValueKind): unknown 
 
 type RawConfig = Record<string, Record<string, unknown>>;
 
-function readConfigFile(file: string): RawConfig {
-  let text: string;
+/** Far more than any real config; a bigger file is not read at all. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * Where JSON.parse stopped, as "line L, column C". Its message itself is never shown: it quotes the text, which
+ * could be another file's content.
+ */
+function parsePosition(text: string, error: unknown): string {
+  const match = /at position (\d+)/.exec(error instanceof Error ? error.message : '');
+  if (!match) return 'near the start or end of the file';
+  const offset = Math.min(Number(match[1]), text.length);
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return `at line ${line}, column ${column}`;
+}
+
+/** The config file's text, or null when there is none; a symbolic link is refused without being read. */
+function readConfigText(workspaceRoot: string, file: string): string | null {
+  let fd: number;
   try {
-    text = readFileSync(file, 'utf8');
+    realPathInside(workspaceRoot, file);
+    fd = openNoFollow(file, constants.O_RDONLY);
   } catch (error) {
-    throw new ConfigError(`Cannot read ${file}: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (error instanceof UnsafePathError) throw new ConfigError(error.message);
+    throw new ConfigError(`Cannot read ${escapeControl(file)}: ${escapeControl((error as Error).message)}`);
   }
+  try {
+    const size = fstatSync(fd).size;
+    if (size > MAX_CONFIG_BYTES) {
+      throw new ConfigError(`${escapeControl(file)} is ${size} bytes, more than a configuration file can be (${MAX_CONFIG_BYTES}); shorten it`);
+    }
+    return readFileSync(fd).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readConfigFile(file: string, text: string): RawConfig {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(`${escapeControl(file)} is not valid JSON (${parsePosition(text, error)}); fix it or remove it to use the defaults`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(`${file}: expected a JSON object with "orchestration", "communication" and "learning" sections`);
@@ -93,8 +127,9 @@ export function loadConfig(options: {
 }): LoadedConfig {
   const sources: string[] = ['defaults'];
   const file = path.join(options.workspaceRoot, CONFIG_DIR_NAME, CONFIG_FILE_NAME);
-  const fileExists = existsSync(file);
-  const raw: RawConfig = fileExists ? readConfigFile(file) : {};
+  const text = readConfigText(options.workspaceRoot, file);
+  const fileExists = text !== null;
+  const raw: RawConfig = text !== null ? readConfigFile(file, text) : {};
   if (fileExists) sources.push(file);
 
   const merged: RawConfig = { ...raw };
@@ -146,7 +181,16 @@ export function loadConfig(options: {
     const resolved = path.resolve(options.workspaceRoot, logDir);
     const relative = path.relative(path.resolve(options.workspaceRoot), resolved);
     if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
-      throw new ConfigError(`${file}: orchestration.logDir: "${logDir}" is outside the workspace; use a folder inside it, or set AGENT_ORCHESTRATOR_LOG_DIR`);
+      throw new ConfigError(`${file}: orchestration.logDir: "${escapeControl(logDir)}" is outside the workspace; use a folder inside it, or set AGENT_ORCHESTRATOR_LOG_DIR`);
+    }
+    // By the folders on disk, not only by the text: a link inside the workspace can lead out of it.
+    try {
+      realPathInside(options.workspaceRoot, resolved);
+    } catch (error) {
+      if (error instanceof UnsafePathError) {
+        throw new ConfigError(`${file}: orchestration.logDir: "${escapeControl(logDir)}" leads through a symbolic link; use a real folder inside the workspace, or set AGENT_ORCHESTRATOR_LOG_DIR`);
+      }
+      throw error;
     }
   }
   return { config: result.data, sources };

@@ -1,8 +1,8 @@
 // The seed's RuntimeLogger, rebuilt as a facade over the event stream: its log* methods only emit events, and
 // the files it writes are projections of those events (live log, dashboard, report). Whatever else emits to the
 // stream (orchestrator, bus, handoff system) shows up in the same files.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ensureDirWithin, writeFileAtomic, writeFileNoFollow } from '../files/safeFiles';
 import { systemClock, type Clock } from '../ports';
 import type { EventPayloadInput, EventPayloads, OrchestratorEvent, RunStatus } from '../protocol/events';
 import type { Finding } from '../protocol/findings';
@@ -19,6 +19,11 @@ import { buildExecutionReport, renderReportMarkdown, type ExecutionReport } from
 export interface RuntimeLoggerOptions {
   /** Folder for `<sessionId>.log.md`, `.dashboard.md`, `.report.json` and `.report.md`; created if missing. */
   logDir: string;
+  /**
+   * The workspace: a logDir inside it must be reached without a symbolic link (a cloned repository could point
+   * one outside). A logDir elsewhere is the user's explicit choice and only the folders created are checked.
+   */
+  workspaceRoot?: string;
   /** Write the Markdown dashboard. @default true */
   dashboardEnabled?: boolean;
   /** Quiet time before the dashboard is rewritten, so a burst of events costs one write. @default 250 */
@@ -72,9 +77,7 @@ function fileSafe(sessionId: string): string {
 
 // Readers (a Markdown preview, a tailing terminal) must never see half a dashboard or report.
 function writeAtomically(file: string, content: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, content);
-  fs.renameSync(temp, file);
+  writeFileAtomic(file, content);
 }
 
 export class RuntimeLogger {
@@ -97,7 +100,7 @@ export class RuntimeLogger {
     this.#clock = options.clock ?? systemClock;
     this.#state = createRunState(stream.sessionId);
     this.#log = new MarkdownLogProjection(stream.sessionId);
-    fs.mkdirSync(options.logDir, { recursive: true });
+    ensureDirWithin(options.logDir, options.workspaceRoot);
     const base = path.join(options.logDir, fileSafe(stream.sessionId));
     this.files = {
       logFile: `${base}.log.md`,
@@ -113,7 +116,7 @@ export class RuntimeLogger {
       applyEvent(this.#state, event);
       catchUp += this.#log.apply(event);
     }
-    fs.writeFileSync(this.files.logFile, catchUp);
+    writeFileNoFollow(this.files.logFile, catchUp);
     if (stream.events.length > 0) this.#afterEvent(stream.events[stream.events.length - 1]);
     this.#unsubscribe = stream.subscribe((event) => this.#onEvent(event));
   }
@@ -131,7 +134,7 @@ export class RuntimeLogger {
     applyEvent(this.#state, event);
     const text = this.#log.apply(event);
     // appendFileSync per event: this is the human-readable view; the journal is the durable record.
-    if (text) fs.appendFileSync(this.files.logFile, text);
+    if (text) writeFileNoFollow(this.files.logFile, text, true);
     this.#afterEvent(event);
   }
 

@@ -189,7 +189,7 @@ export class ExecutionOrchestrator {
     const state = createRunState(sessionId);
     stream.subscribe((event) => applyEvent(state, event));
     if (options.onEvent) stream.subscribe(options.onEvent);
-    const logger = new RuntimeLogger(stream, { logDir: this.#deps.logDir, dashboardEnabled: config.orchestration.dashboardEnabled });
+    const logger = new RuntimeLogger(stream, { logDir: this.#deps.logDir, workspaceRoot: this.#deps.workspace.root, dashboardEnabled: config.orchestration.dashboardEnabled });
     this.#activeRun = sessionId;
     this.#persistTarget = stream;
     this.#runs += 1;

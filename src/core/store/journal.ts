@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { z } from 'zod';
+import { describeFileError, openNoFollow } from '../files/safeFiles';
 import { OrchestratorEventSchema, type OrchestratorEvent } from '../protocol/events';
 import { describeIssues } from '../protocol/validation';
 
@@ -116,22 +117,25 @@ function writeFully(fd: number, data: Uint8Array, position: number): void {
 /** The writer's handle on the journal. Every method returns only after the data is on disk. */
 export class JournalWriter {
   readonly #fd: number;
+  readonly #path: string;
   #size: number;
   #id: string | null;
   #closed = false;
 
-  private constructor(fd: number, size: number, id: string | null) {
+  private constructor(fd: number, path: string, size: number, id: string | null) {
     this.#fd = fd;
+    this.#path = path;
     this.#size = size;
     this.#id = id;
   }
 
   /** Opens (creating if missing) the journal, cuts it to `validLength`, and starts it with a header if empty. */
   static open(path: string, validLength: number, id: string | null, now: number): JournalWriter {
-    const fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+    // Never through a planted link: truncating it would wipe whatever file it points to.
+    const fd = openNoFollow(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
     try {
       const size = fs.fstatSync(fd).size;
-      const writer = new JournalWriter(fd, size, id);
+      const writer = new JournalWriter(fd, path, size, id);
       if (size !== validLength) {
         fs.ftruncateSync(fd, validLength);
         fs.fsyncSync(fd);
@@ -141,7 +145,7 @@ export class JournalWriter {
       return writer;
     } catch (error) {
       fs.closeSync(fd);
-      throw error;
+      throw describeFileError(error, path, 'write the journal');
     }
   }
 
@@ -168,7 +172,7 @@ export class JournalWriter {
       } catch {
         // The replay will drop a torn line anyway.
       }
-      throw error;
+      throw describeFileError(error, this.#path, 'append to the journal');
     }
     this.#size += bytes.length;
   }

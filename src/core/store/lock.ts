@@ -10,6 +10,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { UnsafePathError } from '../files/safeFiles';
 
 export interface LockHolder {
   pid: number;
@@ -121,9 +122,13 @@ interface LockFile {
 function inspectLock(file: string): LockFile | undefined {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    // A planted link would make us read (and quote) a file outside the store.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
+    if (errorCode(error) === 'ELOOP') {
+      throw new UnsafePathError(file, 'it is a symbolic link', 'Remove the link (the engine never follows one) and run again.');
+    }
     throw error;
   }
   try {

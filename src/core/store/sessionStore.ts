@@ -1,6 +1,7 @@
 // The durable session store: one sql.js database per workspace, shared by the CLI and the extension.
 // Writes go to an fsynced NDJSON journal first; the database image is saved as an atomic snapshot on a debounce
 // and at close, and the journal tail after the snapshot is replayed on open. See DESIGN.md section 5.
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
@@ -8,6 +9,7 @@ import { systemClock, type Clock, type EventJournal, type LearningRepository } f
 import { OrchestratorEventSchema, type OrchestratorEvent, type RunStatus } from '../protocol/events';
 import type { LearnedPattern, LearningRecord } from '../protocol/learning';
 import { parseOrThrow } from '../protocol/validation';
+import { describeFileError, ensureDirInside, readFileNoFollow, realPathInside } from '../files/safeFiles';
 import { JournalWriter, parseJournal, type JournalEntry, type JournalOp } from './journal';
 import { isHolderAlive, readLock, StoreLock } from './lock';
 import { migrate } from './schema';
@@ -28,6 +30,11 @@ export function storeDirFor(workspaceRoot: string): string {
 export interface SessionStoreOptions {
   /** The .agent-orchestrator folder; created if missing (write mode). */
   dir: string;
+  /**
+   * The folder the store must stay inside (the workspace): no symbolic link between it and the store's files is
+   * followed. @default the parent of `dir`
+   */
+  root?: string;
   /** read: no lock, never writes anything. */
   mode: 'write' | 'read';
   /** @default sql-wasm.wasm of the installed sql.js package, else beside this bundle (dist/sql-wasm.wasm) */
@@ -109,16 +116,12 @@ function sameIdentity(a: FileIdentity | null, b: FileIdentity | null): boolean {
 }
 
 function readOrNull(file: string): Buffer | null {
-  try {
-    return fs.readFileSync(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  return readFileNoFollow(file);
 }
 
+/** Creates `file` exclusively (its name is random, see tempNameFor) and writes it to disk. */
 function writeFileDurably(file: string, bytes: Uint8Array): void {
-  const fd = fs.openSync(file, 'w', 0o644);
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), 0o644);
   try {
     let written = 0;
     while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
@@ -171,6 +174,7 @@ const SESSION_COLUMNS = 'session_id, request, workspace, started_at, completed_a
 /** The durable copy of the event stream plus the tables derived from it (sessions, executions, patterns). */
 export class SessionStore implements EventJournal, LearningRepository {
   readonly #dir: string;
+  readonly #root: string;
   readonly #mode: 'write' | 'read';
   readonly #clock: Clock;
   readonly #debounceMs: number;
@@ -201,6 +205,7 @@ export class SessionStore implements EventJournal, LearningRepository {
 
   private constructor(options: SessionStoreOptions, db: Database) {
     this.#dir = path.resolve(options.dir);
+    this.#root = path.resolve(options.root ?? path.dirname(this.#dir));
     this.#mode = options.mode;
     this.#clock = options.clock ?? systemClock;
     this.#debounceMs = options.snapshotDebounceMs ?? 1000;
@@ -218,7 +223,7 @@ export class SessionStore implements EventJournal, LearningRepository {
       else store.#openForReading(SQL);
     } catch (error) {
       store.#abandon();
-      throw error;
+      throw describeFileError(error, store.#dir, options.mode === 'write' ? 'open the session store in' : 'read the session store in');
     }
     return store;
   }
@@ -246,7 +251,7 @@ export class SessionStore implements EventJournal, LearningRepository {
   // ---- opening -------------------------------------------------------------------------------------------
 
   #openForWriting(SQL: SqlJsStatic): void {
-    fs.mkdirSync(this.#dir, { recursive: true });
+    ensureDirInside(this.#root, this.#dir);
     this.#lock = StoreLock.acquire(this.#dir, this.lockPath, this.#clock.now(), (m) => this.#warn(m));
     const snapshot = readOrNull(this.databasePath);
     const journalBytes = readOrNull(this.journalPath) ?? new Uint8Array(0);
@@ -258,6 +263,7 @@ export class SessionStore implements EventJournal, LearningRepository {
   }
 
   #openForReading(SQL: SqlJsStatic): void {
+    realPathInside(this.#root, this.#dir);
     // A writer may snapshot (rename + truncate the journal) while we read: retry until the snapshot we read
     // is still the current one after reading the journal, so snapshot + journal are a consistent pair.
     let snapshot: Buffer | null = null;
@@ -603,13 +609,14 @@ export class SessionStore implements EventJournal, LearningRepository {
     this.#freeStatements();
     const bytes = this.#db.export();
     this.#applyPragmas();
-    const temp = path.join(this.#dir, `${DATABASE_FILE}.tmp-${process.pid}`);
+    // A random name, created exclusively: a link planted under a guessable name would be written through.
+    const temp = path.join(this.#dir, `${DATABASE_FILE}.tmp-${randomBytes(8).toString('hex')}`);
     try {
       writeFileDurably(temp, bytes);
       fs.renameSync(temp, this.databasePath);
     } catch (error) {
       fs.rmSync(temp, { force: true });
-      throw error;
+      throw describeFileError(error, this.databasePath, 'save the session store');
     }
     fsyncDirectory(this.#dir);
     // Only now is the snapshot durable, so the journal prefix it contains can go.
