@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ensureDir, writeFileAtomic } from '../../core/files/safeFiles';
+import { ensureDir, writeFileAtomicAsync } from '../../core/files/safeFiles';
 import type { AgentContext, AgentOutcome, AgentRuntime } from '../../core/orchestrator/agentRuntime';
 import type { RunState } from '../../core/logging/runState';
 import { severityRank } from '../../core/protocol/findings';
@@ -89,7 +89,7 @@ export class DocsWriterAgent implements AgentRuntime {
     await context.useTool('Write', { file: path.basename(file) }, async () => {
       // The log folder was checked when the engine opened; the file itself must not be a planted link.
       ensureDir(path.dirname(file));
-      writeFileAtomic(file, summary);
+      await writeFileAtomicAsync(file, summary);
     });
     return { summary: `Wrote the change summary to ${file}`, filesModified: [], recommendations: [] };
   }

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ensureDirInside, writeFileAtomicInside } from '../../core/files/safeFiles';
+import { ensureDirInside, realPathInside, writeFileAtomicAsync } from '../../core/files/safeFiles';
 import { PathOutsideWorkspaceError, type WorkspaceFiles } from '../../core/ports';
 
 /** Folders that hold dependencies, build output or our own data: never scanned. */
@@ -77,7 +77,7 @@ export class NodeWorkspaceFiles implements WorkspaceFiles {
     // No link anywhere below the root, the file included: a write never lands outside or replaces a link.
     ensureDirInside(this.root, path.dirname(target));
     // Beside and renamed, so a crash never leaves a half-written source file; the temp name is random.
-    writeFileAtomicInside(this.root, target, content);
+    await writeFileAtomicAsync(realPathInside(this.root, target), content);
   }
 
   async exists(relativePath: string): Promise<boolean> {

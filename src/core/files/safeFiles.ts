@@ -283,3 +283,35 @@ export function writeFileAtomic(target: string, content: string | Uint8Array): s
   }
   return absolute;
 }
+
+/** writeFileAtomic without blocking the event loop (the extension host and parallel agents share it). */
+export async function writeFileAtomicAsync(target: string, content: string | Uint8Array): Promise<string> {
+  const absolute = path.resolve(target);
+  const existing = await fs.promises.lstat(absolute).catch((error: unknown) => {
+    if (errnoOf(error) === 'ENOENT') return null;
+    throw describeFileError(error, absolute, 'inspect');
+  });
+  if (existing?.isSymbolicLink()) refuseSymlink(absolute);
+  if (existing && !existing.isFile()) throw new UnsafePathError(absolute, 'it is not a regular file', 'Move it away and run again.');
+  const temp = tempNameFor(absolute);
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | NOFOLLOW, existing ? existing.mode & 0o7777 : 0o644);
+  } catch (error) {
+    throw describeFileError(error, absolute, 'write');
+  }
+  try {
+    try {
+      await handle.writeFile(content);
+      if (existing) await handle.chmod(existing.mode & 0o7777);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.promises.rename(temp, absolute);
+  } catch (error) {
+    await fs.promises.rm(temp, { force: true });
+    throw describeFileError(error, absolute, 'write');
+  }
+  return absolute;
+}
