@@ -178,9 +178,11 @@ const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 export function openNoFollow(file: string, flags: number, mode = 0o644): number {
   const before = lstatOrNull(file);
   if (before?.isSymbolicLink()) refuseSymlink(file);
+  const truncate = (flags & fs.constants.O_TRUNC) !== 0;
   let fd: number;
   try {
-    fd = fs.openSync(file, flags | NOFOLLOW, mode);
+    // Truncated only once the checks below pass: O_TRUNC at open would already have emptied a shared file.
+    fd = fs.openSync(file, (flags & ~fs.constants.O_TRUNC) | NOFOLLOW, mode);
   } catch (error) {
     if (errnoOf(error) === 'ELOOP' || errnoOf(error) === 'EMLINK') refuseSymlink(file);
     throw describeFileError(error, file, (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR)) === 0 ? 'read' : 'write');
@@ -195,6 +197,7 @@ export function openNoFollow(file: string, flags: number, mode = 0o644): number 
     if (writes && stat.nlink > 1) {
       throw new UnsafePathError(file, 'it is a hard link shared with another file', 'Replace it with a plain copy, or remove it, and run again.');
     }
+    if (truncate) fs.ftruncateSync(fd, 0);
     return fd;
   } catch (error) {
     fs.closeSync(fd);
