@@ -84,6 +84,12 @@ export class SessionCommands {
       });
     }
     if (!target) return undefined;
+    // Writing through a link would change whatever file it points to, possibly outside the workspace.
+    const existing = await vscode.workspace.fs.stat(target).then((stat) => stat, () => null);
+    if (existing && (existing.type & vscode.FileType.SymbolicLink) !== 0) {
+      void vscode.window.showErrorMessage(`Not exporting to ${target.fsPath}: it is a symbolic link. Choose another file name.`);
+      return undefined;
+    }
     try {
       await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(report.content));
     } catch (error) {
