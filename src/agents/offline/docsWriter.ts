@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ensureDir, writeFileAtomicAsync } from '../../core/files/safeFiles';
+import { ensureDirWithin, writeFileAtomicAsync } from '../../core/files/safeFiles';
 import type { AgentContext, AgentOutcome, AgentRuntime } from '../../core/orchestrator/agentRuntime';
 import type { RunState } from '../../core/logging/runState';
 import { severityRank } from '../../core/protocol/findings';
@@ -87,8 +87,8 @@ export class DocsWriterAgent implements AgentRuntime {
     const summary = renderChangeSummary(context.runState(), testResultsOf(message));
     const file = path.join(context.artifactDir, `${context.sessionId}.summary.md`);
     await context.useTool('Write', { file: path.basename(file) }, async () => {
-      // The log folder was checked when the engine opened; the file itself must not be a planted link.
-      ensureDir(path.dirname(file));
+      // Inside the workspace no folder on the way may be a link; the file itself never is (writeFileAtomicAsync).
+      ensureDirWithin(path.dirname(file), context.workspace.root);
       await writeFileAtomicAsync(file, summary);
     });
     return { summary: `Wrote the change summary to ${file}`, filesModified: [], recommendations: [] };

@@ -135,8 +135,8 @@ export function ensureDirInside(root: string, dir: string): string {
 }
 
 /**
- * Creates `dir` anywhere (a folder the user chose explicitly): existing ancestors are trusted, each missing one
- * is created and checked in turn, and the folder itself must not be a symbolic link.
+ * Creates `dir` anywhere (a folder the user chose explicitly, so whatever of it exists is trusted): each missing
+ * folder is created and checked in turn, so none of them can be a link planted meanwhile.
  */
 export function ensureDir(dir: string): string {
   const absolute = path.resolve(dir);
@@ -145,7 +145,6 @@ export function ensureDir(dir: string): string {
   for (;;) {
     const stat = lstatOrNull(current);
     if (stat !== null) {
-      if (current === absolute && stat.isSymbolicLink()) refuseSymlink(current);
       if (!fs.statSync(current, { throwIfNoEntry: false })?.isDirectory()) {
         throw new FileAccessError(current, 'use', 'ENOTDIR', 'It is a file, not a folder: move it away or choose another folder.');
       }
@@ -233,8 +232,8 @@ export function tempNameFor(target: string): string {
 }
 
 /**
- * Replaces `file` (created if missing) with `content` as one append-free write through a descriptor that did not
- * follow a link. For files that are rewritten in place, such as a live log.
+ * Writes `content` to `file` (created if missing; replaced, or appended to with `append`) through a descriptor
+ * that did not follow a link. For files written in place, such as the live log.
  */
 export function writeFileNoFollow(file: string, content: string | Uint8Array, append = false): void {
   const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | (append ? fs.constants.O_APPEND : fs.constants.O_TRUNC);

@@ -133,7 +133,7 @@ export class RuntimeLogger {
   #onEvent(event: OrchestratorEvent): void {
     applyEvent(this.#state, event);
     const text = this.#log.apply(event);
-    // appendFileSync per event: this is the human-readable view; the journal is the durable record.
+    // One unsynced append per event: this is the human-readable view; the journal is the durable record.
     if (text) writeFileNoFollow(this.files.logFile, text, true);
     this.#afterEvent(event);
   }

@@ -28,6 +28,12 @@ describe('safeFiles', () => {
     assert.throws(() => ensureDirInside(root, path.join(root, 'file', 'c')), (error: Error) => error instanceof FileAccessError && /not a folder|is a file/.test(error.message));
   });
 
+  it('takes a folder the user chose outside any workspace as it is, even through a link, and creates what is missing', () => {
+    fs.symlinkSync(outside, path.join(root, 'chosen'));
+    assert.equal(ensureDir(path.join(root, 'chosen', 'logs')), path.join(root, 'chosen', 'logs'));
+    assert.ok(fs.statSync(path.join(outside, 'logs')).isDirectory());
+  });
+
   it('refuses a path that leaves the root by its text', () => {
     assert.throws(() => realPathInside(root, path.join(root, '..', 'x')), /outside/);
   });

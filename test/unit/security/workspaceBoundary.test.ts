@@ -162,6 +162,7 @@ describe('Workspace boundary: planted links never lead a write, read or message 
     const context = {
       sessionId: SESSION,
       artifactDir: logDir,
+      workspace: new NodeWorkspaceFiles(workspace),
       runState: () => createRunState(SESSION),
       useTool: async (_tool: string, _params: unknown, fn: () => Promise<unknown>) => fn(),
     } as unknown as AgentContext;
