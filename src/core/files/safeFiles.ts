@@ -257,8 +257,11 @@ export function writeFileAtomicInside(root: string, target: string, content: str
   return writeFileAtomic(absolute, content);
 }
 
-/** writeFileAtomicInside for a folder already checked (or chosen by the user): only the file itself is checked. */
-export function writeFileAtomic(target: string, content: string | Uint8Array): string {
+/**
+ * writeFileAtomicInside for a folder already checked (or chosen by the user): only the file itself is checked.
+ * `durable: false` skips the fsync, for views rebuilt from the journal (a dashboard), where it costs more than it saves.
+ */
+export function writeFileAtomic(target: string, content: string | Uint8Array, options: { durable?: boolean } = {}): string {
   const absolute = path.resolve(target);
   const existing = lstatOrNull(absolute);
   if (existing?.isSymbolicLink()) refuseSymlink(absolute);
@@ -274,7 +277,7 @@ export function writeFileAtomic(target: string, content: string | Uint8Array): s
     try {
       writeAll(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
       if (existing) fs.fchmodSync(fd, existing.mode & 0o7777);
-      fs.fsyncSync(fd);
+      if (options.durable ?? true) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }

@@ -75,9 +75,10 @@ function fileSafe(sessionId: string): string {
   return sessionId.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-// Readers (a Markdown preview, a tailing terminal) must never see half a dashboard or report.
+// Readers (a Markdown preview, a tailing terminal) must never see half a dashboard or report. Not fsynced: both
+// are rebuilt from the journal, which is.
 function writeAtomically(file: string, content: string): void {
-  writeFileAtomic(file, content);
+  writeFileAtomic(file, content, { durable: false });
 }
 
 export class RuntimeLogger {
