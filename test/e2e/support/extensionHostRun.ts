@@ -22,6 +22,8 @@ export interface ExtensionHostRun {
 }
 
 const TEST_ENTRY = path.join(REPO_ROOT, 'out', 'test', 'extensionHost', 'index.js');
+/** The test-only language model provider (test/extensionHost/lmProvider), a second extension under development. */
+const LM_PROVIDER_EXTENSION = path.join(REPO_ROOT, 'out', 'test', 'extensionHost', 'lmProvider');
 
 /** Runs one suite set in a fresh code-server and browser, both stopped (by process group) before this resolves. */
 export async function runExtensionHostSuites(suiteSet: SuiteSet, timeoutMs: number): Promise<ExtensionHostRun> {
@@ -49,6 +51,8 @@ export async function runExtensionHostSuites(suiteSet: SuiteSet, timeoutMs: numb
     page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.message}`));
     const payload: [string, string][] = [
       ['extensionDevelopmentPath', server.remoteUri(REPO_ROOT)],
+      // The workbench takes several: the trusted window also loads the scripted language model the vscode.lm suite uses.
+      ...(suiteSet === 'suite' ? ([['extensionDevelopmentPath', server.remoteUri(LM_PROVIDER_EXTENSION)]] as [string, string][]) : []),
       ['extensionTestsPath', server.remoteUri(TEST_ENTRY)],
     ];
     await page.goto(server.workbenchUrl(workspace.path, payload));
