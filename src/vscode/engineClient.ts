@@ -127,6 +127,8 @@ export class EngineProcess implements EngineApi {
     this.#restartWanted = false;
     const started = this.#started;
     this.#started = null;
+    // Its exit must not touch the process started after it.
+    this.#current = null;
     void started?.then(({ child, connection }) => this.#shutDown(child, connection)).catch(() => undefined);
   }
 
@@ -199,8 +201,10 @@ export class EngineProcess implements EngineApi {
     const started = { child, connection };
     child.once('exit', (code, signal) => {
       connection.dispose();
-      // A restart may already have started the next process: forget only this one.
-      if (this.#current === started) this.#started = null;
+      // A process stopped for a restart exits on purpose, and the next one may already be starting.
+      if (this.#current !== started) return;
+      this.#current = null;
+      this.#started = null;
       if (!this.#disposed) log(`The engine process exited (${signal ?? `code ${code}`}); it restarts on the next request.`);
     });
     connection.listen();
