@@ -112,5 +112,8 @@ describe('engine process: one vscode.lm model turn through the window (forked, J
     const turn = await engine.request('modelTurn', { selector: {}, messages: [{ role: 'user', content: 'again' }] });
     assert.equal(turn.modelId, 'scripted-1');
     assert.equal(environmentReads, before + 1);
+    // The process stopped for the restart exits meanwhile; its exit must not make the window forget the new one.
+    await engine.request('modelTurn', { selector: {}, messages: [{ role: 'user', content: 'once more' }] });
+    assert.equal(environmentReads, before + 1, 'a third engine process was started');
   });
 });
