@@ -10,11 +10,13 @@ import type { AgentOrchestratorApi } from './vscode/extensionApi';
 import { ExtensionSettings } from './vscode/extensionSettings';
 import { FindingDiagnostics } from './vscode/findingDiagnostics';
 import { HandoffsTreeProvider } from './vscode/handoffsTreeProvider';
+import { LanguageModelBridge } from './vscode/languageModelBridge';
 import { LearningCommands } from './vscode/learningCommands';
 import { LiveLog } from './vscode/liveLog';
 import { LocationOpener } from './vscode/locationOpener';
 import { MESSAGE_SCHEME, MessageDocumentProvider } from './vscode/messageDocuments';
 import { MessagesTreeProvider } from './vscode/messagesTreeProvider';
+import { engineKeyEnvironment, isApiKeySecret } from './vscode/modelCredentials';
 import { ModelProviderCommand } from './vscode/modelProviderCommand';
 import { OrchestrateRequestCommand } from './vscode/orchestrateCommand';
 import { PatternsTreeProvider } from './vscode/patternsTreeProvider';
@@ -35,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
   };
   const log = push(vscode.window.createOutputChannel('Agent Orchestrator', { log: true }));
   const folder = vscode.workspace.workspaceFolders?.[0];
+  const settings = push(new ExtensionSettings(log));
 
   const engine = new EngineProcess({
     scriptPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'engineHost.js').fsPath,
@@ -43,13 +46,23 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
     // anywhere else.
     workspaceRoot: folder?.uri.scheme === 'file' ? folder.uri.fsPath : null,
     log: (line) => log.warn(`[engine] ${line}`),
+    // The engine reaches the window's VS Code language models (vscode.lm) through these.
+    hostHandlers: new LanguageModelBridge((line) => log.warn(`[vscode.lm] ${line}`)).handlers(),
+    environment: () => engineKeyEnvironment(settings.provider, context.secrets),
   });
+  // A new provider or key takes effect in a fresh engine process, started once no request is in flight.
+  push(vscode.workspace.onDidChangeConfiguration((change) => {
+    const modelSettings = ['provider', 'openaiCompatible', 'anthropic', 'vscodeLm'].map((name) => `agentOrchestrator.${name}`);
+    if (modelSettings.some((name) => change.affectsConfiguration(name))) engine.restartWhenIdle();
+  }));
+  push(context.secrets.onDidChange((change) => {
+    if (isApiKeySecret(change.key)) engine.restartWhenIdle();
+  }));
   // The engine process shuts down gracefully (a run is cancelled, the store snapshot written): deactivate() awaits it.
   engineToShutDown = engine;
   push({ dispose: () => void engine.dispose() });
   push(new LiveLog(engine, log));
 
-  const settings = push(new ExtensionSettings(log));
   const trust = push(new WorkspaceTrustGate(log));
   const sessionModel = push(new SessionModel());
   const runs = push(new RunController(engine, sessionModel, log));
@@ -119,7 +132,7 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
     push(disposable);
   }
 
-  return { sessionModel, trees };
+  return { sessionModel, trees, engine };
 }
 
 export async function deactivate(): Promise<void> {

@@ -1,8 +1,10 @@
 // Bundles the extension-host test tier to out/test/extensionHost/: the run() entry plus one bundle per suite file,
-// so the entry finds suites by listing a folder. `vscode` comes from the host; mocha loads from node_modules.
+// so the entry finds suites by listing a folder, and the test-only language model extension (lmProvider/, its
+// manifest copied beside its bundle) that the trusted window loads beside the extension under test.
+// `vscode` comes from the host; mocha loads from node_modules.
 // Separate from esbuild.mjs so `npm run build` stays fast and ships no test code.
 import * as esbuild from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,7 +27,7 @@ const suiteFiles = ['suite', 'untrusted'].flatMap((set) => {
 rmSync(outDir, { recursive: true, force: true });
 await esbuild.build({
   absWorkingDir: root,
-  entryPoints: [path.join(sourceDir, 'index.ts'), ...suiteFiles],
+  entryPoints: [path.join(sourceDir, 'index.ts'), path.join(sourceDir, 'lmProvider', 'extension.ts'), ...suiteFiles],
   outbase: sourceDir,
   outdir: outDir,
   bundle: true,
@@ -36,4 +38,5 @@ await esbuild.build({
   external: ['vscode', 'mocha', 'eslint', 'eslint-plugin-security', '@typescript-eslint/parser', 'typescript'],
   logLevel: 'warning',
 });
+copyFileSync(path.join(sourceDir, 'lmProvider', 'package.json'), path.join(outDir, 'lmProvider', 'package.json'));
 console.log(`extension-host tests: ${suiteFiles.length} suite file(s) bundled to ${path.relative(root, outDir)}`);

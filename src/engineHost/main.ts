@@ -12,7 +12,9 @@ import { foldEvents } from '../core/logging/runState';
 import type { ExecutionResult } from '../core/orchestrator/executionOrchestrator';
 import { ProtocolValidationError, parseOrThrow } from '../core/protocol/validation';
 import { SessionStore, StoreLockedError, storeDirFor } from '../core/store/sessionStore';
-import { EngineErrorCodes, EngineMethods, type EngineMethod, type EngineResult } from '../shared/engineProtocol';
+import { ModelError, type ModelStreamPart } from '../core/ports';
+import { EngineErrorCodes, EngineMethods, modelErrorData, type EngineMethod, type EngineResult } from '../shared/engineProtocol';
+import { createVscodeLmModelClient, VscodeLmBridgeClient } from './vscodeLmModelClient';
 import type { z } from 'zod';
 
 interface LaunchArguments {
@@ -37,6 +39,8 @@ type Handler<M extends EngineMethod> = (params: Params<M>, token: CancellationTo
 export class EngineHost {
   readonly #launch: LaunchArguments;
   readonly #connection: MessageConnection;
+  /** The window's VS Code language models (vscode.lm), reached back through the extension host. */
+  readonly vscodeLm: VscodeLmBridgeClient;
   #activeRun: { engine: WorkspaceEngine; abort: AbortController; done: Promise<unknown> } | null = null;
   /** A run is opening its store (taking the write lock); a second run is refused meanwhile. */
   #runStarting = false;
@@ -49,6 +53,7 @@ export class EngineHost {
   constructor(launch: LaunchArguments, connection: MessageConnection) {
     this.#launch = launch;
     this.#connection = connection;
+    this.vscodeLm = new VscodeLmBridgeClient(connection, (line) => process.stderr.write(`${line}\n`));
   }
 
   register(): void {
@@ -92,6 +97,7 @@ export class EngineHost {
           : { content: renderReportMarkdown(report), fileName: `${params.sessionId}.report.md` };
       }),
     );
+    this.#handle('modelTurn', (params, token) => this.#modelTurn(params, token));
   }
 
   #handle<M extends EngineMethod>(method: M, handler: Handler<M>): void {
@@ -108,6 +114,20 @@ export class EngineHost {
         throw toResponseError(error);
       }
     });
+  }
+
+  async #modelTurn(params: Params<'modelTurn'>, token: CancellationToken): Promise<EngineResult<'modelTurn'>> {
+    const client = await createVscodeLmModelClient(this.vscodeLm, params.selector);
+    if (!client) throw notFound(`VS Code offers no language model for ${describeSelector(params.selector)}.`);
+    const abort = new AbortController();
+    const cancellation = token.onCancellationRequested(() => abort.abort());
+    try {
+      const parts: ModelStreamPart[] = [];
+      for await (const part of client.stream({ ...params, signal: abort.signal })) parts.push(part);
+      return { provider: client.provider, modelId: client.modelId, parts };
+    } finally {
+      cancellation.dispose();
+    }
   }
 
   async #plan(params: Params<'plan'>): Promise<EngineResult<'plan'>> {
@@ -238,8 +258,14 @@ function notFound(message: string): ResponseError<{ code: string }> {
   return new ResponseError(ErrorCodes.InvalidParams, message, { code: EngineErrorCodes.notFound });
 }
 
+function describeSelector(selector: Params<'modelTurn'>['selector']): string {
+  const fields = Object.entries(selector).filter(([, value]) => value !== undefined);
+  return fields.length === 0 ? 'any selector' : fields.map(([key, value]) => `${key} "${String(value)}"`).join(', ');
+}
+
 function toResponseError(error: unknown): ResponseError<{ code: string } | undefined> {
   if (error instanceof ResponseError) return error as ResponseError<{ code: string } | undefined>;
+  if (error instanceof ModelError) return new ResponseError(ErrorCodes.InternalError, error.message, modelErrorData(error));
   if (error instanceof StoreLockedError) return new ResponseError(ErrorCodes.InternalError, error.message, { code: EngineErrorCodes.storeLocked });
   if (error instanceof ConfigError) return new ResponseError(ErrorCodes.InvalidParams, error.message, { code: EngineErrorCodes.config });
   if (error instanceof ProtocolValidationError) return new ResponseError(ErrorCodes.InvalidParams, error.message, { code: EngineErrorCodes.invalidParams });

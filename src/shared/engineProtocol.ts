@@ -2,8 +2,10 @@
 // own Node process so scanning, sql.js and snapshots never stall the extension host. Written once for both sides;
 // each side validates what arrives: params in the engine, results and notifications in the extension host.
 import { z } from 'zod';
+import { ModelError } from '../core/ports';
 import { OrchestratorEventSchema } from '../core/protocol/events';
 import { LearnedPatternSchema } from '../core/protocol/learning';
+import { ModelErrorInfoSchema, ModelMessageSchema, ModelStreamPartSchema, ModelToolCallSchema, ModelToolSpecSchema, ModelUsageSchema } from '../core/protocol/modelExchange';
 import { ExecutionPlanSchema } from '../core/protocol/plan';
 import { ReportFormatSchema } from './dashboardProtocol';
 
@@ -40,6 +42,77 @@ export const SessionSummarySchema = z.object({
   agents: z.array(z.string()),
 });
 export type SessionSummaryDto = z.infer<typeof SessionSummarySchema>;
+
+/** Which VS Code language model (vscode.lm.selectChatModels): a field left out matches every model. */
+export const LanguageModelSelectorSchema = z.object({
+  vendor: z.string().min(1).max(200).optional(),
+  family: z.string().min(1).max(200).optional(),
+  id: z.string().min(1).max(400).optional(),
+});
+export type LanguageModelSelector = z.infer<typeof LanguageModelSelectorSchema>;
+
+export const LanguageModelInfoSchema = z.object({
+  id: z.string().min(1),
+  vendor: z.string(),
+  family: z.string(),
+  name: z.string(),
+  version: z.string(),
+  maxInputTokens: z.number().int().min(0),
+});
+export type LanguageModelInfo = z.infer<typeof LanguageModelInfoSchema>;
+
+/** One model turn through vscode.lm: the same request the ModelClient port takes, minus what cannot cross a process. */
+export const ModelTurnParamsSchema = z.object({
+  selector: LanguageModelSelectorSchema,
+  messages: z.array(ModelMessageSchema).min(1),
+  tools: z.array(ModelToolSpecSchema).optional(),
+  maxOutputTokens: z.number().int().min(1).optional(),
+});
+
+const ModelFinishSchema = z.object({
+  reason: z.enum(['stop', 'tool-calls', 'length', 'content-filter', 'other']),
+  usage: ModelUsageSchema,
+});
+
+/** What a turn streams before its finish; the finish is the reply to the request itself. */
+export const ModelStreamedPartSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text'), text: z.string() }),
+  z.object({ type: z.literal('tool-call'), call: ModelToolCallSchema }),
+]);
+
+/**
+ * Requests the engine process sends to the extension host, for what only the window has (vscode.lm). The same
+ * validation rule as EngineMethods, mirrored: the extension host validates params, the engine validates results
+ * and notifications.
+ */
+export const HostMethods = {
+  /** The chat models VS Code offers for the selector, best first. */
+  'model/list': {
+    params: z.object({ selector: LanguageModelSelectorSchema }),
+    result: z.object({ models: z.array(LanguageModelInfoSchema) }),
+  },
+  /**
+   * One model turn. Text and tool calls arrive meanwhile as `model/part` notifications with the same requestId; the
+   * request resolves with the finish once the model stopped. JSON-RPC cancellation ($/cancelRequest) cancels the
+   * model request. A failure is a JSON-RPC error whose data is `{ code: 'model', modelError }` (ModelErrorInfo).
+   */
+  'model/stream': {
+    params: ModelTurnParamsSchema.extend({ requestId: z.string().min(1).max(200) }),
+    result: ModelFinishSchema.extend({ modelId: z.string().min(1) }),
+  },
+} as const;
+export type HostMethod = keyof typeof HostMethods;
+export type HostParams<M extends HostMethod> = z.output<(typeof HostMethods)[M]['params']>;
+export type HostResult<M extends HostMethod> = z.input<(typeof HostMethods)[M]['result']>;
+
+/** Notifications from the extension host to the engine. */
+export const HostNotifications = {
+  'model/part': z.object({ requestId: z.string().min(1).max(200), part: ModelStreamedPartSchema }),
+} as const;
+export type HostNotification = keyof typeof HostNotifications;
+
+/** The data of a JSON-RPC error that carries a model failure (either direction). */
+export const ModelErrorDataSchema = z.object({ code: z.literal('model'), modelError: ModelErrorInfoSchema });
 
 /** One request per method: params schema and result schema, so both sides share names and types. */
 export const EngineMethods = {
@@ -101,6 +174,19 @@ export const EngineMethods = {
     params: z.object({ sessionId: SessionIdSchema, format: ReportFormatSchema }),
     result: z.object({ content: z.string(), fileName: z.string() }),
   },
+  /**
+   * Runs one model turn with the window's VS Code language model, from the engine process back through the
+   * extension host (engine -> model/stream -> vscode.lm): the path every vscode.lm agent turn takes, so the window
+   * can check a chosen model end to end.
+   */
+  modelTurn: {
+    params: ModelTurnParamsSchema,
+    result: z.object({
+      provider: z.string(),
+      modelId: z.string(),
+      parts: z.array(ModelStreamPartSchema),
+    }),
+  },
 } as const;
 export type EngineMethod = keyof typeof EngineMethods;
 export type EngineParams<M extends EngineMethod> = z.input<(typeof EngineMethods)[M]['params']>;
@@ -128,8 +214,31 @@ export const EngineErrorCodes = {
   invalidParams: 'invalid-params',
   config: 'config',
   notFound: 'not-found',
+  /** A model call failed; data.modelError says how (ModelErrorInfo). */
+  model: 'model',
   /** Raised by the extension's client, not the engine: the window has no local folder to work on. */
   noWorkspace: 'no-workspace',
   /** Raised by the extension's client: the engine process died while a request was pending. */
   engineStopped: 'engine-stopped',
 } as const;
+
+/** The JSON-RPC error data that carries `error` across the process boundary. */
+export function modelErrorData(error: ModelError): z.infer<typeof ModelErrorDataSchema> {
+  return {
+    code: 'model',
+    modelError: {
+      kind: error.kind,
+      message: error.message,
+      ...(error.status === undefined ? {} : { status: error.status }),
+      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    },
+  };
+}
+
+/** The ModelError a JSON-RPC error's data describes, or null when the data is not a model failure. */
+export function modelErrorFromData(data: unknown, provider: string): ModelError | null {
+  const parsed = ModelErrorDataSchema.safeParse(data);
+  if (!parsed.success) return null;
+  const { kind, message, status, retryAfterMs } = parsed.data.modelError;
+  return new ModelError(kind, provider, message, { ...(status === undefined ? {} : { status }), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+}

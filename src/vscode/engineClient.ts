@@ -2,16 +2,25 @@
 // JSON-RPC protocol of src/shared/engineProtocol.ts, and validates every result and notification on arrival.
 // The process starts on first use (never at activation) and is restarted on the next call if it dies.
 import { fork, type ChildProcess } from 'node:child_process';
+import { ModelError } from '../core/ports';
 import type { OrchestratorEvent } from '../core/protocol/events';
 import { parseOrThrow } from '../core/protocol/validation';
 import {
   EngineErrorCodes,
   EngineMethods,
   EngineNotifications,
+  HostMethods,
+  HostNotifications,
+  modelErrorData,
   type EngineMethod,
   type EngineParams,
   type EngineResult,
+  type HostMethod,
+  type HostNotification,
+  type HostParams,
+  type HostResult,
 } from '../shared/engineProtocol';
+import type { z } from 'zod';
 
 const NO_WORKSPACE_MESSAGE = 'Agent Orchestrator works on a folder on this machine: open a local folder first.';
 
@@ -35,6 +44,17 @@ export class EngineRequestError extends Error {
   }
 }
 
+/** What a host handler gets besides its params: cancellation, and a way to stream notifications for its request. */
+export interface HostRequestContext {
+  signal: AbortSignal;
+  notify<N extends HostNotification>(method: N, params: z.input<(typeof HostNotifications)[N]>): Promise<void>;
+}
+
+/** The extension host's answers to the engine's requests (HostMethods). A thrown ModelError crosses typed. */
+export type HostHandlers = {
+  [M in HostMethod]: (params: HostParams<M>, context: HostRequestContext) => Promise<HostResult<M>>;
+};
+
 export interface EngineProcessOptions {
   /** Absolute path of dist/engineHost.js. */
   scriptPath: string;
@@ -45,6 +65,13 @@ export interface EngineProcessOptions {
   log: (line: string) => void;
   /** Node flags for the engine process (tests run the TypeScript source with `--import tsx`). @default [] */
   execArgv?: string[];
+  /** Serves the engine's requests to the window (vscode.lm); without them those requests fail as unhandled. */
+  hostHandlers?: HostHandlers;
+  /**
+   * Extra environment for the engine process, read at each start (API keys from secret storage: the process
+   * environment is the one place they pass, never settings, arguments or logs).
+   */
+  environment?: () => Promise<Record<string, string | undefined>>;
 }
 
 type Connection = import('vscode-jsonrpc/node').MessageConnection;
@@ -55,6 +82,10 @@ export class EngineProcess implements EngineApi {
   readonly #warningListeners = new Set<(message: string) => void>();
   #started: Promise<{ child: ChildProcess; connection: Connection }> | null = null;
   #disposed = false;
+  /** Requests in flight; a restart waits until there are none, so it never cuts a run short. */
+  #pending = 0;
+  #restartWanted = false;
+  #current: { child: ChildProcess; connection: Connection } | null = null;
 
   constructor(options: EngineProcessOptions) {
     this.#options = options;
@@ -73,6 +104,35 @@ export class EngineProcess implements EngineApi {
   async request<M extends EngineMethod>(method: M, params: EngineParams<M>, signal?: AbortSignal): Promise<EngineResult<M>> {
     if (this.#disposed) throw new EngineRequestError('The orchestrator engine has shut down.', null);
     if (this.#options.workspaceRoot === null) throw new EngineRequestError(NO_WORKSPACE_MESSAGE, EngineErrorCodes.noWorkspace);
+    this.#pending += 1;
+    try {
+      return await this.#send(method, params, signal);
+    } finally {
+      this.#pending -= 1;
+      if (this.#pending === 0 && this.#restartWanted) this.#stopForRestart();
+    }
+  }
+
+  /**
+   * Stops the engine process once no request is in flight; the next request starts a fresh one (with the current
+   * environment: a changed provider or key takes effect without touching a run in progress).
+   */
+  restartWhenIdle(): void {
+    if (this.#disposed || !this.#started) return;
+    this.#restartWanted = true;
+    if (this.#pending === 0) this.#stopForRestart();
+  }
+
+  #stopForRestart(): void {
+    this.#restartWanted = false;
+    const started = this.#started;
+    this.#started = null;
+    // Its exit must not touch the process started after it.
+    this.#current = null;
+    void started?.then(({ child, connection }) => this.#shutDown(child, connection)).catch(() => undefined);
+  }
+
+  async #send<M extends EngineMethod>(method: M, params: EngineParams<M>, signal?: AbortSignal): Promise<EngineResult<M>> {
     const { child, connection } = await this.#ensureStarted();
     const rpc = await import('vscode-jsonrpc/node');
     const source = new rpc.CancellationTokenSource();
@@ -111,9 +171,10 @@ export class EngineProcess implements EngineApi {
     const { scriptPath, wasmPath, log } = this.#options;
     const workspaceRoot = this.#options.workspaceRoot ?? '';
     // The extension host may run inside Electron: ELECTRON_RUN_AS_NODE makes its binary a plain Node.
+    const extraEnvironment = (await this.#options.environment?.()) ?? {};
     const child = fork(scriptPath, ['--workspace', workspaceRoot, '--wasm', wasmPath], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      env: { ...process.env, ...extraEnvironment, ELECTRON_RUN_AS_NODE: '1' },
       execArgv: this.#options.execArgv ?? [],
     });
     child.stderr?.setEncoding('utf8');
@@ -136,13 +197,19 @@ export class EngineProcess implements EngineApi {
       const message = parsed.success ? parsed.data.message : 'The engine sent a malformed warning.';
       for (const listener of this.#warningListeners) listener(message);
     });
+    if (this.#options.hostHandlers) serveHost(connection, this.#options.hostHandlers, rpc);
+    const started = { child, connection };
     child.once('exit', (code, signal) => {
       connection.dispose();
+      // A process stopped for a restart exits on purpose, and the next one may already be starting.
+      if (this.#current !== started) return;
+      this.#current = null;
       this.#started = null;
       if (!this.#disposed) log(`The engine process exited (${signal ?? `code ${code}`}); it restarts on the next request.`);
     });
     connection.listen();
-    return { child, connection };
+    this.#current = started;
+    return started;
   }
 
   async dispose(): Promise<void> {
@@ -152,6 +219,10 @@ export class EngineProcess implements EngineApi {
     if (!started) return;
     const { child, connection } = await started.catch(() => ({ child: null, connection: null }));
     if (!child || !connection) return;
+    await this.#shutDown(child, connection);
+  }
+
+  async #shutDown(child: ChildProcess, connection: Connection): Promise<void> {
     const exited = new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) resolve();
       else child.once('exit', () => resolve());
@@ -162,6 +233,31 @@ export class EngineProcess implements EngineApi {
     await exited;
     clearTimeout(timer);
     connection.dispose();
+  }
+}
+
+/** Registers the window's answers to the engine's requests: params validated here, model failures sent typed. */
+function serveHost(connection: Connection, handlers: HostHandlers, rpc: typeof import('vscode-jsonrpc/node')): void {
+  for (const method of Object.keys(HostMethods) as HostMethod[]) {
+    connection.onRequest(method, async (raw: unknown, token: import('vscode-jsonrpc/node').CancellationToken) => {
+      const parsed = HostMethods[method].params.safeParse(raw ?? {});
+      if (!parsed.success) {
+        throw new rpc.ResponseError(rpc.ErrorCodes.InvalidParams, `Malformed ${method} parameters from the engine: ${parsed.error.message}`, { code: EngineErrorCodes.invalidParams });
+      }
+      const abort = new AbortController();
+      const cancellation = token.onCancellationRequested(() => abort.abort());
+      if (token.isCancellationRequested) abort.abort();
+      const context: HostRequestContext = { signal: abort.signal, notify: (name, params) => connection.sendNotification(name, params) };
+      try {
+        const handler = handlers[method] as (params: unknown, context: HostRequestContext) => Promise<unknown>;
+        return await handler(parsed.data, context);
+      } catch (error) {
+        if (error instanceof ModelError) throw new rpc.ResponseError(rpc.ErrorCodes.InternalError, error.message, modelErrorData(error));
+        throw new rpc.ResponseError(rpc.ErrorCodes.InternalError, error instanceof Error ? error.message : String(error), undefined);
+      } finally {
+        cancellation.dispose();
+      }
+    });
   }
 }
 

@@ -1,5 +1,7 @@
-// What `activate()` returns: the objects the extension-host tests inspect (the shown session and the sidebar trees).
+// What `activate()` returns: the objects the extension-host tests inspect (the shown session, the sidebar trees and
+// the engine process).
 import type { AgentsTreeProvider } from './agentsTreeProvider';
+import type { EngineApi } from './engineClient';
 import type { HandoffsTreeProvider } from './handoffsTreeProvider';
 import type { MessagesTreeProvider } from './messagesTreeProvider';
 import type { PatternsTreeProvider } from './patternsTreeProvider';
@@ -15,4 +17,6 @@ export interface AgentOrchestratorApi {
     patterns: PatternsTreeProvider;
     sessions: SessionsTreeProvider;
   };
+  /** The engine process of this window (tests drive engine methods such as modelTurn through it). */
+  engine: EngineApi;
 }

@@ -2,6 +2,7 @@
 // changed setting applies to the next plan or run without a reload; a change to an invalid value is reported at
 // once, naming the setting.
 import * as vscode from 'vscode';
+import type { LanguageModelSelector } from '../shared/engineProtocol';
 import {
   configOverridesFromSettings,
   describeSettingErrors,
@@ -52,6 +53,21 @@ export class ExtensionSettings implements vscode.Disposable {
 
   get provider(): ModelProviderSetting {
     return this.#configuration().get<ModelProviderSetting>('provider', 'auto');
+  }
+
+  /** The VS Code language model chosen in Select Model Provider; empty fields match any model. */
+  get vscodeLmSelector(): LanguageModelSelector {
+    const configuration = this.#configuration();
+    const field = (name: string): string | undefined => {
+      const value = configuration.get<string>(`vscodeLm.${name}`, '').trim();
+      return value === '' ? undefined : value;
+    };
+    const selector: LanguageModelSelector = {};
+    for (const name of ['vendor', 'family', 'id'] as const) {
+      const value = field(name);
+      if (value !== undefined) selector[name] = value;
+    }
+    return selector;
   }
 
   dispose(): void {

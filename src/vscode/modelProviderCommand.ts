@@ -1,12 +1,11 @@
 // Agent Orchestrator: Select Model Provider. Stores the choice in user settings (never the workspace's: a
-// workspace must not redirect an API key) and API keys only in VS Code's secret storage. Honest about this
-// version: agents that need a model are skipped until model runtimes land.
+// workspace must not redirect an API key) and API keys only in VS Code's secret storage. The engine process gets
+// the key of the chosen provider in its environment when it starts (src/vscode/modelCredentials.ts) and is
+// restarted when the choice or a key changes.
 import * as vscode from 'vscode';
 import type { ModelProviderSetting } from './extensionSettings';
+import { apiKeySecretName } from './modelCredentials';
 import { SETTINGS_SECTION } from './settings';
-
-export const API_KEY_SECRET_PREFIX = 'agentOrchestrator.apiKey.';
-const HONEST_NOTE = 'This version runs the built-in offline agents; agents that need a model are skipped until model runtimes land.';
 
 const PROVIDERS: readonly { id: ModelProviderSetting; label: string; description: string }[] = [
   { id: 'auto', label: 'Automatic', description: 'A VS Code language model when one is available, otherwise the built-in offline agents' },
@@ -16,8 +15,25 @@ const PROVIDERS: readonly { id: ModelProviderSetting; label: string; description
   { id: 'anthropic', label: 'Anthropic', description: "Anthropic's Messages API" },
 ];
 
-export function apiKeySecretName(provider: ModelProviderSetting): string {
-  return `${API_KEY_SECRET_PREFIX}${provider}`;
+const NO_MODEL_HINT = 'install or sign in to a model provider such as GitHub Copilot';
+
+async function availableChatModels(): Promise<vscode.LanguageModelChat[]> {
+  return vscode.lm.selectChatModels().then(
+    (found) => found,
+    () => [],
+  );
+}
+
+/** Asks for a model name, prefilled with the current one; undefined when the user backed out. */
+async function askModelName(configuration: vscode.WorkspaceConfiguration, setting: string, title: string, prompt: string): Promise<string | undefined> {
+  const value = await vscode.window.showInputBox({
+    title,
+    value: configuration.get<string>(setting, ''),
+    prompt,
+    ignoreFocusOut: true,
+    validateInput: (input) => (input.trim() === '' ? 'Enter the model name the provider expects' : /[\u0000-\u001f\u007f]/.test(input) ? 'The model name contains control characters' : undefined),
+  });
+  return value?.trim();
 }
 
 /** http(s) URL without credentials in it (a key belongs in secret storage, not in a URL in settings). */
@@ -53,15 +69,17 @@ export class ModelProviderCommand {
     if (!picked) return undefined;
     let detail = '';
     switch (picked.id) {
-      case 'vscode-lm':
+      case 'vscode-lm': {
+        const chosen = await this.#pickVscodeModel(configuration);
+        if (chosen === undefined) return undefined;
+        detail = chosen;
+        break;
+      }
       case 'auto': {
-        const models = await vscode.lm.selectChatModels().then(
-          (found) => found,
-          () => [],
-        );
+        const models = await availableChatModels();
         detail = models.length > 0
-          ? `VS Code offers ${models.length} language model${models.length === 1 ? '' : 's'} (${models.slice(0, 5).map((model) => model.name).join(', ')}).`
-          : 'VS Code offers no language model right now (install or sign in to a model provider such as Copilot).';
+          ? `Agents that need a model use ${models[0]!.name} (${models[0]!.vendor}); VS Code offers ${models.length}.`
+          : `VS Code offers no language model right now, so agents that need one are skipped (${NO_MODEL_HINT}).`;
         break;
       }
       case 'openai-compatible': {
@@ -73,25 +91,59 @@ export class ModelProviderCommand {
           validateInput: validateBaseUrl,
         });
         if (baseUrl === undefined) return undefined;
+        const model = await askModelName(configuration, 'openaiCompatible.model', 'OpenAI-compatible endpoint (2/3): model', 'e.g. gpt-4.1-mini, llama3.1:8b, qwen2.5-coder');
+        if (model === undefined) return undefined;
         await configuration.update('openaiCompatible.baseUrl', baseUrl.trim(), vscode.ConfigurationTarget.Global);
-        if (!(await this.#askApiKey(picked.id, 'OpenAI-compatible endpoint (2/2): API key', true))) return undefined;
-        detail = `Endpoint: ${baseUrl.trim()}.`;
+        await configuration.update('openaiCompatible.model', model, vscode.ConfigurationTarget.Global);
+        if (!(await this.#askApiKey(picked.id, 'OpenAI-compatible endpoint (3/3): API key', true))) return undefined;
+        detail = `Model ${model} at ${baseUrl.trim()}.`;
         break;
       }
-      case 'anthropic':
-        if (!(await this.#askApiKey(picked.id, 'Anthropic API key', false))) return undefined;
+      case 'anthropic': {
+        const model = await askModelName(configuration, 'anthropic.model', 'Anthropic (1/2): model', 'e.g. claude-sonnet-4-5');
+        if (model === undefined) return undefined;
+        await configuration.update('anthropic.model', model, vscode.ConfigurationTarget.Global);
+        if (!(await this.#askApiKey(picked.id, 'Anthropic (2/2): API key', false))) return undefined;
+        detail = `Model ${model}.`;
         break;
+      }
       case 'offline':
+        detail = 'Agents that need a model are skipped; the built-in agents run offline.';
         break;
     }
     await configuration.update('provider', picked.id, vscode.ConfigurationTarget.Global);
     const overridden = configuration.inspect<string>('provider');
     const shadow = overridden?.workspaceFolderValue ?? overridden?.workspaceValue;
     const shadowNote = shadow !== undefined && shadow !== picked.id ? ` Note: this workspace's settings set the provider to "${String(shadow)}", which wins here.` : '';
-    const text = `Model provider: ${picked.label}. ${detail} ${HONEST_NOTE}${shadowNote}`.replace(/\s+/g, ' ').trim();
+    const text = `Model provider: ${picked.label}. ${detail}${shadowNote}`.replace(/\s+/g, ' ').trim();
     this.#log.info(text);
     void vscode.window.showInformationMessage(text);
     return picked.id;
+  }
+
+  /** Lists the models VS Code offers and stores the chosen one's vendor/family/id; undefined when the user backed out. */
+  async #pickVscodeModel(configuration: vscode.WorkspaceConfiguration): Promise<string | undefined> {
+    const models = await availableChatModels();
+    const selector = { vendor: 'vscodeLm.vendor', family: 'vscodeLm.family', id: 'vscodeLm.id' } as const;
+    if (models.length === 0) {
+      for (const key of Object.values(selector)) await configuration.update(key, undefined, vscode.ConfigurationTarget.Global);
+      return `VS Code offers no language model right now (${NO_MODEL_HINT}); agents that need one are skipped until one is available.`;
+    }
+    const currentId = configuration.get<string>(selector.id, '');
+    const picked = await vscode.window.showQuickPick(
+      models.map((model) => ({
+        label: model.name,
+        description: `${model.vendor} · ${model.family}`,
+        detail: `${model.id}${model.id === currentId ? ' (current)' : ''}${model.maxInputTokens > 0 ? ` · context ${model.maxInputTokens} tokens` : ''}`,
+        model,
+      })),
+      { title: 'VS Code Language Model API: model', placeHolder: 'Which model do the agents use?', ignoreFocusOut: true },
+    );
+    if (!picked) return undefined;
+    await configuration.update(selector.vendor, picked.model.vendor, vscode.ConfigurationTarget.Global);
+    await configuration.update(selector.family, picked.model.family, vscode.ConfigurationTarget.Global);
+    await configuration.update(selector.id, picked.model.id, vscode.ConfigurationTarget.Global);
+    return `Agents that need a model use ${picked.model.name} (${picked.model.vendor}). VS Code may ask once to let Agent Orchestrator use it.`;
   }
 
   /** Asks for a key and stores it in secret storage; false when the user backed out. */

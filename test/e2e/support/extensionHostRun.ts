@@ -2,7 +2,7 @@
 // extension under development and out/test/extensionHost/index.js as the tests, exactly as @vscode/test-electron
 // passes them to a desktop VS Code. The entry writes a JSON report; this side waits for it with a time limit.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ExtensionHostTestReport } from '../../extensionHost/report';
@@ -22,6 +22,8 @@ export interface ExtensionHostRun {
 }
 
 const TEST_ENTRY = path.join(REPO_ROOT, 'out', 'test', 'extensionHost', 'index.js');
+/** The test-only language model provider (test/extensionHost/lmProvider), a second extension under development. */
+const LM_PROVIDER_EXTENSION = path.join(REPO_ROOT, 'out', 'test', 'extensionHost', 'lmProvider');
 
 /** Runs one suite set in a fresh code-server and browser, both stopped (by process group) before this resolves. */
 export async function runExtensionHostSuites(suiteSet: SuiteSet, timeoutMs: number): Promise<ExtensionHostRun> {
@@ -30,6 +32,7 @@ export async function runExtensionHostSuites(suiteSet: SuiteSet, timeoutMs: numb
   // Restricted Mode must still show the history: give it some, recorded by the CLI as a trusted user would.
   if (suiteSet === 'untrusted') recordSessionWithCli(workspace.path);
   const reportDir = mkdtempSync(path.join(os.tmpdir(), 'ao-ext-report-'));
+  const developmentPath = suiteSet === 'suite' ? linkDevelopmentExtensions(reportDir) : REPO_ROOT;
   const reportFile = path.join(reportDir, 'report.json');
   const consoleLines: string[] = [];
   const server = await startCodeServer({
@@ -48,7 +51,7 @@ export async function runExtensionHostSuites(suiteSet: SuiteSet, timeoutMs: numb
     page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
     page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.message}`));
     const payload: [string, string][] = [
-      ['extensionDevelopmentPath', server.remoteUri(REPO_ROOT)],
+      ['extensionDevelopmentPath', server.remoteUri(developmentPath)],
       ['extensionTestsPath', server.remoteUri(TEST_ENTRY)],
     ];
     await page.goto(server.workbenchUrl(workspace.path, payload));
@@ -76,6 +79,19 @@ export async function runExtensionHostSuites(suiteSet: SuiteSet, timeoutMs: numb
     rmSync(reportDir, { recursive: true, force: true });
     workspace.remove();
   }
+}
+
+/**
+ * The trusted window loads two extensions under development: this one and the scripted language model. The web
+ * workbench reads its URL payload into a map, so a second `extensionDevelopmentPath` entry would replace the first;
+ * a folder without a package.json is scanned as a folder of extensions instead, so both are linked into one.
+ */
+function linkDevelopmentExtensions(parent: string): string {
+  const folder = path.join(parent, 'extensions-under-development');
+  mkdirSync(folder);
+  symlinkSync(REPO_ROOT, path.join(folder, 'agent-orchestrator'), 'dir');
+  symlinkSync(LM_PROVIDER_EXTENSION, path.join(folder, 'test-language-model'), 'dir');
+  return folder;
 }
 
 /** Mocha-like lines for each inner test, indented under the outer test. */

@@ -1,0 +1,110 @@
+// Test only: a language model whose replies are scripted from the request, registered with
+// vscode.lm.registerLanguageModelChatProvider (VS Code 1.104+), so the extension-host tier drives the product's
+// vscode.lm path through the real API with no Copilot and no network. Its own manifest (package.json here) asks for
+// 1.104; the extension under test keeps its lower engines.vscode. Bundled with the suites by scripts/e2e/buildTests.mjs.
+//
+// Script, by the last message of the request:
+// - it holds a tool result: answer "Read returned: <the result's text>";
+// - its text contains "fail with blocked": throw LanguageModelError.Blocked;
+// - its text contains "never finish": stream one text part, then wait for cancellation;
+// - tools are offered and one is named Read: stream "Reading it first." and a Read call for the path after "read ";
+// - otherwise: answer that no tool was offered.
+import * as vscode from 'vscode';
+
+export const TEST_VENDOR = 'agent-orchestrator-test';
+export const TEST_MODEL_ID = 'scripted-tool-model';
+
+// @types/vscode 1.95 (the extension's floor) predates the provider API: its shape, as far as this script uses it.
+interface ChatInformation {
+  id: string;
+  name: string;
+  family: string;
+  version: string;
+  maxInputTokens: number;
+  maxOutputTokens: number;
+  capabilities: { toolCalling: boolean; imageInput: boolean };
+}
+type ResponsePart = vscode.LanguageModelTextPart | vscode.LanguageModelToolCallPart;
+interface ChatProvider {
+  provideLanguageModelChatInformation(options: { silent: boolean }, token: vscode.CancellationToken): ChatInformation[];
+  provideLanguageModelChatResponse(
+    model: ChatInformation,
+    messages: readonly vscode.LanguageModelChatMessage[],
+    options: { tools?: readonly vscode.LanguageModelChatTool[] },
+    progress: vscode.Progress<ResponsePart>,
+    token: vscode.CancellationToken,
+  ): Promise<void>;
+  provideTokenCount(model: ChatInformation, text: string | vscode.LanguageModelChatMessage, token: vscode.CancellationToken): Promise<number>;
+}
+type LanguageModelsWithProviders = typeof vscode.lm & {
+  registerLanguageModelChatProvider(vendor: string, provider: ChatProvider): vscode.Disposable;
+};
+
+const MODEL: ChatInformation = {
+  id: TEST_MODEL_ID,
+  name: 'Scripted Test Model',
+  family: 'scripted',
+  version: '1.0.0',
+  maxInputTokens: 100_000,
+  maxOutputTokens: 4_096,
+  capabilities: { toolCalling: true, imageInput: false },
+};
+
+export function activate(context: vscode.ExtensionContext): void {
+  const lm = vscode.lm as LanguageModelsWithProviders;
+  context.subscriptions.push(
+    lm.registerLanguageModelChatProvider(TEST_VENDOR, {
+      provideLanguageModelChatInformation: () => [MODEL],
+      provideLanguageModelChatResponse: respond,
+      provideTokenCount: async (_model, text) => Math.max(1, Math.ceil(textOf(text).length / 4)),
+    }),
+  );
+}
+
+async function respond(
+  _model: ChatInformation,
+  messages: readonly vscode.LanguageModelChatMessage[],
+  options: { tools?: readonly vscode.LanguageModelChatTool[] },
+  progress: vscode.Progress<ResponsePart>,
+  token: vscode.CancellationToken,
+): Promise<void> {
+  const last = messages.at(-1);
+  const toolResult = last?.content.find(isToolResult);
+  if (toolResult) {
+    progress.report(new vscode.LanguageModelTextPart(`Read returned: ${toolResult.content.map(textOf).join('')}`));
+    return;
+  }
+  const said = last ? textOf(last) : '';
+  if (said.includes('fail with blocked')) throw vscode.LanguageModelError.Blocked('The scripted model is over its quota.');
+  if (said.includes('never finish')) {
+    progress.report(new vscode.LanguageModelTextPart('Thinking forever...'));
+    await new Promise<void>((resolve) => {
+      if (token.isCancellationRequested) resolve();
+      else token.onCancellationRequested(() => resolve());
+    });
+    return;
+  }
+  if (options.tools?.some((tool) => tool.name === 'Read')) {
+    const path = /\bread\s+(\S+)/i.exec(said)?.[1] ?? 'README.md';
+    progress.report(new vscode.LanguageModelTextPart('Reading it first.'));
+    progress.report(new vscode.LanguageModelToolCallPart('call-read-1', 'Read', { path }));
+    return;
+  }
+  progress.report(new vscode.LanguageModelTextPart('No tool was offered, so there is nothing to read.'));
+}
+
+function isToolResult(part: unknown): part is vscode.LanguageModelToolResultPart {
+  return part instanceof vscode.LanguageModelToolResultPart || (typeof part === 'object' && part !== null && 'callId' in part && 'content' in part);
+}
+
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof vscode.LanguageModelTextPart) return value.value;
+  if (value instanceof vscode.LanguageModelChatMessage) return value.content.map(textOf).join('');
+  if (typeof value === 'object' && value !== null) {
+    if ('value' in value && typeof value.value === 'string') return value.value;
+    if ('content' in value && Array.isArray(value.content)) return value.content.map(textOf).join('');
+    if ('input' in value) return JSON.stringify(value.input);
+  }
+  return '';
+}
