@@ -102,6 +102,8 @@ function runCliProcess(args: readonly string[], options: RunOptions = {}): Promi
         const renaming = /^before renaming onto (.+)$/.exec(paused[1] as string);
         try {
           if (renaming) onPause?.(renaming[1] as string);
+        } catch (error) {
+          reject(error);
         } finally {
           killNow(`paused ${paused[1]}`);
         }

@@ -76,8 +76,13 @@ function runChild(mode: ChildMode, dir: string, sessionId: string, policy: KillP
             reject(error);
           });
         }
-        const because = killedBecause === null ? (policy.onLine?.(line, acknowledged) ?? null) : null;
-        if (because !== null) kill(because);
+        try {
+          const because = killedBecause === null ? (policy.onLine?.(line, acknowledged) ?? null) : null;
+          if (because !== null) kill(because);
+        } catch (error) {
+          kill('a check at the kill point failed');
+          reject(error);
+        }
       }
     });
     child.stderr.setEncoding('utf8');
