@@ -50,7 +50,12 @@ export async function withSeed<T>(random: SeededRandom, variable: string, body: 
   try {
     return await body();
   } catch (error) {
-    if (error instanceof Error) error.message += `\n(random seed ${random.seed}; replay with ${variable}=${random.seed})`;
+    if (error instanceof Error) {
+      // Reporters print the message or the stack, depending on the error: name the seed in both.
+      const note = `random seed ${random.seed}; replay with ${variable}=${random.seed}`;
+      error.message = `${note}: ${error.message}`;
+      if (error.stack) error.stack = `${note}\n${error.stack}`;
+    }
     throw error;
   }
 }
