@@ -525,6 +525,7 @@ class RunExecution {
     const controller = new AbortController();
     const timeoutMs = deps.config.orchestration.agentTimeout;
     const timer = setTimeout(() => controller.abort(new AgentTimeoutError(name, timeoutMs)), timeoutMs);
+    const deadline = performance.now() + timeoutMs;
     const onRunAbort = (): void => controller.abort(this.#runController.signal.reason);
     if (this.#runController.signal.aborted) onRunAbort();
     this.#runController.signal.addEventListener('abort', onRunAbort, { once: true });
@@ -535,6 +536,8 @@ class RunExecution {
       // After a timeout the agent's promise may still reject (its next action is refused): that is expected, not a crash.
       running.catch(() => {});
       const outcome = await Promise.race([running, abortPromise(controller.signal)]);
+      // An agent that held the event loop past its deadline (the timer could not fire meanwhile) has still timed out.
+      if (!controller.signal.aborted && performance.now() >= deadline) controller.abort(new AgentTimeoutError(name, timeoutMs));
       if (controller.signal.aborted) throw controller.signal.reason;
       record.outcome = outcome;
       // A malformed handoff is the agent's own failure: catch it before the agent is reported complete.
