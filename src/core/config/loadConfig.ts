@@ -63,6 +63,8 @@ function readConfigFile(file: string): RawConfig {
   } catch (error) {
     throw new ConfigError(`Cannot read ${file}: ${(error as Error).message}`);
   }
+  // Windows editors (Notepad among them) save UTF-8 with a byte order mark, which JSON.parse refuses.
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -6,7 +6,7 @@ import { AgentLearningSystem } from '../learning/agentLearningSystem';
 import { type ExecutionReport } from '../logging/executionReport';
 import { createRunState, applyEvent, type RunState } from '../logging/runState';
 import { RuntimeLogger } from '../logging/runtimeLogger';
-import { planRequest, type PlannableAgent } from '../planning/planner';
+import { assertKnownAgents, planRequest, type PlannableAgent } from '../planning/planner';
 import { systemClock, type Clock, type CommandRunner, type EventJournal, type LearningRepository, type WorkspaceFiles } from '../ports';
 import type { OrchestratorConfig } from '../protocol/config';
 import type { OrchestratorEvent, RunStatus } from '../protocol/events';
@@ -175,6 +175,8 @@ export class ExecutionOrchestrator {
     if (!request.trim()) throw new Error('The request is empty: say what the agents should do.');
     if (!this.#initialized) await this.initialize();
     if (this.#activeRun) throw new Error(`A run is already in progress (${this.#activeRun}); wait for it or cancel it.`);
+    // A mistyped agent name is a bad call, not a failed run: refused before a session (and its log files) exists.
+    if (options.agents) assertKnownAgents(this.#deps.roster, options.agents);
     const config = this.#deps.config;
     const sessionId = (this.#deps.newSessionId ?? (() => newSessionId(new Date(this.#clock.now()))))();
     const warnings: string[] = [];

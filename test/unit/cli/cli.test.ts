@@ -333,6 +333,19 @@ describe('agent-orchestrator CLI (in-process)', function () {
       }
     });
 
+    it('run --agents with only unknown names prints its error once and records no session', async () => {
+      const workspace = mkdtempSync(path.join(os.tmpdir(), 'ao-cli-agents-'));
+      cleanup.push(workspace);
+      const result = await cli('run', REQUEST, '--workspace', workspace, '--agents', 'nobody');
+      assert.equal(result.code, ExitCode.usage);
+      assert.equal(result.stderr.match(/Unknown agent\(s\): nobody/g)?.length, 1, result.stderr);
+      assert.doesNotMatch(result.stdout, /nobody/, 'not repeated in the live output');
+      const sessions = await cli('sessions', '--json', '--workspace', workspace);
+      assert.deepEqual(JSON.parse(sessions.stdout), []);
+      const logs = path.join(storeDirFor(workspace), 'logs');
+      assert.deepEqual(existsSync(logs) ? readdirSync(logs) : [], [], 'no log files');
+    });
+
     it('--help exits 0', async () => {
       const result = await cli('--help');
       assert.equal(result.code, ExitCode.success);
