@@ -293,6 +293,13 @@ export class SessionStore implements EventJournal, LearningRepository {
 
     const parsed = parseJournal(journalBytes, this.journalPath);
     for (const warning of parsed.warnings) this.#warn(warning);
+    if (!snapshot && parsed.followsSnapshotOf !== null) {
+      this.#warn(
+        `The session store ${this.databasePath} is missing while its journal ${this.journalPath} remains: the store was ` +
+          `rebuilt from the journal alone, so sessions and learnings saved before ${new Date(parsed.followsSnapshotOf).toISOString()} ` +
+          `are not in it. That older history is only in a backup of ${DATABASE_FILE}, if there is one.`,
+      );
+    }
     // The snapshot records which journal generation and how many bytes of it it already contains.
     let coveredBytes = 0;
     if (fromSnapshot && parsed.journalId !== null && this.#meta('journal_id') === parsed.journalId) {

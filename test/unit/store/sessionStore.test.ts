@@ -155,6 +155,33 @@ describe('SessionStore', () => {
     assert.equal(fresh.getEvents('s1').length, 2);
   });
 
+  it('says so, naming the file, when the database was deleted and only its journal is left', async () => {
+    const events = new EventFactory();
+    const writer = await openStore();
+    writer.append(events.runStarted('old'));
+    await writer.close();
+    open.splice(0);
+    const dbPath = path.join(dir, 'orchestrator.sqlite');
+    fs.rmSync(dbPath);
+
+    const reopened = await openStore();
+    const warning = reopened.warnings.find((w) => w.includes('missing'));
+    assert.ok(warning?.includes(dbPath), reopened.warnings.join('\n'));
+    assert.match(warning ?? '', /rebuilt from the journal alone, so sessions and learnings saved before .* are not in it/);
+    assert.deepEqual(reopened.listSessions(), []);
+  });
+
+  it('does not warn about a missing database on a first run that crashed before its first save', async () => {
+    const events = new EventFactory();
+    const writer = await openStore();
+    writer.append(events.runStarted('s1'));
+    simulateCrash(writer);
+    assert.ok(!fs.existsSync(path.join(dir, 'orchestrator.sqlite')));
+    const reopened = await openStore();
+    assert.deepEqual(reopened.warnings.filter((w) => w.includes('missing')), [], reopened.warnings.join('\n'));
+    assert.deepEqual(reopened.getEvents('s1').map((e) => e.seq), [1]);
+  });
+
   it('refuses a second writer with an error naming the holder pid', async () => {
     await openStore();
     await assert.rejects(openStore(), (error: unknown) => {
