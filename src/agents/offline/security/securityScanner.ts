@@ -29,6 +29,11 @@ export interface SecurityScannerOptions {
  */
 export const DEFAULT_MAX_SCAN_FILE_SIZE = 1024 * 1024;
 export const MAX_SCAN_FILE_SIZE_VARIABLE = 'AGENT_ORCHESTRATOR_MAX_SCAN_FILE_BYTES';
+/**
+ * From this size on a file is analysed in a worker that an abort terminates. ESLint needs about a second per
+ * 60 KB of dense code; below that, the worker's start-up (loading ESLint a second time) would cost more than it saves.
+ */
+const IN_WORKER_FROM_SIZE = 64 * 1024;
 
 function configuredMaxFileSize(): number {
   const raw = process.env[MAX_SCAN_FILE_SIZE_VARIABLE]?.trim();
@@ -127,9 +132,9 @@ export class SecurityScanner {
     const files = [...new Set(candidates.map((f) => f.replace(/\\/g, '/')))].filter((f) => SCANNED_EXTENSIONS.includes(extensionOf(f)));
 
     const result: ScanResult = { findings: [], filesScanned: [], parseErrors: [], skipped: [] };
-    // In a worker when this build has one, so that an abort stops even a file the linter is stuck in; otherwise the
-    // signal is honoured between files only.
-    const inWorker = scanWorkersAvailable();
+    // A big file goes to a worker when this build has one, so that an abort stops even a file the linter is stuck
+    // in; small ones take the linter well under a second, and checking the signal between them is enough.
+    const workers = scanWorkersAvailable();
     for (const file of files) {
       signal?.throwIfAborted();
       let source: string;
@@ -151,7 +156,7 @@ export class SecurityScanner {
         result.skipped.push({ file, reason: 'it holds binary data (NUL bytes), not source text; rename it if it is not JavaScript or TypeScript' });
         continue;
       }
-      const scanned = inWorker
+      const scanned = workers && source.length >= IN_WORKER_FROM_SIZE
         ? await analyzeInWorker({ file, source, tenantKeys: this.tenantKeys }, signal)
         : this.scanSource(file, source);
       result.filesScanned.push(file);
