@@ -148,7 +148,7 @@ export class SecurityScanner {
       if (source.length > this.maxFileSize) {
         result.skipped.push({
           file,
-          reason: `${formatSize(source.length)} is over the scan limit of ${formatSize(this.maxFileSize)}; if it is generated, exclude it, or raise ${MAX_SCAN_FILE_SIZE_VARIABLE}`,
+          reason: `${formatSize(source.length)} is over the scan limit of ${formatSize(this.maxFileSize)}; generated code belongs in a build folder (dist, build, out), which is not scanned; to scan it anyway, raise ${MAX_SCAN_FILE_SIZE_VARIABLE}`,
         });
         continue;
       }
