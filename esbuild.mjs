@@ -50,6 +50,9 @@ const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { ...common, entryPoints: ['src/engineHost/main.ts'], outfile: 'dist/engineHost.js' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The security scan's worker (ESLint), started by the CLI and the engine process from beside their own bundle so a
+  // timeout or Ctrl+C can terminate a scan stuck in one big file.
+  { ...common, entryPoints: ['src/agents/offline/security/scanWorker.ts'], outfile: 'dist/scanWorker.js' },
   // The dashboard (browser code): one script and one stylesheet, loaded by the webview and inlined by `show --html`.
   {
     bundle: true,

@@ -74,7 +74,7 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
 
     const commandRunner: CommandRunner | null = options.allowCommands ? new NodeCommandRunner() : null;
     const orchestrator = new ExecutionOrchestrator({
-      workspace: new NodeWorkspaceFiles(workspaceRoot),
+      workspace: new NodeWorkspaceFiles(workspaceRoot, { onWarning: warn }),
       store,
       roster: roster.agents,
       runtimes: createOfflineAgents(),

@@ -35,9 +35,39 @@ export interface Output {
   readonly interactive?: boolean;
 }
 
+/**
+ * Writes to stdout or stderr until the reader closes the pipe (`| head -1`): from then on output is dropped, like
+ * other command-line tools, instead of a stack trace; the command itself (a run, say) still finishes and is saved.
+ */
+class ClosablePipe {
+  #closed = false;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {
+    // The pipe's failure arrives as an 'error' event when the write was queued, or is thrown when it was not.
+    stream.on('error', (error: NodeJS.ErrnoException) => this.#closedBy(error));
+  }
+
+  write(text: string): void {
+    if (this.#closed) return;
+    try {
+      this.stream.write(text.endsWith('\n') ? text : `${text}\n`);
+    } catch (error) {
+      this.#closedBy(error as NodeJS.ErrnoException);
+    }
+  }
+
+  #closedBy(error: NodeJS.ErrnoException): void {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    this.#closed = true;
+  }
+}
+
+let standardPipes: { out: ClosablePipe; err: ClosablePipe } | undefined;
+const pipes = (): { out: ClosablePipe; err: ClosablePipe } => (standardPipes ??= { out: new ClosablePipe(process.stdout), err: new ClosablePipe(process.stderr) });
+
 const processOutput: Output = {
-  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  out: (text) => pipes().out.write(text),
+  err: (text) => pipes().err.write(text),
   interactive: process.stderr.isTTY === true,
 };
 

@@ -62,6 +62,9 @@ export class SecurityAuditorAgent implements AgentRuntime {
     for (const parseError of result.parseErrors) {
       await context.broadcast({ type: 'warning', priority: 'normal', payload: { message: `Could not parse ${parseError.file}: ${parseError.message}`, file: parseError.file } });
     }
+    for (const skipped of result.skipped) {
+      await context.broadcast({ type: 'warning', priority: 'normal', payload: { message: `Not scanned: ${skipped.file}: ${skipped.reason}`, file: skipped.file } });
+    }
 
     await this.#sharePatterns(context, findings);
 
@@ -80,7 +83,7 @@ export class SecurityAuditorAgent implements AgentRuntime {
               filesRead: result.filesScanned,
               findings,
               decisions: fixable.length > 0 ? [`${fixable.length} finding(s) have a mechanical fix`] : [],
-              warnings: result.parseErrors.map((error) => `Not parsed: ${error.file}`),
+              warnings: [...result.parseErrors.map((error) => `Not parsed: ${error.file}`), ...result.skipped.map((skipped) => `Not scanned: ${skipped.file}`)],
               discoveries: [...new Set(findings.map((finding) => finding.ruleId))],
             },
             recommendations: { nextActions, testingNeeded: true, securityReview: true },
@@ -91,10 +94,11 @@ export class SecurityAuditorAgent implements AgentRuntime {
         }));
 
     const scanned = result.filesScanned.length;
+    const notScanned = result.skipped.length > 0 ? ` (${result.skipped.length} not scanned: ${[...result.skipped.slice(0, 3).map((skipped) => skipped.file), ...(result.skipped.length > 3 ? ['…'] : [])].join(', ')})` : '';
     return {
       summary: findings.length === 0
-        ? `Scanned ${scanned} files: no security findings`
-        : `Scanned ${scanned} files: ${findings.length} findings (${countBySeverity(findings)}); ${fixable.length} fixable mechanically`,
+        ? `Scanned ${scanned} files${notScanned}: no security findings`
+        : `Scanned ${scanned} files${notScanned}: ${findings.length} findings (${countBySeverity(findings)}); ${fixable.length} fixable mechanically`,
       filesRead: result.filesScanned,
       recommendations: nextActions,
       qualityScore: scanned === 0 ? null : Math.round(100 * (scanned - result.parseErrors.length) / scanned),
@@ -157,6 +161,7 @@ export class SecurityAuditorAgent implements AgentRuntime {
     const introduced = rescan.findings.filter((finding) => (after.get(problemKey(finding)) ?? 0) > (before.get(problemKey(finding)) ?? 0));
     for (const finding of introduced) reasons.push(`New problem introduced: ${finding.ruleId} at ${finding.file}:${finding.line} (${finding.message})`);
     for (const parseError of rescan.parseErrors) reasons.push(`Changed file no longer parses: ${parseError.file}: ${parseError.message}`);
+    for (const skipped of rescan.skipped) reasons.push(`Changed file could not be checked: ${skipped.file}: ${skipped.reason}`);
     const unknownClaims = request.findingIds.length > 0 && claimed.length === 0;
     if (unknownClaims) reasons.push('None of the findings named in the request are known to this auditor');
     const approved = reasons.length === 0;

@@ -12,9 +12,13 @@ const SKIPPED_DIRECTORIES = new Set([
 /** WorkspaceFiles over the real file system, confined to `root`. */
 export class NodeWorkspaceFiles implements WorkspaceFiles {
   readonly root: string;
+  readonly #onWarning: ((message: string) => void) | undefined;
+  /** Folders already reported as unreadable: every agent lists the workspace, the user hears it once. */
+  readonly #reportedFolders = new Set<string>();
 
-  constructor(root: string) {
+  constructor(root: string, options: { onWarning?: (message: string) => void } = {}) {
     this.root = path.resolve(root);
+    this.#onWarning = options.onWarning;
   }
 
   resolve(relativePath: string): string {
@@ -49,8 +53,10 @@ export class NodeWorkspaceFiles implements WorkspaceFiles {
       let entries: import('node:fs').Dirent[];
       try {
         entries = await fs.readdir(directory, { withFileTypes: true });
-      } catch {
-        return; // unreadable folders are skipped, like editors do
+      } catch (error) {
+        // Skipped, like editors do, but said: its files are missing from every scan of the run.
+        this.#reportUnreadableFolder(directory, error);
+        return;
       }
       entries.sort((a, b) => a.name.localeCompare(b.name));
       for (const entry of entries) {
@@ -66,6 +72,16 @@ export class NodeWorkspaceFiles implements WorkspaceFiles {
     };
     await walk(this.root);
     return found.sort();
+  }
+
+  #reportUnreadableFolder(directory: string, error: unknown): void {
+    const relative = path.relative(this.root, directory).split(path.sep).join('/') || '.';
+    if (this.#reportedFolders.has(relative)) return;
+    this.#reportedFolders.add(relative);
+    const code = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+    this.#onWarning?.(
+      `Skipped the folder ${visible(relative)} of ${visible(this.root)}: it cannot be read (${code}), so its files are not checked. Give your user read access to it, or move it out of the workspace.`,
+    );
   }
 
   async readFile(relativePath: string): Promise<string> {
@@ -94,4 +110,9 @@ export class NodeWorkspaceFiles implements WorkspaceFiles {
 function isInside(root: string, candidate: string): boolean {
   const relative = path.relative(root, candidate);
   return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
+}
+
+/** A path as text safe for a terminal: control characters escaped, never sent raw. */
+function visible(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

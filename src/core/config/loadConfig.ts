@@ -97,6 +97,8 @@ function readConfigText(workspaceRoot: string, file: string): string | null {
 }
 
 function readConfigFile(file: string, text: string): RawConfig {
+  // Windows editors (Notepad among them) save UTF-8 with a byte order mark, which JSON.parse refuses.
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -6,7 +6,7 @@ import { AgentLearningSystem } from '../learning/agentLearningSystem';
 import { type ExecutionReport } from '../logging/executionReport';
 import { createRunState, applyEvent, type RunState } from '../logging/runState';
 import { RuntimeLogger } from '../logging/runtimeLogger';
-import { planRequest, type PlannableAgent } from '../planning/planner';
+import { assertKnownAgents, planRequest, type PlannableAgent } from '../planning/planner';
 import { systemClock, type Clock, type CommandRunner, type EventJournal, type LearningRepository, type WorkspaceFiles } from '../ports';
 import type { OrchestratorConfig } from '../protocol/config';
 import type { OrchestratorEvent, RunStatus } from '../protocol/events';
@@ -175,6 +175,8 @@ export class ExecutionOrchestrator {
     if (!request.trim()) throw new Error('The request is empty: say what the agents should do.');
     if (!this.#initialized) await this.initialize();
     if (this.#activeRun) throw new Error(`A run is already in progress (${this.#activeRun}); wait for it or cancel it.`);
+    // A mistyped agent name is a bad call, not a failed run: refused before a session (and its log files) exists.
+    if (options.agents) assertKnownAgents(this.#deps.roster, options.agents);
     const config = this.#deps.config;
     const sessionId = (this.#deps.newSessionId ?? (() => newSessionId(new Date(this.#clock.now()))))();
     const warnings: string[] = [];
@@ -525,6 +527,7 @@ class RunExecution {
     const controller = new AbortController();
     const timeoutMs = deps.config.orchestration.agentTimeout;
     const timer = setTimeout(() => controller.abort(new AgentTimeoutError(name, timeoutMs)), timeoutMs);
+    const deadline = performance.now() + timeoutMs;
     const onRunAbort = (): void => controller.abort(this.#runController.signal.reason);
     if (this.#runController.signal.aborted) onRunAbort();
     this.#runController.signal.addEventListener('abort', onRunAbort, { once: true });
@@ -535,6 +538,8 @@ class RunExecution {
       // After a timeout the agent's promise may still reject (its next action is refused): that is expected, not a crash.
       running.catch(() => {});
       const outcome = await Promise.race([running, abortPromise(controller.signal)]);
+      // An agent that held the event loop past its deadline (the timer could not fire meanwhile) has still timed out.
+      if (!controller.signal.aborted && performance.now() >= deadline) controller.abort(new AgentTimeoutError(name, timeoutMs));
       if (controller.signal.aborted) throw controller.signal.reason;
       record.outcome = outcome;
       // A malformed handoff is the agent's own failure: catch it before the agent is reported complete.

@@ -85,6 +85,12 @@ export interface PlanInput {
  * (analysis -> implementation -> verification and documentation in parallel). Each agent depends on the
  * agents of the nearest earlier stage. Model-only agents are listed as skipped when no model is available.
  */
+/** Throws, naming them and the known ones, when `names` holds agents that are not in the roster. */
+export function assertKnownAgents(roster: readonly PlannableAgent[], names: readonly string[]): void {
+  const unknown = names.filter((name) => !roster.some((agent) => agent.name === name));
+  if (unknown.length > 0) throw new Error(`Unknown agent(s): ${unknown.join(', ')}. Known: ${roster.map((a) => a.name).join(', ')}`);
+}
+
 export function planRequest(input: PlanInput): ExecutionPlan {
   const request = input.request.trim();
   if (!request) throw new Error('The request is empty: say what the agents should do.');
@@ -94,8 +100,7 @@ export function planRequest(input: PlanInput): ExecutionPlan {
 
   let candidates: PlannableAgent[];
   if (input.only && input.only.length > 0) {
-    const unknown = input.only.filter((name) => !input.roster.some((agent) => agent.name === name));
-    if (unknown.length > 0) throw new Error(`Unknown agent(s): ${unknown.join(', ')}. Known: ${input.roster.map((a) => a.name).join(', ')}`);
+    assertKnownAgents(input.roster, input.only);
     candidates = input.roster.filter((agent) => input.only?.includes(agent.name));
   } else {
     candidates = input.roster.filter((agent) => agent.capabilities.some((capability) => capabilities.has(capability)));

@@ -21,6 +21,11 @@ export type JournalEntry = { kind: 'event'; event: OrchestratorEvent } | { kind:
 export interface ParsedJournal {
   /** Id from the header line; a snapshot records it to know which prefix of this journal it already contains. */
   journalId: string | null;
+  /**
+   * When the header says this generation was started right after a snapshot was saved: the journal then holds only
+   * what came after it, and without the database file the older history is gone. Null for a first or older journal.
+   */
+  followsSnapshotOf: number | null;
   entries: { line: number; end: number; entry: JournalEntry }[];
   /** Bytes up to the end of the last complete line; anything after it was never acknowledged. */
   validLength: number;
@@ -29,6 +34,12 @@ export interface ParsedJournal {
 }
 
 const NEWLINE = 0x0a;
+
+function snapshotTimeOf(header: unknown): number | null {
+  if (typeof header !== 'object' || header === null) return null;
+  const value = header as Record<string, unknown>;
+  return value['afterSnapshot'] === true && typeof value['createdAt'] === 'number' ? value['createdAt'] : null;
+}
 
 function headerIdOf(value: unknown): string | null {
   if (typeof value !== 'object' || value === null) return null;
@@ -75,6 +86,7 @@ export function parseJournal(bytes: Uint8Array, journalPath: string): ParsedJour
   const validLength = kept.length > 0 ? (kept[kept.length - 1] as { end: number }).end : 0;
 
   let journalId: string | null = null;
+  let followsSnapshotOf: number | null = null;
   const entries: ParsedJournal['entries'] = [];
   for (const [index, item] of kept.entries()) {
     if (item.value === undefined && item.json) continue; // blank line
@@ -84,6 +96,7 @@ export function parseJournal(bytes: Uint8Array, journalPath: string): ParsedJour
     }
     if (index === 0 && headerIdOf(item.value) !== null) {
       journalId = headerIdOf(item.value);
+      followsSnapshotOf = snapshotTimeOf(item.value);
       continue;
     }
     const isOp = typeof item.value === 'object' && item.value !== null && 'op' in item.value;
@@ -97,7 +110,7 @@ export function parseJournal(bytes: Uint8Array, journalPath: string): ParsedJour
     if (event.success) entries.push({ line: item.line, end: item.end, entry: { kind: 'event', event: event.data } });
     else warnings.push(`Skipped line ${item.line} of ${journalPath}: invalid event (${describe(event.error)}).`);
   }
-  return { journalId, entries, validLength, totalLength: bytes.length, warnings };
+  return { journalId, followsSnapshotOf, entries, validLength, totalLength: bytes.length, warnings };
 }
 
 function describe(error: z.ZodError): string {
@@ -182,12 +195,12 @@ export class JournalWriter {
     this.#id = null; // until the new header is on disk
     fs.ftruncateSync(this.#fd, 0);
     this.#size = 0;
-    this.#writeHeader(now);
+    this.#writeHeader(now, true);
   }
 
-  #writeHeader(now: number): void {
+  #writeHeader(now: number, afterSnapshot = false): void {
     this.#id = randomUUID();
-    const line = `${JSON.stringify({ journal: this.#id, createdAt: now })}\n`;
+    const line = `${JSON.stringify(afterSnapshot ? { journal: this.#id, createdAt: now, afterSnapshot } : { journal: this.#id, createdAt: now })}\n`;
     const bytes = Buffer.from(line, 'utf8');
     writeFully(this.#fd, bytes, 0);
     fs.fsyncSync(this.#fd);

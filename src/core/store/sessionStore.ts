@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import { systemClock, type Clock, type EventJournal, type LearningRepository } from '../ports';
 import { OrchestratorEventSchema, type OrchestratorEvent, type RunStatus } from '../protocol/events';
-import type { LearnedPattern, LearningRecord } from '../protocol/learning';
+import { LearnedPatternSchema, LearningRecordSchema, type LearnedPattern, type LearningRecord } from '../protocol/learning';
 import { parseOrThrow } from '../protocol/validation';
 import { describeFileError, ensureDirInside, readFileNoFollow, realPathInside } from '../files/safeFiles';
 import { JournalWriter, parseJournal, type JournalEntry, type JournalOp } from './journal';
@@ -180,6 +180,8 @@ export class SessionStore implements EventJournal, LearningRepository {
   readonly #debounceMs: number;
   readonly #onWarning: ((message: string) => void) | undefined;
   readonly #warnings: string[] = [];
+  /** Damaged rows already reported, so a row read on every run is named once. */
+  readonly #damagedRows = new Set<string>();
   readonly #openSessions: Set<string>;
   /** Sessions this instance started, so close() can stop reporting them as running. */
   readonly #mySessions = new Set<string>();
@@ -297,6 +299,13 @@ export class SessionStore implements EventJournal, LearningRepository {
 
     const parsed = parseJournal(journalBytes, this.journalPath);
     for (const warning of parsed.warnings) this.#warn(warning);
+    if (!snapshot && parsed.followsSnapshotOf !== null) {
+      this.#warn(
+        `The session store ${this.databasePath} is missing while its journal ${this.journalPath} remains: the store was ` +
+          `rebuilt from the journal alone, so sessions and learnings saved before ${new Date(parsed.followsSnapshotOf).toISOString()} ` +
+          `are not in it. That older history is only in a backup of ${DATABASE_FILE}, if there is one.`,
+      );
+    }
     // The snapshot records which journal generation and how many bytes of it it already contains.
     let coveredBytes = 0;
     if (fromSnapshot && parsed.journalId !== null && this.#meta('journal_id') === parsed.journalId) {
@@ -681,13 +690,37 @@ export class SessionStore implements EventJournal, LearningRepository {
 
   /** The stored events of a session, ordered by seq. */
   getEvents(sessionId: string): OrchestratorEvent[] {
-    return this.#query('SELECT seq, ts, type, payload FROM events WHERE session_id = ? ORDER BY seq', [sessionId]).map(
-      (row) => {
-        // Validated before it was stored; parsing again would only cost time.
-        const event: unknown = { sessionId, seq: num(row[0]), ts: num(row[1]), type: str(row[2]), payload: JSON.parse(str(row[3])) };
-        return event as OrchestratorEvent;
-      },
-    );
+    const events: OrchestratorEvent[] = [];
+    for (const row of this.#query('SELECT seq, ts, type, payload FROM events WHERE session_id = ? ORDER BY seq', [sessionId])) {
+      const seq = num(row[0]);
+      // Validated before it was stored; a damaged row is skipped, the rest of the session still shows.
+      const payload = this.#parseStoredJson(str(row[3]), 'events', `session ${sessionId} event ${seq} (${str(row[2])})`, (value) => typeof value === 'object' && value !== null);
+      if (payload === undefined) continue;
+      const event: unknown = { sessionId, seq, ts: num(row[1]), type: str(row[2]), payload };
+      events.push(event as OrchestratorEvent);
+    }
+    return events;
+  }
+
+  /**
+   * One JSON column of a stored row, or undefined (with a warning naming the table and row, once per store) when a
+   * damaged byte made it unreadable: one bad row must not block every later run.
+   */
+  #parseStoredJson(text: string, table: string, row: string, valid: (value: unknown) => boolean): unknown {
+    let problem: string;
+    try {
+      const value: unknown = JSON.parse(text);
+      if (valid(value)) return value;
+      problem = 'it does not have the stored shape';
+    } catch (error) {
+      problem = `it is not valid JSON (${(error as Error).message})`;
+    }
+    const key = `${table}\u0000${row}`;
+    if (!this.#damagedRows.has(key)) {
+      this.#damagedRows.add(key);
+      this.#warn(`Skipped a damaged row of ${this.databasePath}: table ${table}, ${row}: ${problem}. Other rows are unaffected; to be rid of the warning, restore the file from a backup or move it aside to start a fresh store.`);
+    }
+    return undefined;
   }
 
   #toSummary(row: SqlValue[]): SessionSummary {
@@ -742,9 +775,25 @@ export class SessionStore implements EventJournal, LearningRepository {
       [agent, limit],
     )[0]?.[0];
     if (typeof joined !== 'string') return [];
-    const records = JSON.parse(joined) as LearningRecord[];
+    let records: LearningRecord[];
+    try {
+      records = JSON.parse(joined) as LearningRecord[];
+    } catch {
+      records = this.#readExecutionsRowByRow(agent, limit);
+    }
     // group_concat does not promise the subquery's order; a sort of `limit` items makes it certain.
     return records.sort((a, b) => b.timestamp - a.timestamp);
+  }
+
+  /** The slow path once the joined read failed: each row on its own, so a damaged one is named and skipped. */
+  #readExecutionsRowByRow(agent: string, limit: number): LearningRecord[] {
+    const records: LearningRecord[] = [];
+    const rows = this.#query('SELECT session_id, seq, record FROM executions WHERE agent = ? ORDER BY timestamp DESC LIMIT ?', [agent, limit]);
+    for (const row of rows) {
+      const record = this.#parseStoredJson(str(row[2]), 'executions', `session ${str(row[0])} seq ${num(row[1])} (agent ${agent})`, (value) => LearningRecordSchema.safeParse(value).success);
+      if (record !== undefined) records.push(record as LearningRecord);
+    }
+    return records;
   }
 
   executionCount(): number {
@@ -771,9 +820,12 @@ export class SessionStore implements EventJournal, LearningRepository {
   }
 
   patterns(): LearnedPattern[] {
-    return this.#query('SELECT pattern FROM patterns ORDER BY discovered_at, id').map(
-      (row) => JSON.parse(str(row[0])) as LearnedPattern,
-    );
+    const patterns: LearnedPattern[] = [];
+    for (const row of this.#query('SELECT id, pattern FROM patterns ORDER BY discovered_at, id')) {
+      const pattern = this.#parseStoredJson(str(row[1]), 'patterns', `id ${str(row[0])}`, (value) => LearnedPatternSchema.safeParse(value).success);
+      if (pattern !== undefined) patterns.push(pattern as LearnedPattern);
+    }
+    return patterns;
   }
 
   // ---- sql helpers ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NodeWorkspaceFiles } from '../../../src/agents/workspace/nodeWorkspaceFiles';
@@ -21,6 +22,29 @@ describe('NodeWorkspaceFiles', () => {
     symlinkSync(outside, path.join(root, 'link'));
   });
   afterEach(() => rmSync(base, { recursive: true, force: true }));
+
+  it('names a folder it cannot read, once, and what to do, instead of skipping it silently', async () => {
+    mkdirSync(path.join(root, 'private', 'keys'), { recursive: true });
+    writeFileSync(path.join(root, 'private', 'keys', 'db.js'), 'const password = "x";');
+    // Permissions cannot make a folder unreadable for root (these tests may run as root): fail its listing instead.
+    const realReaddir = fs.readdir;
+    const denied = path.join(root, 'private');
+    const stub = (async (directory: string, ...rest: unknown[]) => {
+      if (directory === denied) throw Object.assign(new Error(`EACCES: permission denied, scandir '${directory}'`), { code: 'EACCES' });
+      return (realReaddir as (...args: unknown[]) => Promise<unknown>)(directory, ...rest);
+    }) as typeof fs.readdir;
+    fs.readdir = stub;
+    try {
+      const warnings: string[] = [];
+      const files = new NodeWorkspaceFiles(root, { onWarning: (message) => warnings.push(message) });
+      assert.deepEqual(await files.listFiles(), ['..config.js', 'src/a.ts']);
+      await files.listFiles();
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0] ?? '', /folder private of .*: it cannot be read \(EACCES\).*Give your user read access to it/);
+    } finally {
+      fs.readdir = realReaddir;
+    }
+  });
 
   it('reads a file whose name starts with two dots: it is inside the workspace', async () => {
     const files = new NodeWorkspaceFiles(root);

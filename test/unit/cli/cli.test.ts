@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import initSqlJs from 'sql.js';
 import { ExitCode, runCli } from '../../../src/cli/main';
 import type { OrchestratorEvent } from '../../../src/core/protocol/events';
 import { SessionStore, storeDirFor, type SessionSummary } from '../../../src/core/store/sessionStore';
@@ -220,6 +221,28 @@ describe('agent-orchestrator CLI (in-process)', function () {
       assert.match(result.stderr, /No session "session_nope"/);
       assert.equal(result.stdout, '');
     });
+
+    // Last of this group: it damages the stored session.
+    it('show and learnings still work when one stored event and one learning record are damaged, and name them', async () => {
+      const dbPath = path.join(storeDirFor(workspace), 'orchestrator.sqlite');
+      const SQL = await initSqlJs();
+      const db = new SQL.Database(readFileSync(dbPath));
+      // One flipped byte each, as the issue found: SQLite's integrity check still passes.
+      db.exec(`UPDATE events SET payload = replace(payload, '{"', '{''') WHERE session_id = '${json.sessionId}' AND seq = 3;
+               UPDATE executions SET record = replace(record, '"successPatterns"', '''successPatterns"') WHERE agent = 'security-auditor';`);
+      writeFileSync(dbPath, db.export());
+      db.close();
+
+      const shown = await cli('show', json.sessionId, '--workspace', workspace, '--json');
+      assert.equal(shown.code, ExitCode.success, shown.stderr);
+      const events = JSON.parse(shown.stdout) as OrchestratorEvent[];
+      assert.ok(events.length > 10 && !events.some((e) => e.seq === 3), 'every event but the damaged one');
+      assert.match(shown.stderr, new RegExp(`table events, session ${json.sessionId} event 3 `));
+      const learnings = await cli('learnings', '--workspace', workspace);
+      assert.equal(learnings.code, ExitCode.success, learnings.stderr);
+      assert.match(learnings.stderr, /table executions, session .* \(agent security-auditor\)/);
+      assert.match(learnings.stdout, /docs-writer: 1 run\(s\)/, 'the other agents\' learnings still show');
+    });
   });
 
   describe('a dry run and the live output', () => {
@@ -331,6 +354,19 @@ describe('agent-orchestrator CLI (in-process)', function () {
         assert.match(result.stderr, /orchestration\.maxParallelAgents: .*expected number, received string/);
         assert.equal(result.stdout, '');
       }
+    });
+
+    it('run --agents with only unknown names prints its error once and records no session', async () => {
+      const workspace = mkdtempSync(path.join(os.tmpdir(), 'ao-cli-agents-'));
+      cleanup.push(workspace);
+      const result = await cli('run', REQUEST, '--workspace', workspace, '--agents', 'nobody');
+      assert.equal(result.code, ExitCode.usage);
+      assert.equal(result.stderr.match(/Unknown agent\(s\): nobody/g)?.length, 1, result.stderr);
+      assert.doesNotMatch(result.stdout, /nobody/, 'not repeated in the live output');
+      const sessions = await cli('sessions', '--json', '--workspace', workspace);
+      assert.deepEqual(JSON.parse(sessions.stdout), []);
+      const logs = path.join(storeDirFor(workspace), 'logs');
+      assert.deepEqual(existsSync(logs) ? readdirSync(logs) : [], [], 'no log files');
     });
 
     it('--help exits 0', async () => {

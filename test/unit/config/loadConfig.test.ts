@@ -64,6 +64,13 @@ describe('loadConfig', () => {
     assert.deepEqual(sources, ['defaults', configFile(dir)]);
   });
 
+  it('reads a config.json saved with a UTF-8 byte order mark, as Windows editors do', () => {
+    const dir = workspace(`\uFEFF${JSON.stringify({ orchestration: { maxParallelAgents: 3 } })}`);
+    const { config, sources } = loadConfig({ workspaceRoot: dir, env: {} });
+    assert.equal(config.orchestration.maxParallelAgents, 3);
+    assert.deepEqual(sources, ['defaults', configFile(dir)]);
+  });
+
   it('lets AGENT_ORCHESTRATOR_* variables override the file', () => {
     const dir = workspace(JSON.stringify({ orchestration: { maxParallelAgents: 2, agentTimeout: 5000, enableLearning: true, logDir: 'from-file' } }));
     const { config, sources } = loadConfig({

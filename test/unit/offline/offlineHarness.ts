@@ -95,7 +95,7 @@ export interface HarnessRun {
 /** Runs `request` with the built-in roster and the real offline agents (some may be replaced by `runtimes`). */
 export async function runOffline(
   root: string,
-  options: ExecutionOptions & { request?: string; runtimes?: AgentRuntime[]; commandRunner?: CommandRunner | null } = {},
+  options: ExecutionOptions & { request?: string; runtimes?: AgentRuntime[]; commandRunner?: CommandRunner | null; agentTimeout?: number } = {},
 ): Promise<HarnessRun> {
   const store = new MemoryStore();
   const logDir = scratchDir();
@@ -106,7 +106,7 @@ export async function runOffline(
     store,
     roster: builtinAgents(),
     runtimes,
-    config: OrchestratorConfigSchema.parse({ orchestration: { agentTimeout: 50_000 } }),
+    config: OrchestratorConfigSchema.parse({ orchestration: { agentTimeout: options.agentTimeout ?? 50_000 } }),
     logDir,
     commandRunner: options.commandRunner ?? null,
   });

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { NodeWorkspaceFiles } from '../../../src/agents/workspace/nodeWorkspaceFiles';
 import type { AgentRuntime } from '../../../src/core/orchestrator/agentRuntime';
 import { PathOutsideWorkspaceError } from '../../../src/core/ports';
+import { generatedHandlers } from '../security/generatedSource';
 import {
-  completion, eventsOfType, findingsBy, removeScratch, runOffline, scratchDir, scratchWorkspace, snapshot, testResults,
+  completion, eventsOfType, findingsBy, messages, removeScratch, runOffline, scratchDir, scratchWorkspace, snapshot, testResults,
 } from './offlineHarness';
 
 describe('offline agents at the edges of the workspace', function () {
@@ -87,6 +88,28 @@ describe('offline agents at the edges of the workspace', function () {
       assert.match(failure?.payload.error ?? '', /outside the workspace/);
       assert.deepEqual(eventsOfType(events, 'change.proposed'), []);
       assert.equal(readFileSync(outside, 'utf8'), 'secret outside the workspace\n');
+    });
+  });
+
+  describe('big and odd files in the scan', () => {
+    it('stops the security auditor at its timeout inside one big file and records it as timed out', async () => {
+      const root = scratchWorkspace([], { 'src/generated.js': generatedHandlers(300_000), 'src/app.js': 'eval(input);\n' });
+      const { result, events } = await runOffline(root, { agentTimeout: 1000, agents: ['security-auditor'] });
+      assert.equal(result.status, 'failed');
+      const ends = events.filter((event) => (event.type === 'agent.completed' || event.type === 'agent.failed') && event.payload.agent === 'security-auditor');
+      assert.deepEqual(ends.map((event) => event.type === 'agent.failed' && event.payload.reason), ['timeout']);
+      const learned = eventsOfType(events, 'learning.recorded').find((event) => event.payload.record.agent === 'security-auditor');
+      assert.equal(learned?.payload.record.outcomes.success, false);
+      assert.equal(events.at(-1)?.type, 'run.completed', 'the run ended');
+    });
+
+    it('notes, in the run and its summary, a file skipped for its size', async () => {
+      const root = scratchWorkspace([], { 'public/bundle.js': `${'var a = 1;\n'.repeat(110_000)}`, 'src/app.js': 'eval(input);\n' });
+      const { result, events } = await runOffline(root, { agents: ['security-auditor'] });
+      assert.equal(result.success, true, result.error);
+      const warnings = messages(events).filter((message) => message.type === 'warning').map((message) => String(message.payload.message));
+      assert.ok(warnings.some((warning) => /^Not scanned: public\/bundle\.js: .*over the scan limit/.test(warning)), warnings.join('\n'));
+      assert.match(completion(events, 'security-auditor').summary, /Scanned 1 files \(1 not scanned: public\/bundle\.js\)/);
     });
   });
 });

@@ -100,6 +100,23 @@ describe('ExecutionOrchestrator robustness', () => {
     assert.equal(store.eventsOf(result.sessionId).filter((e) => e.type === 'finding.reported').length, 0);
   });
 
+  it('records as timed out an agent that held the event loop past its timeout and then returned', async () => {
+    // Like ESLint on a huge file: synchronous work, so the timeout timer cannot fire until the agent has returned.
+    const blocking = agent('scanner', async () => {
+      const start = performance.now();
+      while (performance.now() - start < 250) { /* busy past the 100 ms timeout */ }
+      return { summary: 'finished anyway' };
+    });
+    const { orchestrator, store } = build([blocking, agent('fixer', quick)], { orchestration: { agentTimeout: 100 } });
+    const result = await orchestrator.executeRequest('Fix security bug', { agents: ['scanner'] });
+    assert.equal(result.status, 'failed');
+    const about = store.eventsOf(result.sessionId).filter((e) => (e.type === 'agent.completed' || e.type === 'agent.failed') && e.payload.agent === 'scanner');
+    assert.deepEqual(about.map((e) => e.type), ['agent.failed']);
+    assert.ok(about[0]?.type === 'agent.failed' && about[0].payload.reason === 'timeout', JSON.stringify(about[0]));
+    const learned = store.eventsOf(result.sessionId).find((e) => e.type === 'learning.recorded' && e.payload.record.agent === 'scanner');
+    assert.ok(learned?.type === 'learning.recorded' && !learned.payload.record.outcomes.success, JSON.stringify(learned?.payload));
+  });
+
   it('accepts the next run after a run whose journal write failed', async () => {
     const store = new MemoryStore();
     let failNext = true;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { SecurityScanner } from '../../../src/agents/offline/security/securityScanner';
 import { unifiedDiff } from '../../../src/core/orchestrator/unifiedDiff';
 import { FindingSchema } from '../../../src/core/protocol/findings';
+import { generatedHandlers } from './generatedSource';
 import { MemoryWorkspace } from './memoryWorkspace';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
@@ -141,6 +142,34 @@ describe('SecurityScanner', () => {
       const workspace = new MemoryWorkspace({ 'a.ts': 'eval(x);', 'b.ts': 'eval(y);', 'c.ts': 'eval(z);' }, () => controller.abort());
       await assert.rejects(new SecurityScanner(workspace).scan({ signal: controller.signal }), (error: unknown) => error instanceof Error && error.name === 'AbortError');
       assert.deepEqual(workspace.reads, ['a.ts']);
+    });
+
+    it('stops inside one big file when the signal aborts, instead of linting it to the end', async () => {
+      // About 300 KB of handlers: ESLint needs many seconds for it, far longer than the abort takes to arrive.
+      const controller = new AbortController();
+      const workspace = new MemoryWorkspace({ 'big.js': generatedHandlers(300_000) }, () => setImmediate(() => controller.abort(new Error('agent timed out'))));
+      const scanning = new SecurityScanner(workspace, { maxFileSize: 10_000_000 }).scan({ signal: controller.signal });
+      await assert.rejects(scanning, /agent timed out/);
+    });
+
+    it('skips a file over the size limit (1 MB by default) with a note that names it and what to do', async () => {
+      const big = `// generated\n${'const value = 1;\n'.repeat(70_000)}`;
+      const workspace = new MemoryWorkspace({ 'src/bundle.js': big, 'src/a.ts': 'eval(x);', 'src/small.js': 'eval(y);' });
+      const byDefault = await new SecurityScanner(workspace).scan();
+      assert.deepEqual(byDefault.filesScanned, ['src/a.ts', 'src/small.js']);
+      assert.deepEqual(byDefault.skipped.map((s) => s.file), ['src/bundle.js']);
+      assert.match(byDefault.skipped[0]?.reason ?? '', /over the scan limit of 1\.0 MB.*AGENT_ORCHESTRATOR_MAX_SCAN_FILE_BYTES/);
+      const tighter = await new SecurityScanner(workspace, { maxFileSize: 5 }).scan();
+      assert.deepEqual(tighter.skipped.map((s) => s.file), ['src/a.ts', 'src/bundle.js', 'src/small.js']);
+    });
+
+    it('skips a binary file with a .js name with a note instead of parsing it', async () => {
+      const workspace = new MemoryWorkspace({ 'lib/native.js': '\u007fELF\u0002\u0001\u0001\u0000\u0000\u0000', 'a.ts': 'eval(x);' });
+      const result = await new SecurityScanner(workspace).scan();
+      assert.deepEqual(result.filesScanned, ['a.ts']);
+      assert.deepEqual(result.parseErrors, []);
+      assert.deepEqual(result.skipped.map((s) => s.file), ['lib/native.js']);
+      assert.match(result.skipped[0]?.reason ?? '', /binary/);
     });
   });
 

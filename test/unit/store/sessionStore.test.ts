@@ -155,6 +155,33 @@ describe('SessionStore', () => {
     assert.equal(fresh.getEvents('s1').length, 2);
   });
 
+  it('says so, naming the file, when the database was deleted and only its journal is left', async () => {
+    const events = new EventFactory();
+    const writer = await openStore();
+    writer.append(events.runStarted('old'));
+    await writer.close();
+    open.splice(0);
+    const dbPath = path.join(dir, 'orchestrator.sqlite');
+    fs.rmSync(dbPath);
+
+    const reopened = await openStore();
+    const warning = reopened.warnings.find((w) => w.includes('missing'));
+    assert.ok(warning?.includes(dbPath), reopened.warnings.join('\n'));
+    assert.match(warning ?? '', /rebuilt from the journal alone, so sessions and learnings saved before .* are not in it/);
+    assert.deepEqual(reopened.listSessions(), []);
+  });
+
+  it('does not warn about a missing database on a first run that crashed before its first save', async () => {
+    const events = new EventFactory();
+    const writer = await openStore();
+    writer.append(events.runStarted('s1'));
+    simulateCrash(writer);
+    assert.ok(!fs.existsSync(path.join(dir, 'orchestrator.sqlite')));
+    const reopened = await openStore();
+    assert.deepEqual(reopened.warnings.filter((w) => w.includes('missing')), [], reopened.warnings.join('\n'));
+    assert.deepEqual(reopened.getEvents('s1').map((e) => e.seq), [1]);
+  });
+
   it('refuses a second writer with an error naming the holder pid', async () => {
     await openStore();
     await assert.rejects(openStore(), (error: unknown) => {
@@ -348,6 +375,42 @@ describe('SessionStore', () => {
       reopened.recentExecutions('a', 10).map((r) => r.timestamp),
       [2],
     );
+  });
+
+  it('skips a damaged learning record, event or pattern with a warning naming the table and row, and keeps the rest', async () => {
+    const events = new EventFactory();
+    const writer = await openStore();
+    writer.append(events.runStarted('s1'));
+    writer.append(events.agentStarted('s1', 'auditor'));
+    writer.append(events.agentCompleted('s1', 'auditor'));
+    for (let i = 0; i < 3; i++) writer.append(events.learningRecorded('s1', 'auditor', 1000 + i));
+    writer.append(events.patternDiscovered('s1', pattern('p1', 2)));
+    writer.append(events.patternDiscovered('s1', pattern('p2', 3)));
+    await writer.close();
+    open.splice(0);
+
+    // One flipped byte in each table, as on a bad disk: the file stays a sound SQLite database.
+    const dbPath = path.join(dir, 'orchestrator.sqlite');
+    const SQL = await initSqlJs();
+    const db = new SQL.Database(fs.readFileSync(dbPath));
+    db.exec(`UPDATE executions SET record = replace(record, '"successPatterns"', '''successPatterns"') WHERE timestamp = 1001;
+             UPDATE events SET payload = replace(payload, '"agent"', '"agent''') WHERE session_id = 's1' AND seq = 2;
+             UPDATE patterns SET pattern = replace(pattern, '{"', '{''') WHERE id = 'p2';`);
+    fs.writeFileSync(dbPath, db.export());
+    db.close();
+
+    const reopened = await openStore();
+    assert.deepEqual(reopened.recentExecutions('auditor', 10).map((r) => r.timestamp), [1002, 1000]);
+    assert.deepEqual(reopened.getEvents('s1').map((e) => e.seq), [1, 3, 4, 5, 6, 7, 8], 'the rest of the session still shows');
+    assert.deepEqual(reopened.patterns().map((p) => p.id), ['p1']);
+    const warnings = reopened.warnings.join('\n');
+    assert.match(warnings, /table executions, session s1 seq \d+ \(agent auditor\)/);
+    assert.match(warnings, /table events, session s1 event 2 \(agent\.started\)/);
+    assert.match(warnings, /table patterns, id p2/);
+    assert.ok(reopened.warnings.every((w) => w.includes(dbPath)), 'each warning names the file');
+    reopened.recentExecutions('auditor', 10);
+    reopened.patterns();
+    assert.equal(reopened.warnings.length, 3, 'each damaged row is named once');
   });
 
   it('refuses a database written by a newer version and writes nothing', async () => {

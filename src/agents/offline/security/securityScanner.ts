@@ -6,16 +6,42 @@ import type { Finding } from '../../../core/protocol/findings';
 import type { WorkspaceFiles } from '../../../core/ports';
 import { DISABLED_PLUGIN_RULES, ruleInfo } from './ruleCatalog';
 import { agentOrchestratorPlugin, DEFAULT_TENANT_KEYS, LOCAL_PLUGIN_NAME } from './rules';
+import { analyzeInWorker, scanWorkersAvailable } from './scanWorkerPool';
 
 export interface ScanResult {
   findings: Finding[];
   filesScanned: string[];
   parseErrors: { file: string; message: string }[];
+  /** Files not analysed, each with why and what the user can do about it. */
+  skipped: { file: string; reason: string }[];
 }
 
 export interface SecurityScannerOptions {
   /** Property names that count as a tenant filter; the first one is inserted by the fix. */
   tenantKeys?: string[];
+  /** Files larger than this (in UTF-16 code units, about bytes for source code) are skipped with a note. */
+  maxFileSize?: number;
+}
+
+/**
+ * Generated bundles and minified vendor files can keep ESLint busy for minutes and gigabytes; hand-written sources
+ * rarely approach this. Overridden by AGENT_ORCHESTRATOR_MAX_SCAN_FILE_BYTES or the scanner's option.
+ */
+export const DEFAULT_MAX_SCAN_FILE_SIZE = 1024 * 1024;
+export const MAX_SCAN_FILE_SIZE_VARIABLE = 'AGENT_ORCHESTRATOR_MAX_SCAN_FILE_BYTES';
+/**
+ * From this size on a file is analysed in a worker that an abort terminates. ESLint needs about a second per
+ * 60 KB of dense code; below that, the worker's start-up (loading ESLint a second time) would cost more than it saves.
+ */
+const IN_WORKER_FROM_SIZE = 64 * 1024;
+
+function configuredMaxFileSize(): number {
+  const raw = process.env[MAX_SCAN_FILE_SIZE_VARIABLE]?.trim();
+  return raw && /^\d+$/.test(raw) && Number(raw) > 0 ? Number(raw) : DEFAULT_MAX_SCAN_FILE_SIZE;
+}
+
+function formatSize(size: number): string {
+  return size >= 1024 * 1024 ? `${(size / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(size / 1024)} KB`;
 }
 
 export const SECURITY_AGENT = 'security-auditor';
@@ -88,10 +114,12 @@ interface Analysis {
 
 export class SecurityScanner {
   private readonly tenantKeys: string[];
+  private readonly maxFileSize: number;
 
   constructor(private readonly workspace: WorkspaceFiles, options: SecurityScannerOptions = {}) {
     const keys = options.tenantKeys?.filter((k) => k.length > 0) ?? [];
     this.tenantKeys = keys.length > 0 ? keys : [...DEFAULT_TENANT_KEYS];
+    this.maxFileSize = options.maxFileSize ?? configuredMaxFileSize();
   }
 
   /** Scans `files`, or every JS/TS source file of the workspace. Throws the signal's reason when aborted. */
@@ -103,7 +131,10 @@ export class SecurityScanner {
     const candidates = options.files ?? (await this.workspace.listFiles());
     const files = [...new Set(candidates.map((f) => f.replace(/\\/g, '/')))].filter((f) => SCANNED_EXTENSIONS.includes(extensionOf(f)));
 
-    const result: ScanResult = { findings: [], filesScanned: [], parseErrors: [] };
+    const result: ScanResult = { findings: [], filesScanned: [], parseErrors: [], skipped: [] };
+    // A big file goes to a worker when this build has one, so that an abort stops even a file the linter is stuck
+    // in; small ones take the linter well under a second, and checking the signal between them is enough.
+    const workers = scanWorkersAvailable();
     for (const file of files) {
       signal?.throwIfAborted();
       let source: string;
@@ -114,7 +145,20 @@ export class SecurityScanner {
         continue;
       }
       signal?.throwIfAborted();
-      const scanned = this.scanSource(file, source);
+      if (source.length > this.maxFileSize) {
+        result.skipped.push({
+          file,
+          reason: `${formatSize(source.length)} is over the scan limit of ${formatSize(this.maxFileSize)}; generated code belongs in a build folder (dist, build, out), which is not scanned; to scan it anyway, raise ${MAX_SCAN_FILE_SIZE_VARIABLE}`,
+        });
+        continue;
+      }
+      if (source.includes('\u0000')) {
+        result.skipped.push({ file, reason: 'it holds binary data (NUL bytes), not source text; rename it if it is not JavaScript or TypeScript' });
+        continue;
+      }
+      const scanned = workers && source.length >= IN_WORKER_FROM_SIZE
+        ? await analyzeInWorker({ file, source, tenantKeys: this.tenantKeys }, signal)
+        : this.scanSource(file, source);
       result.filesScanned.push(file);
       result.findings.push(...scanned.findings);
       if (scanned.parseError !== undefined) result.parseErrors.push({ file, message: scanned.parseError });
