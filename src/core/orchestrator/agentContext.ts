@@ -29,6 +29,8 @@ export interface AgentContextHost {
   readonly inbox: ReadonlyMap<string, Message[]>;
   readonly waiters: Map<string, Set<(message: Message) => void>>;
   readonly records: ReadonlyMap<string, AgentRecord>;
+  /** True once the run ended: nothing more is recorded. */
+  readonly closed: boolean;
   /** Refuses every action of an agent once the run ended or the agent was stopped. */
   guard(agent: string, signal?: AbortSignal): void;
   /** A broadcast, or nothing when communication or broadcasts are switched off. */
@@ -141,6 +143,17 @@ export function createAgentContext(host: AgentContextHost, record: AgentRecord, 
       await host.announce(agent, { type: 'progress_update', priority: 'low', payload: { progress: percent, status } });
     },
     runState: () => state,
+    recordModelCall: (call) => {
+      // A turn cut short by a stop still cost tokens: record it while the run lasts.
+      if (!host.closed) stream.emit('model.called', { ...call, agent });
+    },
+    recordModelExchange: (turn, exchange) => {
+      // Journaled even after a stop: the turn happened, and replay needs every turn that did.
+      if (!host.closed) stream.emit('model.exchange', { agent, turn, exchange });
+    },
+    setWaiting: (waitingFor, detail = '') => {
+      if (!host.closed) stream.emit('agent.waiting', { agent, waitingFor, detail });
+    },
     sharePattern: async (discovery) => {
       host.guard(agent, signal);
       const pattern = await learning.shareDiscovery(agent, {

@@ -80,7 +80,11 @@ export class RunExecution {
       this.bus.subscribe(planned.name, (message) => this.#deliver(planned.name, message));
       this.#registerServices(planned.name);
     }
+    const closed = (): boolean => this.#closed;
     this.#contextHost = {
+      get closed() {
+        return closed();
+      },
       stream,
       clock: options.clock,
       deps,

@@ -1,0 +1,272 @@
+// The model agents' tool loop, driven by a scripted fake model behind the ModelClient port.
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ModelAgentRuntime, type ModelAgentDependencies, type RunBudget } from '../../../src/agents/model/modelAgentRuntime';
+import { NodeWorkspaceFiles } from '../../../src/agents/workspace/nodeWorkspaceFiles';
+import { ApprovalPolicySchema, RunApprovals } from '../../../src/core/approvals/approvalPolicy';
+import { foldEvents } from '../../../src/core/logging/runState';
+import { ExecutionOrchestrator, type ExecutionOptions } from '../../../src/core/orchestrator/executionOrchestrator';
+import type { PlannableAgent } from '../../../src/core/planning/planner';
+import { ModelError, type ApprovalGate, type CommandRunner, type ModelClient, type ModelRequest, type ModelStreamPart } from '../../../src/core/ports';
+import { OrchestratorConfigSchema } from '../../../src/core/protocol/config';
+import type { OrchestratorEvent } from '../../../src/core/protocol/events';
+import { MemoryStore } from '../../helpers/memoryStore';
+
+type Turn = (request: ModelRequest) => ModelStreamPart[] | Promise<ModelStreamPart[]>;
+
+const usage = { inputTokens: 50, outputTokens: 30, cachedInputTokens: 10 };
+let callCounter = 0;
+const call = (name: string, input: unknown): ModelStreamPart => ({
+  type: 'tool-call',
+  call: { id: `call_${++callCounter}`, name, input, inputText: input === undefined ? '{not json' : JSON.stringify(input) },
+});
+const calls = (...parts: ModelStreamPart[]): ModelStreamPart[] => [...parts, { type: 'finish', reason: 'tool-calls', usage }];
+const done = (text: string): ModelStreamPart[] => [{ type: 'text', text }, { type: 'finish', reason: 'stop', usage }];
+
+/** A model that answers each turn from a script and keeps every request it got. */
+class ScriptedModel implements ModelClient {
+  readonly provider = 'scripted';
+  readonly modelId = 'fake-1';
+  readonly requests: ModelRequest[] = [];
+  #turns: Turn[];
+  constructor(turns: Turn[], readonly forever?: Turn) {
+    this.#turns = [...turns];
+  }
+  async *stream(request: ModelRequest): AsyncIterable<ModelStreamPart> {
+    this.requests.push(request);
+    const turn = this.#turns.shift() ?? this.forever;
+    if (!turn) throw new Error('the script has no more turns');
+    for (const part of await turn(request)) yield part;
+  }
+  /** The tool results the model saw in its last request. */
+  toolResults(): string[] {
+    const last = this.requests[this.requests.length - 1];
+    return (last?.messages ?? []).filter((m) => m.role === 'tool').map((m) => m.content);
+  }
+}
+
+describe('ModelAgentRuntime (tool loop)', () => {
+  let root: string;
+  let logDir: string;
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'ao-model-ws-'));
+    logDir = mkdtempSync(path.join(os.tmpdir(), 'ao-model-log-'));
+    mkdirSync(path.join(root, 'src'));
+    writeFileSync(path.join(root, 'src', 'a.ts'), 'const password = "hunter2";\nexport const x = 1;\n');
+    writeFileSync(path.join(os.tmpdir(), 'ao-outside-secret.txt'), 'secret');
+  });
+  afterEach(() => {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(logDir, { recursive: true, force: true });
+  });
+
+  const roster: PlannableAgent[] = [
+    { name: 'scanner', description: '', capabilities: ['security_audit'], stage: 'analysis', runtime: 'offline', model: null },
+    { name: 'second', description: '', capabilities: ['code_review'], stage: 'analysis', runtime: 'offline', model: null },
+    { name: 'fixer', description: '', capabilities: ['backend_development'], stage: 'implementation', runtime: 'offline', model: null },
+  ];
+
+  interface AgentSetup { model: ModelClient; tools?: string[]; limits?: ModelAgentDependencies['limits']; runBudget?: RunBudget }
+
+  async function run(agents: Record<string, AgentSetup>, options: ExecutionOptions & { policy?: object; gate?: ApprovalGate; commandRunner?: CommandRunner; config?: Record<string, unknown> } = {}) {
+    const store = new MemoryStore();
+    const approvals = new RunApprovals(ApprovalPolicySchema.parse(options.policy ?? {}), options.gate ?? null);
+    const runtimes = Object.entries(agents).map(([name, setup]) => new ModelAgentRuntime({
+      name, capabilities: [], prompt: `You are ${name}.`, description: name, tools: setup.tools ?? [], model: setup.model, approvals,
+      limits: setup.limits, runBudget: setup.runBudget, estimateCostUsd: (_p, _m, u) => (u.inputTokens + u.outputTokens) / 1_000_000,
+      rateLimitRetries: 2, maxRateLimitWaitMs: 5,
+    }));
+    const orchestrator = new ExecutionOrchestrator({
+      workspace: new NodeWorkspaceFiles(root), store, runtimes, roster: roster.filter((r) => r.name in agents),
+      config: OrchestratorConfigSchema.parse({ orchestration: { agentTimeout: 20_000 }, ...(options.config ?? {}) }), logDir,
+      commandRunner: options.commandRunner ?? null,
+    });
+    const result = await orchestrator.executeRequest('Fix the security issue', { agents: Object.keys(agents), ...options });
+    const events = store.eventsOf(result.sessionId);
+    return { result, events, state: foldEvents(result.sessionId, events) };
+  }
+
+  const toolEvents = (events: OrchestratorEvent[]) => events.flatMap((e) => (e.type === 'agent.tool_called' ? [e.payload] : []));
+
+  it('reads, greps, proposes an edit as a diff without writing it, sends a message, reports a finding and hands off', async () => {
+    const scanner = new ScriptedModel([
+      () => calls(call('Read', { file_path: 'src/a.ts' }), call('Grep', { pattern: 'password' })),
+      () => calls(
+        call('report_finding', { rule_id: 'hardcoded-secret', severity: 'high', message: 'Hard-coded password', file: 'src/a.ts', line: 1 }),
+        call('Edit', { file_path: 'src/a.ts', old_string: '"hunter2"', new_string: 'process.env.PASSWORD' }),
+        call('send_message', { to: 'fixer', topic: 'secret', content: 'moved the password to the environment' }),
+        call('handoff', { to: 'fixer', task: 'Add a test for the password change', decisions: ['use env'] }),
+      ),
+      () => done('Moved the hard-coded password to the environment.'),
+    ]);
+    const fixer = new ScriptedModel([() => done('nothing to do')]);
+    const { result, events, state } = await run({ scanner: { model: scanner }, fixer: { model: fixer } });
+    assert.equal(result.success, true, result.error);
+    assert.equal(readFileSync(path.join(root, 'src', 'a.ts'), 'utf8').includes('hunter2'), true, 'not written without --apply');
+    const change = events.find((e) => e.type === 'change.proposed');
+    assert.ok(change && change.type === 'change.proposed' && change.payload.diff.includes('+const password = process.env.PASSWORD;'));
+    assert.deepEqual(toolEvents(events).filter((t) => t.agent === 'scanner').map((t) => t.tool), ['Read', 'Grep', 'Edit']);
+    assert.ok(events.some((e) => e.type === 'finding.reported' && e.payload.finding.ruleId === 'hardcoded-secret'));
+    assert.ok(events.some((e) => e.type === 'message.sent' && e.payload.message.to === 'fixer' && e.payload.message.type === 'context_share'));
+    const handoff = events.find((e) => e.type === 'handoff.initiated');
+    assert.ok(handoff && handoff.type === 'handoff.initiated' && handoff.payload.package.to === 'fixer');
+    assert.match(JSON.stringify(fixer.requests[0]?.messages), /Add a test for the password change/, 'the receiver sees the handoff in its prompt');
+    assert.match(scanner.toolResults().join('\n'), /src\/a\.ts:1: const password/);
+    // The projection: model, turns, tokens, cost per agent and per run.
+    const view = state.agents.find((a) => a.name === 'scanner');
+    assert.equal(view?.model, 'scripted/fake-1');
+    assert.equal(view?.usage.modelCalls, 3);
+    assert.equal(view?.usage.inputTokens, 150);
+    assert.equal(state.usage.modelCalls, 4);
+    assert.ok(Math.abs(state.usage.costUsd - 4 * 80 / 1_000_000) < 1e-12);
+    assert.equal(events.filter((e) => e.type === 'model.exchange').length, 4, 'every turn is journaled for replay');
+    assert.equal(view?.waitingFor, null, 'no longer waiting once done');
+  });
+
+  it('answers an unknown tool, invalid or unparsable arguments and a path outside the workspace with tool errors, executing nothing', async () => {
+    const model = new ScriptedModel([
+      () => calls(
+        call('Delete', { file_path: 'src/a.ts' }),
+        call('Read', { path: 'src/a.ts' }),
+        call('Read', undefined),
+        call('Read', { file_path: '../ao-outside-secret.txt' }),
+        call('Write', { file_path: '/etc/passwd-ao-test', content: 'x' }),
+      ),
+      () => done('gave up'),
+    ]);
+    const { result, events } = await run({ scanner: { model } });
+    assert.equal(result.success, true, result.error);
+    const results = model.toolResults();
+    assert.equal(results.length, 5);
+    assert.ok(results.every((text) => text.startsWith('Error: ')), results.join('\n'));
+    assert.match(results[0]!, /Unknown tool "Delete"/);
+    assert.match(results[1]!, /file_path/);
+    assert.match(results[2]!, /not valid JSON/);
+    assert.match(results[3]!, /outside the workspace/);
+    assert.ok(!results.join('\n').includes('secret\n') && !results.join('\n').includes('\tsecret'), 'the outside file was not read');
+    assert.equal(events.filter((e) => e.type === 'change.proposed').length, 0);
+    assert.equal(toolEvents(events).filter((t) => t.status === 'error').length, 5, 'each refused call is recorded');
+  });
+
+  it('runs a command only when commands are allowed, and never one the policy denies', async () => {
+    const ran: string[] = [];
+    const runner: CommandRunner = { run: async (_cmd, args) => { ran.push(String(args[1])); return { exitCode: 0, stdout: 'ok', stderr: '', timedOut: false, durationMs: 1 }; } };
+    const script = () => new ScriptedModel([() => calls(call('Bash', { command: 'npm test' }), call('Bash', { command: 'rm -rf src' })), () => done('ran')]);
+
+    const refused = script();
+    await run({ fixer: { model: refused } }, { commandRunner: runner, allowCommands: false });
+    assert.deepEqual(ran, []);
+    assert.match(refused.toolResults()[0]!, /not allowed/);
+
+    const allowed = script();
+    await run({ fixer: { model: allowed } }, { commandRunner: runner, allowCommands: true, policy: { deny: ['Bash(rm *)'] } });
+    assert.deepEqual(ran, ['npm test']);
+    assert.match(allowed.toolResults()[1]!, /denied by the permission policy/);
+  });
+
+  it('asks the approval gate when the policy says ask, showing the agent as waiting for approval, and honours a rejection', async () => {
+    const asked: string[] = [];
+    const gate: ApprovalGate = { request: async (request) => { asked.push(request.kind === 'edit' ? request.diff : ''); return { decision: 'reject', reason: 'not now' }; } };
+    const model = new ScriptedModel([
+      () => calls(call('Read', { file_path: 'src/a.ts' })),
+      () => calls(call('Write', { file_path: 'src/a.ts', content: 'changed' })),
+      () => done('ok'),
+    ]);
+    const { events } = await run({ scanner: { model } }, { policy: { ask: ['Write'] }, gate, apply: true });
+    assert.equal(asked.length, 1);
+    assert.match(asked[0]!, /\+changed/);
+    assert.match(model.toolResults()[1]!, /rejected by the user: not now/);
+    assert.equal(readFileSync(path.join(root, 'src', 'a.ts'), 'utf8').includes('hunter2'), true);
+    assert.ok(events.some((e) => e.type === 'agent.waiting' && e.payload.waitingFor === 'approval'));
+  });
+
+  it('stops a model that never stops calling tools at maxTurns, with a clear message', async () => {
+    const model = new ScriptedModel([], () => calls(call('Glob', { pattern: '**/*.ts' })));
+    const { result, events } = await run({ scanner: { model, limits: { maxTurns: 3 } } });
+    assert.equal(result.success, false);
+    assert.equal(model.requests.length, 3);
+    const failed = events.find((e) => e.type === 'agent.failed');
+    assert.match(failed && failed.type === 'agent.failed' ? failed.payload.error : '', /after 3 model turns \(maxTurns\)/);
+  });
+
+  it('stops an agent whose token budget is spent, and the run budget stops the next agent', async () => {
+    const model = new ScriptedModel([], () => calls(call('Glob', { pattern: '*.md' })));
+    const { events } = await run({ scanner: { model, limits: { maxTokens: 150 } } });
+    assert.equal(model.requests.length, 2, '80 tokens a turn: a third turn would exceed 150');
+    const failed = events.find((e) => e.type === 'agent.failed');
+    assert.match(failed && failed.type === 'agent.failed' ? failed.payload.error : '', /token budget of 150 is spent/);
+
+    const budget: RunBudget = { maxCostUsd: 0.0001, tokens: 0, costUsd: 0 };
+    const first = new ScriptedModel([], () => calls(call('Glob', { pattern: '*.md' })));
+    const second = new ScriptedModel([() => done('never asked')]);
+    const run2 = await run({ scanner: { model: first, runBudget: budget }, fixer: { model: second, runBudget: budget } });
+    assert.equal(first.requests.length, 2);
+    assert.match(JSON.stringify(run2.events.filter((e) => e.type === 'agent.failed')), /run's cost budget/);
+  });
+
+  it('waits out a rate limit and retries; another provider error stops the agent naming provider and kind', async () => {
+    const limited = new ScriptedModel([
+      () => { throw new ModelError('rate-limit', 'scripted', '429', { retryAfterMs: 1 }); },
+      () => done('after the wait'),
+    ]);
+    const ok = await run({ scanner: { model: limited } });
+    assert.equal(ok.result.success, true, ok.result.error);
+    assert.ok(ok.events.some((e) => e.type === 'agent.waiting' && e.payload.waitingFor === 'rate-limit'));
+    assert.ok(ok.events.some((e) => e.type === 'model.called' && e.payload.errorKind === 'rate-limit'));
+
+    const auth = new ScriptedModel([() => { throw new ModelError('auth', 'scripted', 'bad key', { status: 401 }); }]);
+    const failed = await run({ scanner: { model: auth } });
+    assert.match(failed.result.error ?? '', /scanner failed/);
+    assert.match(JSON.stringify(failed.events.filter((e) => e.type === 'agent.failed')), /scripted model fake-1 failed \(auth\)/);
+  });
+
+  it('is cancelled mid-turn: the model call is aborted and the run ends as cancelled', async () => {
+    const controller = new AbortController();
+    const model = new ScriptedModel([
+      (request) => new Promise((_, reject) => {
+        request.signal?.addEventListener('abort', () => reject(new ModelError('aborted', 'scripted', 'aborted')), { once: true });
+      }),
+    ]);
+    const { result, state } = await run({ scanner: { model } }, {
+      signal: controller.signal,
+      onEvent: (event) => { if (event.type === 'agent.waiting' && event.payload.waitingFor === 'model') controller.abort(); },
+    });
+    assert.equal(result.status, 'cancelled');
+    assert.equal(state.agents.find((a) => a.name === 'scanner')?.failureReason, 'cancelled');
+  });
+
+  it('refuses a stale edit: a file another agent changed since this one read it comes back as a tool error with its current content', async () => {
+    let secondWrote: () => void = () => {};
+    const secondHasWritten = new Promise<void>((resolve) => { secondWrote = resolve; });
+    let firstRead: () => void = () => {};
+    const firstHasRead = new Promise<void>((resolve) => { firstRead = resolve; });
+    const first = new ScriptedModel([
+      () => calls(call('Read', { file_path: 'src/a.ts' })),
+      async () => { firstRead(); await secondHasWritten; return calls(call('Edit', { file_path: 'src/a.ts', old_string: 'x = 1', new_string: 'x = 2' })); },
+      () => done('done'),
+    ]);
+    const second = new ScriptedModel([
+      async () => { await firstHasRead; return calls(call('Read', { file_path: 'src/a.ts' })); },
+      () => calls(call('Write', { file_path: 'src/a.ts', content: 'export const y = 3;\n' })),
+      () => done('done'),
+    ]);
+    const { result, events } = await run({ scanner: { model: first }, second: { model: second } }, {
+      onEvent: (event) => { if (event.type === 'change.proposed' && event.payload.agent === 'second') secondWrote(); },
+    });
+    assert.equal(result.success, true, result.error);
+    assert.match(first.toolResults()[1]!, /Stale edit refused: src\/a\.ts changed since you read it[\s\S]*export const y = 3;/);
+    assert.deepEqual(events.flatMap((e) => (e.type === 'change.proposed' ? [e.payload.agent] : [])), ['second'], "the second agent's change is not lost");
+    assert.ok(toolEvents(events).some((t) => t.agent === 'scanner' && t.tool === 'Edit' && t.status === 'error' && /Stale edit/.test(t.summary)));
+  });
+
+  it('offers only the tools the definition grants, plus the orchestration tools, with JSON schemas', async () => {
+    const model = new ScriptedModel([() => done('ok')]);
+    await run({ scanner: { model, tools: ['Read', 'Bash(git:*)'] } });
+    const offered = model.requests[0]!.tools!.map((t) => t.name).sort();
+    assert.deepEqual(offered, ['Bash', 'Read', 'handoff', 'report_finding', 'request_assistance', 'request_validation', 'send_message', 'share_pattern']);
+    const read = model.requests[0]!.tools!.find((t) => t.name === 'Read');
+    assert.deepEqual((read?.inputSchema as { required?: string[] }).required, ['file_path']);
+  });
+});
