@@ -9,6 +9,9 @@ import type { ApprovalRequest, ModelToolSpec } from '../../core/ports';
 import { CapabilitySchema, PrioritySchema, UrgencySchema } from '../../core/protocol/messages';
 import { SeveritySchema } from '../../core/protocol/findings';
 import type { HandoffRequest } from '../../core/protocol/handoff';
+import { SecurityScanner } from '../offline/security/securityScanner';
+import { detectTestCommand } from '../offline/testing/testCommand';
+import { parseTestFailures } from '../offline/testing/testFailureParser';
 
 /** A tool call the loop refuses or that failed: answered to the model as a tool error. */
 export class ToolError extends Error {}
@@ -285,6 +288,60 @@ export const MODEL_TOOLS: readonly ModelTool[] = [
       return `Shared pattern ${pattern.name}.`;
     },
   }),
+  // The offline analyzers, so a model agent argues from the same evidence the offline agents produce.
+  tool({
+    name: 'scan_security',
+    description: 'Runs the offline security scanner on the given files (or the whole workspace); returns its findings with rule ids and locations.',
+    schema: z.object({ files: z.array(filePath).optional() }),
+    async run(input, session) {
+      const { context } = session;
+      const files = input.files?.map((file) => workspacePath(context, file));
+      const result = await context.useTool('scan_security', files ? { files } : {}, () => new SecurityScanner(context.workspace).scan({ ...(files ? { files } : {}), signal: context.signal }), (r) => `${r.findings.length} findings in ${r.filesScanned.length} files`);
+      const lines = result.findings.map((f) => `${f.id} ${f.severity} ${f.ruleId} ${f.file}:${f.line}:${f.column} ${f.message}${f.fixable ? ' (autofix available)' : ''}`);
+      for (const problem of result.parseErrors) lines.push(`could not analyse ${problem.file}: ${problem.message}`);
+      return `${result.findings.length} findings in ${result.filesScanned.length} files.\n${lines.join('\n')}`;
+    },
+  }),
+  tool({
+    name: 'apply_autofix',
+    description: "Applies the scanner's mechanical fixes to a file you have read (as a proposed change, like Edit).",
+    schema: z.object({ file_path: filePath, finding_ids: z.array(z.string()).optional() }),
+    async run(input, session) {
+      const { context } = session;
+      const file = workspacePath(context, input.file_path);
+      return context.useTool('apply_autofix', { file_path: file }, async () => {
+        const source = await context.workspace.readFile(file);
+        refuseStale(session, file, source);
+        const fix = new SecurityScanner(context.workspace).fix(file, source, input.finding_ids);
+        if (fix.fixed.length === 0 || fix.output === source) return `No automatic fix applies to ${file} (${fix.remaining.length} findings need a real change).`;
+        session.findingIds.push(...fix.fixed.map((finding) => finding.id));
+        const outcome = await proposeEdit(session, 'apply_autofix', file, fix.output);
+        return `${outcome} Fixed: ${fix.fixed.map((finding) => finding.id).join(', ')}. Remaining: ${fix.remaining.length}.`;
+      }, (summary) => summary.split('\n')[0] ?? '');
+    },
+  }),
+  tool({
+    name: 'run_tests',
+    description: "Runs the workspace's test command (npm, pytest, go, cargo) when the user allows commands; returns pass/fail counts and failures with file and line.",
+    schema: z.object({}),
+    async run(_input, session) {
+      const { context } = session;
+      const detected = await detectTestCommand(context.workspace);
+      if (!detected) return 'No test command found (looked for npm, pytest, go and cargo projects).';
+      const commandLine = `${detected.command} ${detected.args.join(' ')}`;
+      return context.useTool('run_tests', { command: commandLine }, async () => {
+        if (!context.commandRunner) throw new ToolError(`Tests not run: commands are not allowed in this run (\`${commandLine}\` needs --allow-commands).`);
+        await approve(session, { kind: 'command', agent: context.agent, tool: 'Bash', command: commandLine }, context.options.allowCommands);
+        const result = await context.commandRunner.run(detected.command, detected.args, {
+          cwd: context.workspace.root, timeoutMs: session.commandTimeoutMs, signal: context.signal, env: { CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' },
+        });
+        const parsed = parseTestFailures(`${result.stdout}\n${result.stderr}`, detected.framework, context.workspace.root);
+        const counts = `${parsed.summary.passed ?? '?'} passed, ${parsed.summary.failed ?? '?'} failed`;
+        const failures = [...parsed.findings.map((f) => `${f.file}:${f.line} ${f.message}`), ...parsed.unlocated];
+        return `\`${commandLine}\`: ${result.timedOut ? 'timed out' : `exit code ${result.exitCode}`}, ${counts}${failures.length ? `\n${failures.join('\n')}` : ''}`;
+      }, (summary) => summary.split('\n')[0] ?? '');
+    },
+  }),
 ];
 
 /** Orchestration tools: every model agent gets them, whatever its file grants. */
@@ -296,7 +353,10 @@ export const ORCHESTRATION_TOOLS: ReadonlySet<string> = new Set(['report_finding
  */
 export function grantedTools(granted: readonly string[], available: readonly ModelTool[] = MODEL_TOOLS): ModelTool[] {
   const names = new Set(granted.map((entry) => entry.replace(/\(.*\)$/s, '').trim()));
-  return available.filter((t) => granted.length === 0 || names.has(t.name) || ORCHESTRATION_TOOLS.has(t.name));
+  // The analyzers follow the Claude Code tool whose power they have: reading, editing, running a command.
+  const implied: Record<string, readonly string[]> = { scan_security: ['Read'], apply_autofix: ['Edit', 'Write'], run_tests: ['Bash'] };
+  const grants = (name: string): boolean => names.has(name) || (implied[name] ?? []).some((base) => names.has(base));
+  return available.filter((t) => granted.length === 0 || grants(t.name) || ORCHESTRATION_TOOLS.has(t.name));
 }
 
 export function toolSpec(t: ModelTool): ModelToolSpec {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ModelAgentRuntime, type ModelAgentDependencies, type RunBudget } from '../../../src/agents/model/modelAgentRuntime';
 import { NodeWorkspaceFiles } from '../../../src/agents/workspace/nodeWorkspaceFiles';
+import { SecurityScanner } from '../../../src/agents/offline/security/securityScanner';
 import { ApprovalPolicySchema, RunApprovals } from '../../../src/core/approvals/approvalPolicy';
 import { foldEvents } from '../../../src/core/logging/runState';
 import { ExecutionOrchestrator, type ExecutionOptions } from '../../../src/core/orchestrator/executionOrchestrator';
@@ -265,8 +266,35 @@ describe('ModelAgentRuntime (tool loop)', () => {
     const model = new ScriptedModel([() => done('ok')]);
     await run({ scanner: { model, tools: ['Read', 'Bash(git:*)'] } });
     const offered = model.requests[0]!.tools!.map((t) => t.name).sort();
-    assert.deepEqual(offered, ['Bash', 'Read', 'handoff', 'report_finding', 'request_assistance', 'request_validation', 'send_message', 'share_pattern']);
+    // run_tests comes with Bash and scan_security with Read; apply_autofix would need Edit or Write.
+    assert.deepEqual(offered, ['Bash', 'Read', 'handoff', 'report_finding', 'request_assistance', 'request_validation', 'run_tests', 'scan_security', 'send_message', 'share_pattern']);
     const read = model.requests[0]!.tools!.find((t) => t.name === 'Read');
     assert.deepEqual((read?.inputSchema as { required?: string[] }).required, ['file_path']);
+  });
+
+  it('gives a model agent the offline scanner as a tool: its findings come back as evidence, and its autofix is proposed as a diff', async () => {
+    writeFileSync(path.join(root, 'src', 'b.ts'), [
+      "router.get('/users/:id', async (req, res) => {",
+      '  const user = await db.user.findFirst({ where: { id: req.params.id } });',
+      '  res.json(user);',
+      '});',
+      '',
+    ].join('\n'));
+    const model = new ScriptedModel([
+      () => calls(call('scan_security', {})),
+      () => calls(call('Read', { file_path: 'src/b.ts' }), call('apply_autofix', { file_path: 'src/b.ts' })),
+      () => done('scanned'),
+    ]);
+    // Loading the scanner's parser can take longer than an agent's timeout on a loaded machine: load it first.
+    new SecurityScanner(new NodeWorkspaceFiles(root)).scanSource('warm.ts', 'export {};');
+    const { result, events } = await run({ scanner: { model } });
+    assert.equal(result.success, true, JSON.stringify(events.filter((e) => e.type === 'agent.failed' || e.type === 'agent.tool_called')));
+    const scan = model.requests[1]!.messages.find((m) => m.role === 'tool')?.content ?? '';
+    assert.match(scan, /missing-tenant-filter src\/b\.ts:2:22 .*\(autofix available\)/, scan);
+    assert.ok(toolEvents(events).some((t) => t.tool === 'scan_security' && t.status === 'success'));
+    const change = events.find((e) => e.type === 'change.proposed');
+    assert.ok(change && change.type === 'change.proposed' && change.payload.file === 'src/b.ts' && /organizationId/.test(change.payload.diff), model.toolResults()[1]);
+    assert.equal(change.payload.applied, false);
+    assert.match(readFileSync(path.join(root, 'src', 'b.ts'), 'utf8'), /where: \{ id: req\.params\.id \}/, 'not written without consent');
   });
 });
