@@ -1,15 +1,10 @@
 // Which tool calls of a model agent may run, like Claude Code's `permissions`: rules such as "Edit",
 // "Bash(npm test)", "Bash(npm run:*)" or "Bash(rm *)". deny beats ask beats allow; a call no rule names falls back
 // to what the run's flags allow (and to the gate, when there is one).
-import { z } from 'zod';
 import type { ApprovalDecision, ApprovalGate, ApprovalRequest } from '../ports';
+import { PERMISSION_RULE, type ApprovalPolicy } from '../protocol/permissions';
 
-export const ApprovalPolicySchema = z.object({
-  allow: z.array(z.string().min(1)).default([]),
-  ask: z.array(z.string().min(1)).default([]),
-  deny: z.array(z.string().min(1)).default([]),
-});
-export type ApprovalPolicy = z.output<typeof ApprovalPolicySchema>;
+export { ApprovalPolicySchema, type ApprovalPolicy } from '../protocol/permissions';
 
 export type PolicyVerdict = 'allow' | 'ask' | 'deny';
 
@@ -30,7 +25,7 @@ function specifierPattern(specifier: string): RegExp {
 }
 
 function parseRule(rule: string): ParsedRule {
-  const match = /^([^()]+?)\s*(?:\((.*)\))?$/s.exec(rule.trim());
+  const match = PERMISSION_RULE.exec(rule.trim());
   if (!match) throw new Error(`Permission rule "${rule}" is not Tool or Tool(pattern)`);
   const specifier = match[2]?.trim();
   return { tool: match[1]!.trim(), specifier: specifier ? specifierPattern(specifier) : null };
@@ -43,14 +38,20 @@ export function approvalSubject(request: ApprovalRequest): string {
   return '';
 }
 
+/** Shell operators that chain or nest commands: "npm test; rm -rf ~" must not pass as "npm test". */
+const SHELL_CONTROL = /;|&&|\|\||\||\n|`|\$\(|>|</;
+
 /** What the policy says about `request`, or null when no rule names it. */
 export function evaluatePolicy(policy: ApprovalPolicy, request: ApprovalRequest): PolicyVerdict | null {
   const subject = approvalSubject(request);
-  const matches = (rules: readonly string[]): boolean =>
-    rules.map(parseRule).some((rule) => rule.tool === request.tool && (rule.specifier === null || rule.specifier.test(subject)));
-  if (matches(policy.deny)) return 'deny';
-  if (matches(policy.ask)) return 'ask';
-  if (matches(policy.allow)) return 'allow';
+  // A chained command is denied when any part is; it is never allowed by a rule written for one part.
+  const parts = request.kind === 'command' ? subject.split(SHELL_CONTROL).map((part) => part.trim()).filter(Boolean) : [subject];
+  const chained = request.kind === 'command' && SHELL_CONTROL.test(subject);
+  const matches = (rules: readonly string[], candidates: readonly string[]): boolean =>
+    rules.map(parseRule).some((rule) => rule.tool === request.tool && (rule.specifier === null || candidates.some((candidate) => rule.specifier!.test(candidate))));
+  if (matches(policy.deny, [subject, ...parts])) return 'deny';
+  if (matches(policy.ask, [subject, ...parts])) return 'ask';
+  if (!chained && matches(policy.allow, [subject])) return 'allow';
   return null;
 }
 

