@@ -32,10 +32,11 @@ export interface ModelAgentDependencies {
   /** Tool names its definition grants (empty: every tool). */
   tools: readonly string[];
   model: ModelClient;
-  approvals: RunApprovals;
+  /** One per run (its "approve all" lasts for the run): give a function of the session id to share it across agents. */
+  approvals: RunApprovals | ((sessionId: string) => RunApprovals);
   limits?: ModelAgentLimits;
   /** Shared by every model agent of the run. */
-  runBudget?: RunBudget;
+  runBudget?: RunBudget | ((sessionId: string) => RunBudget);
   estimateCostUsd?: (provider: string, modelId: string, usage: ModelUsage) => number | null;
   /** Tool results longer than this are cut, with a note saying so. */
   maxToolResultChars?: number;
@@ -118,8 +119,10 @@ export class ModelAgentRuntime implements AgentRuntime {
     const tools = grantedTools(deps.tools);
     const byName = new Map(tools.map((t) => [t.name, t]));
     const specs = tools.map(toolSpec);
+    const approvals = typeof deps.approvals === 'function' ? deps.approvals(context.sessionId) : deps.approvals;
+    const runBudget = typeof deps.runBudget === 'function' ? deps.runBudget(context.sessionId) : deps.runBudget;
     const session: ToolSession = {
-      context, approvals: deps.approvals, seen: new Map(), filesRead: new Set(), filesModified: new Set(), handoffs: [], findingIds: [],
+      context, approvals, seen: new Map(), filesRead: new Set(), filesModified: new Set(), handoffs: [], findingIds: [],
       commandTimeoutMs: deps.commandTimeoutMs ?? 120_000,
     };
     const messages: ModelMessage[] = [
@@ -134,14 +137,14 @@ export class ModelAgentRuntime implements AgentRuntime {
     try {
       for (let turn = 1; ; turn++) {
         if (turn > maxTurns) throw new AgentStop(`${context.agent} stopped after ${maxTurns} model turns (maxTurns) while still calling tools`);
-        this.#checkBudgets(context.agent, spent);
+        this.#checkBudgets(context.agent, spent, runBudget);
         fitContext(messages, model.contextWindow, deps.maxOutputTokens ?? 4096);
         const reply = await this.#turnWithRetries(context, turn, messages, specs);
         spent.tokens += reply.usage.inputTokens + reply.usage.outputTokens;
         spent.costUsd += reply.costUsd ?? 0;
-        if (deps.runBudget) {
-          deps.runBudget.tokens += reply.usage.inputTokens + reply.usage.outputTokens;
-          deps.runBudget.costUsd += reply.costUsd ?? 0;
+        if (runBudget) {
+          runBudget.tokens += reply.usage.inputTokens + reply.usage.outputTokens;
+          runBudget.costUsd += reply.costUsd ?? 0;
         }
         messages.push({ role: 'assistant', content: reply.text, ...(reply.calls.length > 0 ? { toolCalls: reply.calls } : {}) });
         if (reply.text.trim()) summary = reply.text.trim();
@@ -165,8 +168,8 @@ export class ModelAgentRuntime implements AgentRuntime {
     };
   }
 
-  #checkBudgets(agent: string, spent: { tokens: number; costUsd: number }): void {
-    const { limits, runBudget } = this.#deps;
+  #checkBudgets(agent: string, spent: { tokens: number; costUsd: number }, runBudget: RunBudget | undefined): void {
+    const { limits } = this.#deps;
     if (limits?.maxTokens !== undefined && spent.tokens >= limits.maxTokens) throw new AgentStop(`${agent} stopped: its token budget of ${limits.maxTokens} is spent (${spent.tokens} tokens)`);
     if (limits?.maxCostUsd !== undefined && spent.costUsd >= limits.maxCostUsd) throw new AgentStop(`${agent} stopped: its cost budget of $${limits.maxCostUsd} is spent ($${spent.costUsd.toFixed(4)})`);
     if (runBudget?.maxTokens !== undefined && runBudget.tokens >= runBudget.maxTokens) throw new AgentStop(`${agent} stopped: the run's token budget of ${runBudget.maxTokens} is spent (${runBudget.tokens} tokens)`);
@@ -281,4 +284,13 @@ function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
     }, ms);
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** One value per run, shared by the agents of that run; a new session id starts a fresh one. */
+export function perRun<T>(make: (sessionId: string) => T): (sessionId: string) => T {
+  let current: { sessionId: string; value: T } | null = null;
+  return (sessionId) => {
+    if (current?.sessionId !== sessionId) current = { sessionId, value: make(sessionId) };
+    return current.value;
+  };
 }
