@@ -2,7 +2,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../core/config/loadConfig';
 import { ExecutionOrchestrator } from '../core/orchestrator/executionOrchestrator';
-import type { Clock, CommandRunner } from '../core/ports';
+import type { ApprovalGate, Clock, CommandRunner, ModelClient, ModelUsage } from '../core/ports';
+import { RunApprovals } from '../core/approvals/approvalPolicy';
+import type { AgentRuntime } from '../core/orchestrator/agentRuntime';
+import { ModelAgentRuntime, perRun, type ModelAgentLimits } from './model/modelAgentRuntime';
 import { ensureDirWithin, escapeControl } from '../core/files/safeFiles';
 import { retentionToMs } from '../core/protocol/config';
 import { SessionStore, storeDirFor } from '../core/store/sessionStore';
@@ -25,6 +28,49 @@ export interface WorkspaceEngineOptions {
   wasmPath?: string;
   clock?: Clock;
   onWarning?: (message: string) => void;
+  /** Language models for the agents; absent, every agent runs offline as before (model-only agents are skipped). */
+  models?: ModelAgentWiring;
+}
+
+/** What the composition root (which owns src/models) gives the engine to run model agents. */
+export interface ModelAgentWiring {
+  /** The model for an agent, from its name and its file's `model:` (sonnet, opus, haiku, inherit, an id); null: none. */
+  forAgent(agentName: string, agentModel?: string | null): ModelClient | null;
+  estimateCostUsd?(provider: string, modelId: string, usage: ModelUsage): number | null;
+  /** Per-agent limits (maxTurns, maxTokens, maxCostUsd). */
+  limitsFor?(agentName: string): ModelAgentLimits | undefined;
+  /** Whole-run token and cost limits, shared by every model agent of a run. */
+  runLimits?: { maxTokens?: number; maxCostUsd?: number };
+  /** Asked when the policy says "ask" or no flag covers a call; null: nobody can be asked (CLI without --ask). */
+  approvalGate?: ApprovalGate | null;
+}
+
+/**
+ * The runtime of each agent: a model agent with a model runs in the tool loop; a built-in agent runs its prompt
+ * in the tool loop when a model is given for it, and offline otherwise.
+ */
+export function agentRuntimes(roster: readonly AgentDefinition[], offline: readonly AgentRuntime[], wiring: ModelAgentWiring | undefined, permissions: LoadedConfig['config']['permissions'], warn: (message: string) => void): { runtimes: AgentRuntime[]; modelAvailable: boolean } {
+  if (!wiring) return { runtimes: [...offline], modelAvailable: false };
+  const approvals = perRun(() => new RunApprovals(permissions ?? { allow: [], ask: [], deny: [] }, wiring.approvalGate ?? null));
+  const budget = perRun(() => ({ ...wiring.runLimits, tokens: 0, costUsd: 0 }));
+  const runtimes: AgentRuntime[] = [];
+  let modelAvailable = false;
+  for (const definition of roster) {
+    const model = wiring.forAgent(definition.name, definition.model);
+    if (model) {
+      modelAvailable = true;
+      runtimes.push(new ModelAgentRuntime({
+        name: definition.name, capabilities: definition.capabilities, prompt: definition.prompt, description: definition.description,
+        tools: definition.tools, model, approvals, runBudget: budget, limits: wiring.limitsFor?.(definition.name),
+        ...(wiring.estimateCostUsd ? { estimateCostUsd: (provider, modelId, usage) => wiring.estimateCostUsd!(provider, modelId, usage) } : {}),
+      }));
+      continue;
+    }
+    const builtin = offline.find((runtime) => runtime.name === definition.name);
+    if (builtin) runtimes.push(builtin);
+    else if (definition.runtime === 'model') warn(`${definition.name}: no model is configured for it (model: ${definition.model ?? 'inherit'}); it cannot run.`);
+  }
+  return { runtimes, modelAvailable };
 }
 
 /** Everything a host (CLI or VS Code) needs for one workspace, built in one place. */
@@ -73,16 +119,17 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
     }
 
     const commandRunner: CommandRunner | null = options.allowCommands ? new NodeCommandRunner() : null;
+    const { runtimes, modelAvailable } = agentRuntimes(roster.agents, createOfflineAgents(), options.models, config.config.permissions, warn);
     const orchestrator = new ExecutionOrchestrator({
       workspace: new NodeWorkspaceFiles(workspaceRoot, { onWarning: warn }),
       store,
       roster: roster.agents,
-      runtimes: createOfflineAgents(),
+      runtimes,
       config: config.config,
       logDir,
       clock: options.clock,
       commandRunner,
-      modelAvailable: false,
+      modelAvailable,
       onWarning: warn,
     });
     await orchestrator.initialize();

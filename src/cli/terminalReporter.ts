@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import type { OrchestratorEvent } from '../core/protocol/events';
 import type { Severity } from '../core/protocol/findings';
+import { modelCallDetail } from '../core/logging/format';
 
 const severityColor: Record<Severity, (text: string) => string> = {
   critical: (t) => pc.bold(pc.red(t)),
@@ -60,6 +61,10 @@ export function describeEvent(event: OrchestratorEvent): string | null {
       return `${pc.green('✅')} ${pc.bold(event.payload.agent)} completed in ${ms(event.payload.durationMs)}: ${event.payload.summary}`;
     case 'agent.failed':
       return `${pc.red('❌')} ${pc.bold(event.payload.agent)} ${event.payload.reason === 'timeout' ? 'timed out' : event.payload.reason === 'cancelled' ? 'cancelled' : 'failed'}: ${event.payload.error}`;
+    case 'model.called':
+      return pc.dim(`   🧠 ${event.payload.agent} turn ${event.payload.turn} (${event.payload.model}): ${modelCallDetail(event.payload)}`);
+    case 'agent.waiting':
+      return event.payload.waitingFor === 'approval' ? pc.yellow(`   ⏸  ${event.payload.agent} waits for approval: ${event.payload.detail}`) : null;
     case 'agent.skipped':
       return pc.yellow(`⏭  ${event.payload.agent} skipped: ${event.payload.reason}`);
     case 'pattern.discovered':

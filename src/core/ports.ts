@@ -151,3 +151,24 @@ export class ModelError extends Error {
 export interface UserNotifier {
   warn(message: string): void;
 }
+
+// ---- Approvals ----------------------------------------------------------------------------------------------------
+// Nothing is written or run without consent. The policy (config) decides allow / ask / deny first; only "ask"
+// reaches the gate: the CLI answers from flags or a TTY prompt, VS Code from a diff editor, tests from a script.
+
+/** What an agent asks to do: an edit shown as its diff, a command shown in full, or another tool with its input. */
+export type ApprovalRequest =
+  | { kind: 'edit'; agent: string; tool: string; file: string; diff: string }
+  | { kind: 'command'; agent: string; tool: string; command: string }
+  | { kind: 'tool'; agent: string; tool: string; input: Record<string, unknown> };
+
+export type ApprovalDecision =
+  | { decision: 'approve' }
+  | { decision: 'reject'; reason: string }
+  /** Approves this request and every later one of the same kind (edit, command, or this tool) for this run. */
+  | { decision: 'approve-all' };
+
+export interface ApprovalGate {
+  /** Resolves when the user decided; rejects (or resolves reject) when `signal` aborts. */
+  request(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalDecision>;
+}

@@ -3,6 +3,7 @@
 import type { OrchestratorEvent } from '../core/protocol/events';
 import { countOf, formatDuration, formatEstimate, truncateLine } from './format';
 import { messageLabel, messageSummary } from './treePresentation';
+import { modelCallDetail } from '../core/logging/format';
 
 function detail(event: OrchestratorEvent): string {
   switch (event.type) {
@@ -51,6 +52,12 @@ function detail(event: OrchestratorEvent): string {
       return `${event.payload.agent} (${event.payload.reason}) after ${formatDuration(event.payload.durationMs)}: ${event.payload.error}`;
     case 'agent.skipped':
       return `${event.payload.agent}: ${event.payload.reason}`;
+    case 'model.called':
+      return `${event.payload.agent} turn ${event.payload.turn} on ${event.payload.provider}/${event.payload.model}: ${modelCallDetail(event.payload)}`;
+    case 'model.exchange':
+      return `${event.payload.agent} turn ${event.payload.turn} recorded`;
+    case 'agent.waiting':
+      return event.payload.waitingFor ? `${event.payload.agent} waits for ${event.payload.waitingFor}${event.payload.detail ? `: ${event.payload.detail}` : ''}` : `${event.payload.agent} resumed`;
     case 'run.completed':
       return `${event.payload.status} in ${formatDuration(event.payload.durationMs)}${event.payload.error ? `: ${event.payload.error}` : ''}`;
   }

@@ -61,3 +61,19 @@ export function diffStats(diff: string): { added: number; removed: number } {
   }
   return { added, removed };
 }
+
+/** Tokens, cost, duration and outcome of one model turn, in one line: "1200 in (800 cached) / 300 out, $0.0042, 1.2s, tool-calls". */
+export function modelCallDetail(call: {
+  inputTokens: number; outputTokens: number; cachedInputTokens: number; costUsd: number | null; durationMs: number;
+  finishReason: string | null; errorKind: string | null;
+}): string {
+  const cached = call.cachedInputTokens > 0 ? ` (${call.cachedInputTokens} cached)` : '';
+  const cost = call.costUsd === null ? 'cost unknown' : formatUsd(call.costUsd);
+  const outcome = call.errorKind ? `failed: ${call.errorKind}` : (call.finishReason ?? 'no finish');
+  return `${call.inputTokens} in${cached} / ${call.outputTokens} out, ${cost}, ${ms(call.durationMs)}, ${outcome}`;
+}
+
+/** Dollars with enough digits that a cheap turn does not read as $0.00. */
+export function formatUsd(usd: number): string {
+  return usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`;
+}

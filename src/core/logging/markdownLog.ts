@@ -4,7 +4,7 @@ import type { OrchestratorEvent } from '../protocol/events';
 import type { Message } from '../protocol/messages';
 import type { ExecutionPlan } from '../protocol/plan';
 import { countContextItems } from '../protocol/handoff';
-import { capitalize, clockTime, diffStats, humanDuration, isoTime, ms, oneLine } from './format';
+import { capitalize, clockTime, diffStats, humanDuration, isoTime, modelCallDetail, ms, oneLine } from './format';
 
 /** One-line summary of a message for the log and the dashboard, per message type. */
 export function summarizeMessage(message: Message): string {
@@ -178,6 +178,14 @@ export class MarkdownLogProjection {
       case 'agent.failed': {
         const p = event.payload;
         return [`❌ ${at} AGENT FAILED: ${p.agent}`, `  Duration: ${ms(p.durationMs)}`, `  Reason: ${p.reason} — ${oneLine(p.error)}`].join('\n') + '\n\n';
+      }
+      case 'model.called': {
+        const p = event.payload;
+        return `  🧠 ${at} ${p.agent} → ${p.provider}/${p.model} turn ${p.turn}\n     ${modelCallDetail(p)}\n\n`;
+      }
+      case 'agent.waiting': {
+        const p = event.payload;
+        return p.waitingFor === 'approval' ? `  ⏸️ ${at} ${p.agent} waits for approval: ${oneLine(p.detail)}\n\n` : '';
       }
       case 'agent.skipped':
         return `⏭️ ${at} AGENT SKIPPED: ${event.payload.agent}\n  Reason: ${oneLine(event.payload.reason)}\n\n`;

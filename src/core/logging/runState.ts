@@ -2,7 +2,7 @@
 // webview), tree views and the replay of stored sessions, so the state is plain data (JSON-serializable: no
 // Maps, no classes) and each event is applied in O(1) amortised time through a private index kept beside it.
 import { countContextItems } from '../protocol/handoff';
-import type { EventPayloads, OrchestratorEvent } from '../protocol/events';
+import type { AgentWait, EventPayloads, OrchestratorEvent } from '../protocol/events';
 import type { Finding } from '../protocol/findings';
 import type { HandoffPackage } from '../protocol/handoff';
 import type { LearnedPattern } from '../protocol/learning';
@@ -40,6 +40,39 @@ export interface AgentView {
   nextAgents: string[];
   /** Recommendations the agent itself made on completion. */
   recommendations: string[];
+  /** `provider/model` of a model agent, null for offline agents. */
+  model: string | null;
+  /** The tool it called last while running; null once it ended. */
+  currentTool: string | null;
+  /** What it is blocked on now, null when it is not waiting. */
+  waitingFor: AgentWait | null;
+  waitingDetail: string;
+  usage: ModelUsageTotals;
+}
+
+/** Tokens and cost of model turns. Cost counts only turns with a known price; `unpricedCalls` says how many had none. */
+export interface ModelUsageTotals {
+  modelCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  costUsd: number;
+  unpricedCalls: number;
+  failedCalls: number;
+}
+
+export function emptyUsage(): ModelUsageTotals {
+  return { modelCalls: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, costUsd: 0, unpricedCalls: 0, failedCalls: 0 };
+}
+
+function addUsage(totals: ModelUsageTotals, call: EventPayloads['model.called']): void {
+  totals.modelCalls++;
+  totals.inputTokens += call.inputTokens;
+  totals.outputTokens += call.outputTokens;
+  totals.cachedInputTokens += call.cachedInputTokens;
+  if (call.costUsd === null) totals.unpricedCalls++;
+  else totals.costUsd += call.costUsd;
+  if (call.errorKind) totals.failedCalls++;
 }
 
 export interface FlowEdge {
@@ -122,6 +155,8 @@ export interface RunState {
   failedToolCallCount: number;
   mcpToolCallCount: number;
   totalToolDurationMs: number;
+  /** Model turns of every agent in this run. */
+  usage: ModelUsageTotals;
   lastSeq: number;
   limits: { maxMessages: number; maxToolCalls: number };
 }
@@ -219,6 +254,7 @@ export function createRunState(sessionId: string, options: { maxMessages?: numbe
     failedToolCallCount: 0,
     mcpToolCallCount: 0,
     totalToolDurationMs: 0,
+    usage: emptyUsage(),
     lastSeq: 0,
     limits: {
       maxMessages: Math.max(0, options.maxMessages ?? DEFAULT_MAX_MESSAGES),
@@ -250,6 +286,11 @@ function newAgent(name: string): AgentView {
     summary: null,
     nextAgents: [],
     recommendations: [],
+    model: null,
+    currentTool: null,
+    waitingFor: null,
+    waitingDetail: '',
+    usage: emptyUsage(),
   };
 }
 
@@ -343,7 +384,9 @@ export function applyEvent(state: RunState, event: OrchestratorEvent): RunState 
     }
     case 'agent.tool_called': {
       const { agent: name, tool, status, durationMs } = event.payload;
-      ensureAgent(state, index, name).toolCalls++;
+      const caller = ensureAgent(state, index, name);
+      caller.toolCalls++;
+      if (caller.status === 'running') caller.currentTool = tool;
       state.toolCallCount++;
       state.totalToolDurationMs += durationMs;
       if (status === 'error') state.failedToolCallCount++;
@@ -475,6 +518,24 @@ export function applyEvent(state: RunState, event: OrchestratorEvent): RunState 
       upsertById(state.patterns, index.patterns, pattern);
       break;
     }
+    case 'model.called': {
+      const agent = ensureAgent(state, index, event.payload.agent);
+      agent.model = `${event.payload.provider}/${event.payload.model}`;
+      addUsage(agent.usage, event.payload);
+      // Older states (stored before model events existed) have no run totals yet.
+      state.usage ??= emptyUsage();
+      addUsage(state.usage, event.payload);
+      break;
+    }
+    case 'model.exchange':
+      // The journal keeps it for replay; the views show model.called.
+      break;
+    case 'agent.waiting': {
+      const agent = ensureAgent(state, index, event.payload.agent);
+      agent.waitingFor = event.payload.waitingFor;
+      agent.waitingDetail = event.payload.waitingFor ? event.payload.detail : '';
+      break;
+    }
     case 'learning.recorded':
       // The learning record repeats what the run's own events already show; the store keeps it.
       break;
@@ -483,6 +544,8 @@ export function applyEvent(state: RunState, event: OrchestratorEvent): RunState 
       const agent = ensureAgent(state, index, payload.agent);
       agent.status = 'completed';
       agent.completedAt = event.ts;
+      agent.currentTool = null;
+      agent.waitingFor = null;
       agent.durationMs = payload.durationMs;
       if (agent.startedAt === null) agent.startedAt = event.ts - payload.durationMs;
       addUnique(agent.filesModified, payload.filesModified);
@@ -496,6 +559,8 @@ export function applyEvent(state: RunState, event: OrchestratorEvent): RunState 
       const agent = ensureAgent(state, index, payload.agent);
       agent.status = 'failed';
       agent.completedAt = event.ts;
+      agent.currentTool = null;
+      agent.waitingFor = null;
       agent.durationMs = payload.durationMs;
       if (agent.startedAt === null && payload.durationMs > 0) agent.startedAt = event.ts - payload.durationMs;
       agent.error = payload.error;

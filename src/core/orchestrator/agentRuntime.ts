@@ -1,4 +1,6 @@
 import type { CommandRunner, WorkspaceFiles } from '../ports';
+import type { AgentWait, EventPayloadInput } from '../protocol/events';
+import type { RecordedModelExchange } from '../protocol/modelExchange';
 import type { Finding } from '../protocol/findings';
 import type { HandoffRequest } from '../protocol/handoff';
 import type { LearnedPattern, LearningRecord, LearningsQueryResult } from '../protocol/learning';
@@ -51,6 +53,12 @@ export interface AgentContext {
   sharePattern(discovery: { name: string; type: string; context: string; confidence: number; support: number; solution?: string; applicableTo?: string[] }): Promise<LearnedPattern>;
   /** The run so far, as the dashboard sees it. */
   runState(): RunState;
+  /** Records one model turn of this agent (model.called): tokens, cost, duration, how it ended. */
+  recordModelCall(call: Omit<EventPayloadInput<'model.called'>, 'agent'>): void;
+  /** Journals one model turn's request and reply with the run (model.exchange), for replay. */
+  recordModelExchange(turn: number, exchange: RecordedModelExchange): void;
+  /** Shows what the agent is blocked on (agent.waiting); null when it resumes. */
+  setWaiting(waitingFor: AgentWait | null, detail?: string): void;
 }
 
 /** What a service handler gets: who asked, the run's workspace view, and tool-call recording. */

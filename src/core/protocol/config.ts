@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApprovalPolicySchema } from './permissions';
 
 /** Durations like "30d", "12h", "90m" (the seed's logRetention / messageRetention). */
 export const RetentionSchema = z
@@ -47,6 +48,8 @@ export const OrchestratorConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** What model agents may do without asking (Claude Code's `permissions`); absent: the run's flags decide. */
+    permissions: ApprovalPolicySchema.optional(),
   })
   .strict();
 export type OrchestratorConfig = z.output<typeof OrchestratorConfigSchema>;

@@ -3,6 +3,7 @@ import { FindingSchema } from './findings';
 import { HandoffPackageSchema } from './handoff';
 import { LearnedPatternSchema, LearningRecordSchema } from './learning';
 import { MessageSchema } from './messages';
+import { ModelErrorInfoSchema, RecordedModelExchangeSchema } from './modelExchange';
 import { ExecutionPlanSchema } from './plan';
 
 const agent = z.string().min(1);
@@ -11,6 +12,10 @@ export const RunStatusSchema = z.enum(['completed', 'failed', 'cancelled', 'time
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
 export const AgentFailureReasonSchema = z.enum(['error', 'timeout', 'cancelled', 'dependency_failed']);
+
+/** What a running agent is blocked on: a model's reply, a user's approval, another agent's message, a rate limit. */
+export const AgentWaitSchema = z.enum(['model', 'approval', 'message', 'rate-limit']);
+export type AgentWait = z.infer<typeof AgentWaitSchema>;
 
 /** Payload schema of every event type. Event names are `noun.verb`. */
 export const EventPayloadSchemas = {
@@ -41,6 +46,27 @@ export const EventPayloadSchemas = {
     durationMs: z.number().nonnegative(),
     summary: z.string().default(''),
   }),
+  /** One model turn of a model agent, finished or failed. */
+  'model.called': z.object({
+    agent,
+    provider: z.string().min(1),
+    model: z.string().min(1),
+    /** 1-based turn of this agent's conversation. */
+    turn: z.number().int().min(1),
+    inputTokens: z.number().int().min(0),
+    outputTokens: z.number().int().min(0),
+    cachedInputTokens: z.number().int().min(0),
+    durationMs: z.number().nonnegative(),
+    /** From the price table; null when the model has no known price. */
+    costUsd: z.number().min(0).nullable(),
+    finishReason: z.enum(['stop', 'tool-calls', 'length', 'content-filter', 'other']).nullable(),
+    /** Set when the turn failed. */
+    errorKind: ModelErrorInfoSchema.shape.kind.nullable().default(null),
+  }),
+  /** The request and reply of one model turn, journaled with the run so it can be replayed without a provider. */
+  'model.exchange': z.object({ agent, turn: z.number().int().min(1), exchange: RecordedModelExchangeSchema }),
+  /** An agent started (waitingFor set) or stopped (null) waiting. */
+  'agent.waiting': z.object({ agent, waitingFor: AgentWaitSchema.nullable(), detail: z.string().default('') }),
   'message.sent': z.object({ message: MessageSchema }),
   'handoff.initiated': z.object({ package: HandoffPackageSchema }),
   'handoff.received': z.object({ handoffId: z.string(), from: agent, to: agent, contextItems: z.number().int().min(0) }),
@@ -105,6 +131,9 @@ export const OrchestratorEventSchema = z.discriminatedUnion('type', [
   eventVariant('plan.created'),
   eventVariant('agent.started'),
   eventVariant('agent.tool_called'),
+  eventVariant('model.called'),
+  eventVariant('model.exchange'),
+  eventVariant('agent.waiting'),
   eventVariant('message.sent'),
   eventVariant('handoff.initiated'),
   eventVariant('handoff.received'),

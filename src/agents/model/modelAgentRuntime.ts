@@ -1,0 +1,296 @@
+// One runtime for every model agent: a system prompt from the agent's definition, its task, the request, inherited
+// handoffs and learnings; then turns of model reply -> tool calls -> results until the model stops calling tools,
+// or maxTurns, a budget, the timeout or cancellation stops it. Every turn, tool call and wait is an event of the run.
+import type { RunApprovals } from '../../core/approvals/approvalPolicy';
+import type { AgentContext, AgentOutcome, AgentRuntime } from '../../core/orchestrator/agentRuntime';
+import { ModelError, PathOutsideWorkspaceError, type ModelClient, type ModelMessage, type ModelStreamPart, type ModelToolCall, type ModelUsage } from '../../core/ports';
+import type { RecordedModelExchange } from '../../core/protocol/modelExchange';
+import { grantedTools, toolSpec, ToolError, type ModelTool, type ToolSession } from './modelTools';
+
+/** Limits of one agent's run; undefined means unlimited (maxTurns has a default). */
+export interface ModelAgentLimits {
+  maxTurns?: number;
+  maxTokens?: number;
+  maxCostUsd?: number;
+}
+
+/** Tokens and cost spent by every model agent of one run, checked against the run's limits before each turn. */
+export interface RunBudget {
+  readonly maxTokens?: number;
+  readonly maxCostUsd?: number;
+  tokens: number;
+  costUsd: number;
+}
+
+/** Injected by the composition root (the adapters, the price table and the recorder live in a higher layer). */
+export interface ModelAgentDependencies {
+  name: string;
+  capabilities: readonly string[];
+  /** The agent's own prompt (its definition's body). */
+  prompt: string;
+  description: string;
+  /** Tool names its definition grants (empty: every tool). */
+  tools: readonly string[];
+  model: ModelClient;
+  /** One per run (its "approve all" lasts for the run): give a function of the session id to share it across agents. */
+  approvals: RunApprovals | ((sessionId: string) => RunApprovals);
+  limits?: ModelAgentLimits;
+  /** Shared by every model agent of the run. */
+  runBudget?: RunBudget | ((sessionId: string) => RunBudget);
+  estimateCostUsd?: (provider: string, modelId: string, usage: ModelUsage) => number | null;
+  /** Tool results longer than this are cut, with a note saying so. */
+  maxToolResultChars?: number;
+  /** Rate limits: how often to retry, and the longest wait accepted per retry. */
+  rateLimitRetries?: number;
+  maxRateLimitWaitMs?: number;
+  commandTimeoutMs?: number;
+  maxOutputTokens?: number;
+}
+
+export const DEFAULT_MAX_TURNS = 25;
+const DEFAULT_MAX_TOOL_RESULT_CHARS = 20_000;
+/** Context windows are counted in tokens; a token is about four characters of English or code. */
+const CHARS_PER_TOKEN = 4;
+
+/** The agent stopped for a reason the user should read (budget, turns, provider error). */
+class AgentStop extends Error {}
+
+export function truncateToolResult(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  return `${text.slice(0, maxChars)}\n[truncated: ${text.length - maxChars} more characters not shown; narrow the request (offset/limit, a more specific pattern)]`;
+}
+
+function estimateTokens(messages: readonly ModelMessage[]): number {
+  let chars = 0;
+  for (const message of messages) {
+    chars += message.content.length;
+    if (message.role === 'assistant') for (const call of message.toolCalls ?? []) chars += call.inputText.length + call.name.length;
+  }
+  return Math.ceil(chars / CHARS_PER_TOKEN);
+}
+
+/**
+ * Keeps the conversation within the model's context window: the oldest tool results are replaced by a note
+ * (the model can read the file again), never the system prompt, the task or the latest turn.
+ */
+export function fitContext(messages: ModelMessage[], contextWindow: number | undefined, reserveTokens: number): void {
+  if (!contextWindow) return;
+  const budget = Math.max(0, contextWindow - reserveTokens);
+  for (let i = 0; i < messages.length - 1 && estimateTokens(messages) > budget; i++) {
+    const message = messages[i]!;
+    if (message.role === 'tool' && !message.content.startsWith('[dropped')) {
+      messages[i] = { ...message, content: `[dropped to stay within the context window: ${message.content.length} characters of an earlier ${message.toolName} result]` };
+    }
+  }
+}
+
+function systemPrompt(deps: ModelAgentDependencies, context: AgentContext, tools: readonly ModelTool[]): string {
+  const sections = [deps.prompt.trim() || deps.description];
+  sections.push(`You are the agent "${context.agent}" in a team of agents working on this workspace (${context.workspace.root}). Paths are workspace-relative.`);
+  sections.push(`Tools you can call: ${tools.map((t) => t.name).join(', ')}. Edits are proposals the user may approve; read a file before editing it. When you are done, answer without calling a tool, with a short summary of what you did.`);
+  const { learnings } = context;
+  const lessons: string[] = [];
+  for (const pitfall of learnings.commonPitfalls ?? []) lessons.push(`- pitfall: ${JSON.stringify(pitfall)}`);
+  if (learnings.estimatedDuration) lessons.push(`- past runs of this task took about ${JSON.stringify(learnings.estimatedDuration)}`);
+  if (lessons.length > 0) sections.push(`What past runs teach:\n${lessons.join('\n')}`);
+  return sections.join('\n\n');
+}
+
+function userPrompt(context: AgentContext): string {
+  const parts = [`Request: ${context.request}`, `Your task: ${context.task}`];
+  for (const handoff of context.handoffs) parts.push(`Handoff received: ${JSON.stringify(handoff)}`);
+  return parts.join('\n\n');
+}
+
+export class ModelAgentRuntime implements AgentRuntime {
+  readonly name: string;
+  readonly capabilities: readonly string[];
+  readonly #deps: ModelAgentDependencies;
+
+  constructor(deps: ModelAgentDependencies) {
+    this.#deps = deps;
+    this.name = deps.name;
+    this.capabilities = deps.capabilities;
+  }
+
+  async run(context: AgentContext): Promise<AgentOutcome> {
+    const deps = this.#deps;
+    const { model } = deps;
+    const tools = grantedTools(deps.tools);
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    const specs = tools.map(toolSpec);
+    const approvals = typeof deps.approvals === 'function' ? deps.approvals(context.sessionId) : deps.approvals;
+    const runBudget = typeof deps.runBudget === 'function' ? deps.runBudget(context.sessionId) : deps.runBudget;
+    const session: ToolSession = {
+      context, approvals, seen: new Map(), filesRead: new Set(), filesModified: new Set(), handoffs: [], findingIds: [],
+      commandTimeoutMs: deps.commandTimeoutMs ?? 120_000,
+    };
+    const messages: ModelMessage[] = [
+      { role: 'system', content: systemPrompt(deps, context, tools) },
+      { role: 'user', content: userPrompt(context) },
+    ];
+    const maxTurns = deps.limits?.maxTurns ?? DEFAULT_MAX_TURNS;
+    const spent = { tokens: 0, costUsd: 0 };
+    let summary = '';
+    let stopped: string | undefined;
+
+    try {
+      for (let turn = 1; ; turn++) {
+        if (turn > maxTurns) throw new AgentStop(`${context.agent} stopped after ${maxTurns} model turns (maxTurns) while still calling tools`);
+        this.#checkBudgets(context.agent, spent, runBudget);
+        fitContext(messages, model.contextWindow, deps.maxOutputTokens ?? 4096);
+        const reply = await this.#turnWithRetries(context, turn, messages, specs);
+        spent.tokens += reply.usage.inputTokens + reply.usage.outputTokens;
+        spent.costUsd += reply.costUsd ?? 0;
+        if (runBudget) {
+          runBudget.tokens += reply.usage.inputTokens + reply.usage.outputTokens;
+          runBudget.costUsd += reply.costUsd ?? 0;
+        }
+        messages.push({ role: 'assistant', content: reply.text, ...(reply.calls.length > 0 ? { toolCalls: reply.calls } : {}) });
+        if (reply.text.trim()) summary = reply.text.trim();
+        if (reply.calls.length === 0) break;
+        for (const call of reply.calls) {
+          if (context.signal.aborted) throw context.signal.reason;
+          const result = await this.#callTool(context, session, byName, call);
+          messages.push({ role: 'tool', toolCallId: call.id, toolName: call.name, content: truncateToolResult(result.content, deps.maxToolResultChars ?? DEFAULT_MAX_TOOL_RESULT_CHARS), ...(result.isError ? { isError: true } : {}) });
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof AgentStop)) throw error;
+      stopped = error.message;
+    }
+    return {
+      summary: summary || (stopped ?? `${context.agent} finished`),
+      filesRead: [...session.filesRead],
+      filesModified: [...session.filesModified],
+      handoffs: session.handoffs,
+      ...(stopped ? { failed: stopped } : {}),
+    };
+  }
+
+  #checkBudgets(agent: string, spent: { tokens: number; costUsd: number }, runBudget: RunBudget | undefined): void {
+    const { limits } = this.#deps;
+    if (limits?.maxTokens !== undefined && spent.tokens >= limits.maxTokens) throw new AgentStop(`${agent} stopped: its token budget of ${limits.maxTokens} is spent (${spent.tokens} tokens)`);
+    if (limits?.maxCostUsd !== undefined && spent.costUsd >= limits.maxCostUsd) throw new AgentStop(`${agent} stopped: its cost budget of $${limits.maxCostUsd} is spent ($${spent.costUsd.toFixed(4)})`);
+    if (runBudget?.maxTokens !== undefined && runBudget.tokens >= runBudget.maxTokens) throw new AgentStop(`${agent} stopped: the run's token budget of ${runBudget.maxTokens} is spent (${runBudget.tokens} tokens)`);
+    if (runBudget?.maxCostUsd !== undefined && runBudget.costUsd >= runBudget.maxCostUsd) throw new AgentStop(`${agent} stopped: the run's cost budget of $${runBudget.maxCostUsd} is spent ($${runBudget.costUsd.toFixed(4)})`);
+  }
+
+  /** One turn; a rate limit is waited out (bounded, abortable) and retried a bounded number of times. */
+  async #turnWithRetries(context: AgentContext, turn: number, messages: readonly ModelMessage[], specs: ReturnType<typeof toolSpec>[]): Promise<TurnReply> {
+    const deps = this.#deps;
+    const retries = deps.rateLimitRetries ?? 3;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#turn(context, turn, messages, specs);
+      } catch (error) {
+        if (context.signal.aborted) throw context.signal.reason;
+        if (!(error instanceof ModelError)) throw new AgentStop(`${context.agent} stopped: the ${deps.model.provider} model call failed: ${(error as Error).message}`);
+        if (error.kind === 'rate-limit' && attempt < retries) {
+          const waitMs = Math.min(error.retryAfterMs ?? 1000 * 2 ** attempt, deps.maxRateLimitWaitMs ?? 60_000);
+          context.setWaiting('rate-limit', `${deps.model.provider} asked to wait ${waitMs} ms`);
+          try {
+            await abortableDelay(waitMs, context.signal);
+          } finally {
+            context.setWaiting(null);
+          }
+          continue;
+        }
+        throw new AgentStop(`${context.agent} stopped: ${error.provider} model ${deps.model.modelId} failed (${error.kind}${error.kind === 'rate-limit' ? `, after ${attempt} retries` : ''}): ${error.message}`);
+      }
+    }
+  }
+
+  async #turn(context: AgentContext, turn: number, messages: readonly ModelMessage[], specs: ReturnType<typeof toolSpec>[]): Promise<TurnReply> {
+    const { model, estimateCostUsd, maxOutputTokens } = this.#deps;
+    const request = { messages: [...messages], tools: specs, ...(maxOutputTokens ? { maxOutputTokens } : {}) };
+    const parts: ModelStreamPart[] = [];
+    const started = Date.now();
+    let text = '';
+    const calls: ModelToolCall[] = [];
+    let finish: Extract<ModelStreamPart, { type: 'finish' }> | null = null;
+    let failure: unknown = null;
+    context.setWaiting('model', `${model.provider}/${model.modelId} turn ${turn}`);
+    try {
+      for await (const part of model.stream({ ...request, signal: context.signal })) {
+        parts.push(part);
+        if (part.type === 'text') text += part.text;
+        else if (part.type === 'tool-call') calls.push(part.call);
+        else finish = part;
+      }
+      if (!finish) throw new ModelError('bad-reply', model.provider, 'the reply ended without a finish (no usage)');
+    } catch (error) {
+      failure = error;
+    } finally {
+      context.setWaiting(null);
+    }
+    const durationMs = Math.max(0, Date.now() - started);
+    const usage = finish?.usage ?? { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+    const costUsd = estimateCostUsd ? estimateCostUsd(model.provider, model.modelId, usage) : null;
+    const modelError = failure instanceof ModelError ? failure : null;
+    const exchange: RecordedModelExchange = {
+      provider: model.provider, modelId: model.modelId, request, parts, durationMs,
+      ...(failure ? { error: { kind: modelError?.kind ?? (context.signal.aborted ? 'aborted' : 'provider'), message: failure instanceof Error ? failure.message : String(failure), ...(modelError?.status !== undefined ? { status: modelError.status } : {}), ...(modelError?.retryAfterMs !== undefined ? { retryAfterMs: modelError.retryAfterMs } : {}) } } : {}),
+    };
+    context.recordModelExchange(turn, exchange);
+    context.recordModelCall({
+      provider: model.provider, model: model.modelId, turn, ...usage, durationMs, costUsd,
+      finishReason: finish?.reason ?? null, errorKind: failure ? exchange.error!.kind : null,
+    });
+    if (failure) throw failure;
+    return { text, calls, usage, costUsd };
+  }
+
+  /** Runs one tool call; a bad call is answered as a tool error and never executed. */
+  async #callTool(context: AgentContext, session: ToolSession, byName: ReadonlyMap<string, ModelTool>, call: ModelToolCall): Promise<{ content: string; isError: boolean }> {
+    const refuse = (message: string): { content: string; isError: boolean } => {
+      // Recorded like every tool call, so the log shows what the model tried.
+      void context.useTool(call.name || 'unknown', { arguments: call.inputText.slice(0, 500) }, () => Promise.reject(new Error(message))).catch(() => {});
+      return { content: `Error: ${message}`, isError: true };
+    };
+    const tool = byName.get(call.name);
+    if (!tool) return refuse(`Unknown tool "${call.name}". Available: ${[...byName.keys()].join(', ')}`);
+    if (call.input === undefined) return refuse(`The arguments of ${call.name} are not valid JSON: ${call.inputText.slice(0, 200)}`);
+    const parsed = tool.schema.safeParse(call.input);
+    if (!parsed.success) return refuse(`Invalid arguments for ${call.name}: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
+    try {
+      return { content: await tool.run(parsed.data, session), isError: false };
+    } catch (error) {
+      if (context.signal.aborted) throw context.signal.reason;
+      if (error instanceof PathOutsideWorkspaceError) return refuse(error.message);
+      if (error instanceof ToolError) return { content: `Error: ${error.message}`, isError: true };
+      return { content: `Error: ${error instanceof Error ? error.message : String(error)}`, isError: true };
+    }
+  }
+}
+
+interface TurnReply {
+  text: string;
+  calls: ModelToolCall[];
+  usage: ModelUsage;
+  costUsd: number | null;
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** One value per run, shared by the agents of that run; a new session id starts a fresh one. */
+export function perRun<T>(make: (sessionId: string) => T): (sessionId: string) => T {
+  let current: { sessionId: string; value: T } | null = null;
+  return (sessionId) => {
+    if (current?.sessionId !== sessionId) current = { sessionId, value: make(sessionId) };
+    return current.value;
+  };
+}
