@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, type LoadedConfig } from '../core/config/loadConfig';
+import { loadConfig, type LoadedConfig, type ModelOverrides } from '../core/config/loadConfig';
 import { ExecutionOrchestrator } from '../core/orchestrator/executionOrchestrator';
-import type { Clock, CommandRunner } from '../core/ports';
-import { retentionToMs } from '../core/protocol/config';
+import type { Clock, CommandRunner, ModelResolver } from '../core/ports';
+import { retentionToMs, type ModelSettings } from '../core/protocol/config';
 import { SessionStore, storeDirFor } from '../core/store/sessionStore';
 import type { AgentDefinition } from './definitions/agentDefinition';
 import { loadAgentFiles } from './definitions/agentFileLoader';
@@ -19,6 +19,14 @@ export interface WorkspaceEngineOptions {
   mode: 'write' | 'read';
   env?: NodeJS.ProcessEnv;
   configOverrides?: Parameters<typeof loadConfig>[0]['overrides'];
+  /** Flags choosing the default model (--provider, --model, --base-url), over the config's `models.default`. */
+  modelOverrides?: ModelOverrides;
+  /**
+   * Turns the final model settings into clients (src/models/createModelResolver, given by the host: this layer does
+   * not import the adapters). Called in write mode only, so inspecting sessions never needs a key. Without it every
+   * agent runs offline.
+   */
+  createModelResolver?: (settings: ModelSettings, env: NodeJS.ProcessEnv) => ModelResolver;
   /** Consent to run processes; without it no CommandRunner exists at all. */
   allowCommands?: boolean;
   wasmPath?: string;
@@ -36,8 +44,19 @@ export interface WorkspaceEngine {
   readonly warnings: string[];
   readonly logDir: string;
   readonly orchestrator: ExecutionOrchestrator;
+  /** Which model each agent uses (null = offline), its budgets and the cost of its turns. */
+  readonly models: ModelResolver;
   close(): Promise<void>;
 }
+
+/** No model configured (or only inspecting): every agent runs offline. */
+export const OFFLINE_MODELS: ModelResolver = {
+  forAgent: () => null,
+  describe: () => 'offline (no model configured)',
+  estimateCostUsd: () => null,
+  runLimits: {},
+  limitsFor: () => ({}),
+};
 
 export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Promise<WorkspaceEngine> {
   const workspaceRoot = path.resolve(options.workspaceRoot);
@@ -48,7 +67,9 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
     warnings.push(message);
     options.onWarning?.(message);
   };
-  const config = loadConfig({ workspaceRoot, env: options.env, overrides: options.configOverrides });
+  const config = loadConfig({ workspaceRoot, env: options.env, overrides: { ...options.configOverrides, models: options.modelOverrides ?? options.configOverrides?.models } });
+  // Before the store opens: a missing key or model is reported without touching the workspace.
+  const models = options.mode === 'write' && options.createModelResolver ? options.createModelResolver(config.config.models, options.env ?? process.env) : OFFLINE_MODELS;
   const agentFiles = await loadAgentFiles(path.join(workspaceRoot, '.claude', 'agents'));
   for (const problem of [...agentFiles.errors, ...agentFiles.warnings]) warn(problem.message);
   const roster = buildAgentRoster(builtinAgents(), agentFiles.agents);
@@ -88,6 +109,7 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
       warnings,
       logDir,
       orchestrator,
+      models,
       async close() {
         await orchestrator.shutdown();
         await store.close();

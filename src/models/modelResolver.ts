@@ -91,7 +91,12 @@ function toEndpoint(setting: EndpointSetting, where: string, env: NodeJS.Process
   if (!(MODEL_PROVIDERS as readonly string[]).includes(provider)) {
     throw new ConfigError(`${where}.provider: unknown provider "${provider}"; expected one of ${MODEL_PROVIDERS.join(', ')}`);
   }
-  if (provider === 'offline') return null;
+  if (provider === 'offline') {
+    if (setting.model !== undefined || setting.baseUrl !== undefined) {
+      throw new ConfigError(`${where}: a model is chosen but the provider is offline; pass --provider openai-compatible|anthropic or set ${where}.provider`);
+    }
+    return null;
+  }
   const httpProvider = provider as Endpoint['provider'];
   if (!setting.model) {
     const example = httpProvider === 'anthropic' ? 'claude-sonnet-4-5' : 'gpt-4.1 or llama3.1';
