@@ -164,6 +164,12 @@ describe('OpenAI-compatible model client (Chat Completions over SSE)', () => {
     assert.equal(parts.at(-1)?.type, 'finish');
   });
 
+  it('passes a call of a tool that was not offered to the loop as it came, with its parsed arguments', async () => {
+    const server = await serve((_r, res) => sse(res, [...openaiToolCall(0, 'call_u', 'Bash', ['{"command": "rm -rf /"}']), openaiFinish('tool_calls'), OPENAI_DONE]));
+    const parts = await collect(client(server), { ...simpleRequest, tools: [readFileTool] });
+    assert.deepEqual(parts[0], { type: 'tool-call', call: { id: 'call_u', name: 'Bash', input: { command: 'rm -rf /' }, inputText: '{"command": "rm -rf /"}' } });
+  });
+
   it('reports 429 as a rate limit with the retry-after delay, without retrying on its own', async () => {
     const server = await serve(jsonError(429, { error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' } }, { 'retry-after': '7' }));
     const error = await failure(client(server), simpleRequest);
