@@ -1,13 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, type LoadedConfig } from '../core/config/loadConfig';
+import { loadConfig, type LoadedConfig, type ModelOverrides } from '../core/config/loadConfig';
 import { ExecutionOrchestrator } from '../core/orchestrator/executionOrchestrator';
-import type { ApprovalGate, Clock, CommandRunner, ModelClient, ModelUsage } from '../core/ports';
+import type { ApprovalGate, Clock, CommandRunner, ModelClient, ModelResolver, ModelUsage } from '../core/ports';
 import { RunApprovals } from '../core/approvals/approvalPolicy';
 import type { AgentRuntime } from '../core/orchestrator/agentRuntime';
 import { ModelAgentRuntime, perRun, type ModelAgentLimits } from './model/modelAgentRuntime';
 import { ensureDirWithin, escapeControl } from '../core/files/safeFiles';
-import { retentionToMs } from '../core/protocol/config';
+import { retentionToMs, type ModelSettings } from '../core/protocol/config';
 import { SessionStore, storeDirFor } from '../core/store/sessionStore';
 import type { AgentDefinition } from './definitions/agentDefinition';
 import { loadAgentFiles } from './definitions/agentFileLoader';
@@ -23,13 +23,38 @@ export interface WorkspaceEngineOptions {
   mode: 'write' | 'read';
   env?: NodeJS.ProcessEnv;
   configOverrides?: Parameters<typeof loadConfig>[0]['overrides'];
+  /** Flags choosing the default model (--provider, --model, --base-url), over the config's `models.default`. */
+  modelOverrides?: ModelOverrides;
+  /**
+   * Turns the final model settings into clients (src/models/createModelResolver, given by the host: this layer does
+   * not import the adapters). Called in write mode only, so inspecting sessions never needs a key. Without it every
+   * agent runs offline.
+   */
+  createModelResolver?: (settings: ModelSettings, env: NodeJS.ProcessEnv) => ModelResolver;
   /** Consent to run processes; without it no CommandRunner exists at all. */
   allowCommands?: boolean;
   wasmPath?: string;
   clock?: Clock;
   onWarning?: (message: string) => void;
-  /** Language models for the agents; absent, every agent runs offline as before (model-only agents are skipped). */
+  /**
+   * Language models for the agents, given directly (tests, replay); absent, they come from `createModelResolver`,
+   * and with neither every agent runs offline as before (model-only agents are skipped).
+   */
   models?: ModelAgentWiring;
+  /** Who is asked when the permissions say "ask" (a TTY prompt, VS Code's approval UI); absent: nobody, so it is refused. */
+  approvalGate?: ApprovalGate | null;
+}
+
+/** The resolver's clients and budgets as the engine's wiring; null when it gives no agent a model. */
+export function wiringFromResolver(models: ModelResolver, approvalGate: ApprovalGate | null): ModelAgentWiring | undefined {
+  if (models === OFFLINE_MODELS) return undefined;
+  return {
+    forAgent: (agentName, agentModel) => models.forAgent(agentName, agentModel ?? undefined),
+    estimateCostUsd: (provider, modelId, usage) => models.estimateCostUsd(provider, modelId, usage),
+    limitsFor: (agentName) => models.limitsFor(agentName),
+    runLimits: models.runLimits,
+    approvalGate,
+  };
 }
 
 /** What the composition root (which owns src/models) gives the engine to run model agents. */
@@ -83,8 +108,19 @@ export interface WorkspaceEngine {
   readonly warnings: string[];
   readonly logDir: string;
   readonly orchestrator: ExecutionOrchestrator;
+  /** Which model each agent uses (null = offline), its budgets and the cost of its turns. */
+  readonly models: ModelResolver;
   close(): Promise<void>;
 }
+
+/** No model configured (or only inspecting): every agent runs offline. */
+export const OFFLINE_MODELS: ModelResolver = {
+  forAgent: () => null,
+  describe: () => 'offline (no model configured)',
+  estimateCostUsd: () => null,
+  runLimits: {},
+  limitsFor: () => ({}),
+};
 
 export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Promise<WorkspaceEngine> {
   const workspaceRoot = path.resolve(options.workspaceRoot);
@@ -98,7 +134,9 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
     warnings.push(message);
     options.onWarning?.(message);
   };
-  const config = loadConfig({ workspaceRoot, env: options.env, overrides: options.configOverrides });
+  const config = loadConfig({ workspaceRoot, env: options.env, overrides: { ...options.configOverrides, models: options.modelOverrides ?? options.configOverrides?.models } });
+  // Before the store opens: a missing key or model is reported without touching the workspace.
+  const models = options.mode === 'write' && options.createModelResolver ? options.createModelResolver(config.config.models, options.env ?? process.env) : OFFLINE_MODELS;
   const agentFiles = await loadAgentFiles(path.join(workspaceRoot, '.claude', 'agents'));
   for (const problem of [...agentFiles.errors, ...agentFiles.warnings]) warn(problem.message);
   const roster = buildAgentRoster(builtinAgents(), agentFiles.agents);
@@ -119,7 +157,7 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
     }
 
     const commandRunner: CommandRunner | null = options.allowCommands ? new NodeCommandRunner() : null;
-    const { runtimes, modelAvailable } = agentRuntimes(roster.agents, createOfflineAgents(), options.models, config.config.permissions, warn);
+    const { runtimes, modelAvailable } = agentRuntimes(roster.agents, createOfflineAgents(), options.models ?? wiringFromResolver(models, options.approvalGate ?? null), config.config.permissions, warn);
     const orchestrator = new ExecutionOrchestrator({
       workspace: new NodeWorkspaceFiles(workspaceRoot, { onWarning: warn }),
       store,
@@ -141,6 +179,7 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
       warnings,
       logDir,
       orchestrator,
+      models,
       async close() {
         await orchestrator.shutdown();
         await store.close();

@@ -11,7 +11,9 @@ import { foldEvents } from '../core/logging/runState';
 import type { OrchestratorEvent } from '../core/protocol/events';
 import { ProtocolValidationError } from '../core/protocol/validation';
 import { StoreLockedError } from '../core/store/sessionStore';
-import { openWorkspaceEngine, type WorkspaceEngine } from '../agents/workspaceEngine';
+import { OFFLINE_MODELS, openWorkspaceEngine, type WorkspaceEngine } from '../agents/workspaceEngine';
+import { createModelResolver } from '../models/modelResolver';
+import { TtyApprovalGate } from './ttyApprovalGate';
 import { describeEvent } from './terminalReporter';
 import { defaultDashboardFile, readDashboardAssets, renderStandaloneDashboard, writeStandaloneDashboard } from './standaloneDashboard';
 
@@ -108,16 +110,23 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
     .option('-w, --workspace <dir>', 'workspace folder', process.cwd())
     .option('--apply', 'write the agents\' changes to disk (otherwise they are reported as diffs)', false)
     .option('--allow-commands', 'let agents run processes such as the test command', false)
+    .option('--ask', 'ask on the terminal before a model agent\'s edit or command that no flag or permission rule covers', false)
     .option('--json', 'print one JSON object with the result instead of live output', false)
     .option('--stream', 'print every event as one JSON line (NDJSON) once it is durable', false)
     .addOption(new Option('--max-parallel <n>', 'agents that may run at once').argParser(positiveInt('--max-parallel')))
     .addOption(new Option('--timeout <ms>', 'limit for the whole run in milliseconds').argParser(positiveInt('--timeout')))
     .addOption(new Option('--agent-timeout <ms>', 'limit per agent in milliseconds').argParser(positiveInt('--agent-timeout')))
     .option('--agents <names>', 'comma-separated agents to run instead of the planner\'s choice', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
-    .action(async (request: string, opts: { workspace: string; apply: boolean; allowCommands: boolean; json: boolean; stream: boolean; maxParallel?: number; timeout?: number; agentTimeout?: number; agents?: string[] }) => {
+    .addOption(new Option('--provider <name>', 'language model for the agents (key from AGENT_ORCHESTRATOR_API_KEY, OPENAI_API_KEY or ANTHROPIC_API_KEY); overrides models.default in the config').choices(['openai-compatible', 'anthropic', 'offline']))
+    .option('--model <id>', 'model id, e.g. claude-sonnet-4-5, gpt-4.1 or llama3.1')
+    .option('--base-url <url>', 'endpoint, e.g. http://127.0.0.1:11434/v1 (Ollama) or https://openrouter.ai/api/v1')
+    .action(async (request: string, opts: { workspace: string; apply: boolean; allowCommands: boolean; json: boolean; stream: boolean; maxParallel?: number; timeout?: number; agentTimeout?: number; agents?: string[]; provider?: string; model?: string; baseUrl?: string; ask: boolean }) => {
       // Checked before the engine opens, so a bad call leaves no store behind in the workspace.
       if (!request.trim()) throw new UsageError('The request is empty: say what the agents should do.');
       if (opts.json && opts.stream) throw new UsageError('Choose one of --json (one result object) and --stream (NDJSON events)');
+      if (opts.provider === 'offline' && (opts.model !== undefined || opts.baseUrl !== undefined)) throw new UsageError('--model and --base-url choose a model: use them with --provider openai-compatible or anthropic, not offline');
+      // Questions need a person at a terminal: a script piping input would answer them by accident.
+      if (opts.ask && process.stdin.isTTY !== true) throw new UsageError('--ask needs a terminal to ask on (standard input is not a TTY); use --apply / --allow-commands or permission rules instead');
       const live = !opts.json && !opts.stream;
       const controller = new AbortController();
       let interrupts = 0;
@@ -132,7 +141,11 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
         await withEngine(opts.workspace, 'write', io, {
           allowCommands: opts.allowCommands,
           configOverrides: { orchestration: { maxParallelAgents: opts.maxParallel, agentTimeout: opts.agentTimeout } },
+          modelOverrides: { provider: opts.provider, model: opts.model, baseUrl: opts.baseUrl },
+          createModelResolver,
+          approvalGate: opts.ask ? new TtyApprovalGate(process.stdin, process.stderr) : null,
         }, async (engine) => {
+          if (live && engine.models !== OFFLINE_MODELS && !engine.models.describe().startsWith('offline')) io.out(pc.dim(`🤖 Model: ${engine.models.describe()}`));
           const bar = live && io.interactive === true
             ? new cliProgress.SingleBar({ format: ' {bar} {percentage}% | {value}/{total} agents | {status}', hideCursor: true, clearOnComplete: true, stream: process.stderr }, cliProgress.Presets.shades_classic)
             : null;

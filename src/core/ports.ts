@@ -147,6 +147,26 @@ export class ModelError extends Error {
   }
 }
 
+/** Budgets of model agents (all optional: no limit). */
+export interface ModelLimits {
+  maxTurns?: number;
+  maxTokens?: number;
+  maxCostUsd?: number;
+}
+
+/** The user's model settings turned into clients, built in src/models/ and handed to the engine by its host. */
+export interface ModelResolver {
+  /** The model an agent uses (its file's `model:` value maps through the aliases); null = the agent runs offline. */
+  forAgent(agentName: string, agentModel?: string): ModelClient | null;
+  /** One line for the user: which provider and model agents use, or that they run offline. */
+  describe(): string;
+  /** Cost in USD of one turn of a client this resolver made (prices from the config over the built-in table); null = unknown. */
+  estimateCostUsd(provider: string, modelId: string, usage: ModelUsage): number | null;
+  /** Budgets: the run's, and one agent's (its own override over the per-agent default). */
+  readonly runLimits: ModelLimits;
+  limitsFor(agentName: string): ModelLimits;
+}
+
 /** Where warnings the user should see go (terminal, output channel). */
 export interface UserNotifier {
   warn(message: string): void;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { CancellationToken, MessageConnection } from 'vscode-jsonrpc/node';
 import { createMessageConnection, ErrorCodes, IPCMessageReader, IPCMessageWriter, ResponseError } from 'vscode-jsonrpc/node';
 import { openWorkspaceEngine, type WorkspaceEngine } from '../agents/workspaceEngine';
+import { createModelResolver } from '../models/modelResolver';
 import { ConfigError } from '../core/config/loadConfig';
 import { buildExecutionReport, renderReportMarkdown } from '../core/logging/executionReport';
 import { foldEvents } from '../core/logging/runState';
@@ -202,6 +203,7 @@ export class EngineHost {
       wasmPath: this.#launch.wasmPath,
       allowCommands,
       configOverrides: config,
+      createModelResolver,
       onWarning: (message) => void this.#connection.sendNotification('warning', { message }),
     });
   }

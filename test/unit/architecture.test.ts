@@ -29,10 +29,12 @@ const allowed: Record<string, readonly string[]> = {
   core: ['core'],
   // Protocols shared by the extension host, the engine process and the webview: schemas and pure folds only.
   shared: ['shared', 'core'],
-  engineHost: ['engineHost', 'agents', 'core', 'shared'],
+  engineHost: ['engineHost', 'agents', 'models', 'core', 'shared'],
   agents: ['agents', 'core'],
+  // Provider adapters (HTTP, the AI SDK): the engine side only; the agents reach them through the ModelClient port.
+  models: ['models', 'core'],
   mcp: ['mcp', 'agents', 'core'],
-  cli: ['cli', 'agents', 'core', 'mcp', 'shared'],
+  cli: ['cli', 'agents', 'models', 'core', 'mcp', 'shared'],
   // The engine runs in its own process: the VS Code side reaches it through src/shared/engineProtocol.ts.
   vscode: ['vscode', 'core', 'shared'],
   extension: ['vscode', 'core', 'shared'],

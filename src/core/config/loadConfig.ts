@@ -111,6 +111,61 @@ function readConfigFile(file: string, text: string): RawConfig {
   return parsed as RawConfig;
 }
 
+/** Keys a models section must never hold: secrets stay in the environment. */
+const SECRET_KEY = /^(api[-_]?key|key|secret|token|password|authorization|headers?)$/i;
+
+/** Hosts a workspace's config may send a key to: the providers' own APIs (anything else needs a flag). */
+const TRUSTED_MODEL_HOSTS = new Set(['api.openai.com', 'api.anthropic.com', 'openrouter.ai', 'api.mistral.ai', 'api.groq.com', 'api.deepseek.com', 'api.together.xyz']);
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export const MODEL_KEY_VARIABLES = 'AGENT_ORCHESTRATOR_API_KEY (or OPENAI_API_KEY / ANTHROPIC_API_KEY)';
+
+/** Refuses keys in the workspace file and base URLs that would send the user's key to a host the workspace picked. */
+function checkModelsFromFile(file: string, models: unknown): void {
+  const visit = (value: unknown, at: string): void => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+    for (const [key, inner] of Object.entries(value)) {
+      const where = at ? `${at}.${key}` : key;
+      if (SECRET_KEY.test(key)) {
+        throw new ConfigError(`${file}: ${where}: API keys are never read from the workspace; set ${MODEL_KEY_VARIABLES} in the environment instead`);
+      }
+      if (key === 'baseUrl' && typeof inner === 'string') {
+        let host: string;
+        try {
+          host = new URL(inner).host;
+        } catch {
+          continue; // the schema names the bad URL
+        }
+        if (!isLoopbackHost(new URL(inner).hostname) && !TRUSTED_MODEL_HOSTS.has(host)) {
+          throw new ConfigError(`${file}: ${where}: a workspace's config cannot send your API key to ${host}; pass --base-url ${inner} (or choose it in VS Code) if you trust it`);
+        }
+      }
+      visit(inner, where);
+    }
+  };
+  visit(models, 'models');
+}
+
+/** Command-line flags (or VS Code settings) choosing the default model. */
+export interface ModelOverrides {
+  provider?: string;
+  model?: string;
+  baseUrl?: string;
+}
+
+function applyModelOverrides(models: Record<string, unknown>, override: ModelOverrides | undefined): void {
+  if (!override || (override.provider === undefined && override.model === undefined && override.baseUrl === undefined)) return;
+  const current = typeof models.default === 'object' && models.default !== null && !Array.isArray(models.default) ? (models.default as Record<string, unknown>) : {};
+  // Another provider than the file's: the file's model and endpoint belong to that other provider.
+  const switching = override.provider !== undefined && override.provider !== (current.provider ?? 'offline');
+  const next: Record<string, unknown> = switching ? {} : { ...current };
+  for (const [key, value] of Object.entries(override)) if (value !== undefined) next[key] = value;
+  models.default = next;
+}
+
 export interface LoadedConfig {
   config: OrchestratorConfig;
   /** Where values came from, for `stats` and diagnostics. */
@@ -125,7 +180,7 @@ export interface LoadedConfig {
 export function loadConfig(options: {
   workspaceRoot: string;
   env?: NodeJS.ProcessEnv;
-  overrides?: { orchestration?: Record<string, unknown>; communication?: Record<string, unknown>; learning?: Record<string, unknown> };
+  overrides?: { orchestration?: Record<string, unknown>; communication?: Record<string, unknown>; learning?: Record<string, unknown>; models?: ModelOverrides };
 }): LoadedConfig {
   const sources: string[] = ['defaults'];
   const file = path.join(options.workspaceRoot, CONFIG_DIR_NAME, CONFIG_FILE_NAME);
@@ -139,6 +194,11 @@ export function loadConfig(options: {
     const value = raw[section];
     // A non-object section is left as it is so the schema names it.
     if (value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value))) merged[section] = { ...(value ?? {}) };
+  }
+  if (raw.models !== undefined) checkModelsFromFile(file, raw.models);
+  if (raw.models === undefined || (typeof raw.models === 'object' && raw.models !== null && !Array.isArray(raw.models))) {
+    merged.models = { ...(raw.models ?? {}) };
+    applyModelOverrides(merged.models, options.overrides?.models);
   }
   const env = options.env ?? process.env;
   /** The environment variable that set a key ("section.key"), when the final value came from one. */
@@ -164,6 +224,8 @@ export function loadConfig(options: {
       setByEnv.delete(`${section}.${key}`);
     }
   }
+
+  for (const [key, value] of Object.entries(options.overrides?.models ?? {})) if (value !== undefined) overridden.add(`models.default.${key}`);
 
   // Validated once, after every layer: a bad value in the file can be overridden by a variable or a flag.
   const result = OrchestratorConfigSchema.safeParse(merged);

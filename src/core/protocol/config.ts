@@ -16,6 +16,51 @@ export function retentionToMs(value: string): number {
 /** The longest delay a Node timer honours (about 24.8 days); a larger one fires at once. */
 export const MAX_TIMER_MS = 2_147_483_647;
 
+export const MODEL_PROVIDERS = ['offline', 'openai-compatible', 'anthropic'] as const;
+export type ModelProviderName = (typeof MODEL_PROVIDERS)[number];
+
+/** Budgets of model agents; every one optional (no limit). */
+export const ModelLimitsSchema = z
+  .object({
+    maxTurns: z.number().int().min(1).optional(),
+    maxTokens: z.number().int().min(1).optional(),
+    maxCostUsd: z.number().positive().optional(),
+  })
+  .strict();
+
+const ModelEndpointFields = {
+  provider: z.enum(MODEL_PROVIDERS).optional(),
+  model: z.string().trim().min(1).optional(),
+  baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://127.0.0.1:11434/v1' }).optional(),
+};
+
+export const ModelPriceSchema = z
+  .object({ input: z.number().min(0), cachedInput: z.number().min(0).optional(), output: z.number().min(0) })
+  .strict();
+
+/**
+ * Which language models agents use. API keys are never part of it: they come from the environment (a workspace
+ * file is not a place for secrets, and a cloned repository must not choose where a key is sent).
+ */
+export const ModelSettingsSchema = z
+  .object({
+    /** The model every agent uses unless overridden; offline = the built-in analyzers only. */
+    default: z
+      .object({ ...ModelEndpointFields, provider: z.enum(MODEL_PROVIDERS).default('offline') })
+      .strict()
+      .prefault({}),
+    /** Per agent name: another model (or provider) and its own budget. */
+    agents: z.record(z.string().min(1), z.object({ ...ModelEndpointFields, limits: ModelLimitsSchema.optional() }).strict()).default({}),
+    /** An agent file's `model:` value (sonnet, opus, haiku, ...) to a model id of the default provider. */
+    aliases: z.record(z.string().min(1), z.string().trim().min(1)).default({}),
+    /** USD per million tokens by model id (or id prefix), over the built-in table. */
+    prices: z.record(z.string().min(1), ModelPriceSchema).default({}),
+    limits: z.object({ run: ModelLimitsSchema.prefault({}), agent: ModelLimitsSchema.prefault({}) }).strict().prefault({}),
+  })
+  .strict();
+export type ModelSettings = z.output<typeof ModelSettingsSchema>;
+export type ModelLimits = z.output<typeof ModelLimitsSchema>;
+
 /** The seed's configuration file shape (.agent-orchestrator/config.json). Unknown keys are errors, so typos are caught. */
 export const OrchestratorConfigSchema = z
   .object({
@@ -50,6 +95,7 @@ export const OrchestratorConfigSchema = z
       .prefault({}),
     /** What model agents may do without asking (Claude Code's `permissions`); absent: the run's flags decide. */
     permissions: ApprovalPolicySchema.optional(),
+    models: ModelSettingsSchema.prefault({}),
   })
   .strict();
 export type OrchestratorConfig = z.output<typeof OrchestratorConfigSchema>;

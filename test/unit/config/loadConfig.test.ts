@@ -43,6 +43,8 @@ describe('loadConfig', () => {
       orchestration: { maxParallelAgents: 5, agentTimeout: 120_000, enableLearning: true, enableCommunication: true, logRetention: '30d', dashboardEnabled: true },
       communication: { maxHistorySize: 1000, messageRetention: '7d', broadcastEnabled: true, assistanceTimeout: 10_000 },
       learning: { maxExecutionsPerAgent: 100, patternConfidenceThreshold: 70, mcpIntegration: true },
+      // No model unless one is configured: every agent runs offline.
+      models: { default: { provider: 'offline' }, agents: {}, aliases: {}, prices: {}, limits: { run: {}, agent: {} } },
     });
     assert.deepEqual(sources, ['defaults']);
   });
