@@ -18,6 +18,7 @@ import { HandoffRequestSchema } from '../protocol/handoff';
 import { parseOrThrow } from '../protocol/validation';
 import type { AgentContext, AgentOutcome, AgentRuntime, ServiceEnvironment } from './agentRuntime';
 import { unifiedDiff } from './unifiedDiff';
+import { maskSecrets } from '../security/secretMasking';
 import { OverlayWorkspace } from './overlayWorkspace';
 
 const ORCHESTRATOR = 'orchestrator';
@@ -666,7 +667,9 @@ class RunExecution {
       proposeChange: async (file, newContent, findingIds) => {
         this.#guard(agent, signal);
         const before = (await this.#workspace.exists(file)) ? await this.#workspace.readFile(file) : '';
-        const diff = unifiedDiff(file, before, newContent);
+        // The file gets the real content; the diff is recorded and shown everywhere, so it is made from masked
+        // text (masking keeps line numbers, so its hunks still point at the right lines).
+        const diff = unifiedDiff(file, maskSecrets(before), maskSecrets(newContent));
         await this.#workspace.writeFile(file, newContent);
         stream.emit('change.proposed', { agent, file, diff, applied: this.#o.apply, findingIds: [...findingIds] });
         return { applied: this.#o.apply, diff };
