@@ -66,8 +66,10 @@ const PRIVATE_KEY_BLOCK = /(-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)([\
 /** `scheme://user:password@host`: the password goes, the rest of the URL stays readable. */
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"`]*:)([^\s@/'"`]+)@/gi;
 
-/** `name = 'value'`, `name: "value"`, `"name": "value"`, `name = process.env.X || 'value'` on one line. */
-const QUOTED_ASSIGNMENT = /(["'`]?)([A-Za-z_$][\w$.-]*)\1(\s*(?::|=(?![=>]))\s*(?:[^"'`\r\n;,]*?(?:\|\||\?\?)\s*)?)(["'`])([^"'`\r\n\\]*)\4/g;
+/** `name = 'value'`, `name: "value"`, `"name": "value"`, `process.env.X || 'value'` on one line. */
+const QUOTED_ASSIGNMENT = /(?<![\w$.-])([A-Za-z_$][\w$.-]*)(["'`]?\s*(?::|=(?![=>])|\|\||\?\?)\s*)(["'`])([^"'`\r\n\\]*)\3/g;
+/** Lines that can hold such an assignment; the assignment pattern is slow on long text, so it runs on these only. */
+const ASSIGNMENT_LINE = /^.*[:=|?]\s*["'`].*$/gm;
 
 /** dotenv lines: `API_KEY=value`, `export DB_PASSWORD=value`. */
 const ENV_ASSIGNMENT = /^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_.-]*)(\s*=\s*)([^\s"'`#]+)/gm;
@@ -78,11 +80,11 @@ export function maskSecrets(text: string): string {
   if (text.length === 0) return text;
   let out = text.replace(PRIVATE_KEY_BLOCK, (_all, begin: string, body: string, end: string) => `${begin}${body.replace(/[^\r\n]+/g, (line) => (line === MASK ? line : MASK))}${end}`);
   for (const shape of TOKEN_SHAPES) out = out.replace(shape, (_all, prefix: string) => `${prefix}${MASK}`);
-  out = out.replace(URL_PASSWORD, (_all, head: string, password: string) => `${head}${password === MASK ? password : MASK}@`);
-  out = out.replace(QUOTED_ASSIGNMENT, (all, nameQuote: string, name: string, separator: string, quote: string, value: string) =>
-    looksLikeSecretName(name) && looksLikeSecretValue(value) && !value.includes(MASK)
-      ? `${nameQuote}${name}${nameQuote}${separator}${quote}${masked(value, 4)}${quote}`
-      : all,
+  if (out.includes('://')) out = out.replace(URL_PASSWORD, (_all, head: string, password: string) => `${head}${password === MASK ? password : MASK}@`);
+  out = out.replace(ASSIGNMENT_LINE, (line) =>
+    line.replace(QUOTED_ASSIGNMENT, (all, name: string, separator: string, quote: string, value: string) =>
+      looksLikeSecretName(name) && looksLikeSecretValue(value) && !value.includes(MASK) ? `${name}${separator}${quote}${masked(value, 4)}${quote}` : all,
+    ),
   );
   out = out.replace(ENV_ASSIGNMENT, (all, lead: string, name: string, separator: string, value: string) =>
     looksLikeSecretName(name) && looksLikeSecretValue(value) && !value.includes(MASK) ? `${lead}${name}${separator}${masked(value, 4)}` : all,
