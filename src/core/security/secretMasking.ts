@@ -74,10 +74,14 @@ const ASSIGNMENT_LINE = /^.*[:=|?]\s*["'`].*$/gm;
 /** dotenv lines: `API_KEY=value`, `export DB_PASSWORD=value`. */
 const ENV_ASSIGNMENT = /^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_.-]*)(\s*=\s*)([^\s"'`#]+)/gm;
 
+/** Something every pattern above needs; most strings of a run (names, paths, summaries) have none and are returned
+ * as they are without running the patterns. */
+const MAYBE_SECRET = /[=:]|\|\||\?\?|-----BEGIN|_(?:live|test)_|whsec_|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abprs]-|AIza|eyJ/;
+
 /** Masks everything the secret rules recognise in `text`, keeping a short prefix of each value (`sk_live_51Hx…[masked]`).
  * Idempotent, and line-preserving: masked text has the same lines as the original. */
 export function maskSecrets(text: string): string {
-  if (text.length === 0) return text;
+  if (!MAYBE_SECRET.test(text)) return text;
   let out = text.replace(PRIVATE_KEY_BLOCK, (_all, begin: string, body: string, end: string) => `${begin}${body.replace(/[^\r\n]+/g, (line) => (line === MASK ? line : MASK))}${end}`);
   for (const shape of TOKEN_SHAPES) out = out.replace(shape, (_all, prefix: string) => `${prefix}${MASK}`);
   if (out.includes('://')) out = out.replace(URL_PASSWORD, (_all, head: string, password: string) => `${head}${password === MASK ? password : MASK}@`);
