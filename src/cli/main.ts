@@ -13,7 +13,7 @@ import { ProtocolValidationError } from '../core/protocol/validation';
 import { StoreLockedError } from '../core/store/sessionStore';
 import { openWorkspaceEngine, type WorkspaceEngine } from '../agents/workspaceEngine';
 import { describeEvent } from './terminalReporter';
-import { jsonForTerminal, sanitizeForTerminal as t } from './terminalText';
+import { jsonForTerminal, sanitizeForTerminal as printable } from './terminalText';
 import { defaultDashboardFile, readDashboardAssets, renderStandaloneDashboard, writeStandaloneDashboard } from './standaloneDashboard';
 
 /** Exit codes: what a script calling the CLI can rely on. */
@@ -43,7 +43,7 @@ const processOutput: Output = {
 };
 
 async function withEngine<T>(workspace: string, mode: 'read' | 'write', io: Output, extra: Partial<Parameters<typeof openWorkspaceEngine>[0]>, use: (engine: WorkspaceEngine) => Promise<T>): Promise<T> {
-  const engine = await openWorkspaceEngine({ workspaceRoot: workspace, mode, onWarning: (message) => io.err(pc.yellow(`⚠ ${t(message)}`)), ...extra });
+  const engine = await openWorkspaceEngine({ workspaceRoot: workspace, mode, onWarning: (message) => io.err(pc.yellow(`⚠ ${printable(message)}`)), ...extra });
   try {
     return await use(engine);
   } finally {
@@ -70,7 +70,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(t(s, { keepNewlines: true })), writeErr: (s) => io.err(t(s, { keepNewlines: true })) });
+    .configureOutput({ writeOut: (s) => io.out(printable(s, { keepNewlines: true })), writeErr: (s) => io.err(printable(s, { keepNewlines: true })) });
 
   program
     .command('run')
@@ -158,12 +158,12 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
             }, 2));
           } else if (live) {
             io.out('');
-            io.out(`📄 Log:       ${t(result.logFile)}`);
-            io.out(`📊 Dashboard: ${t(result.dashboardFile)}`);
-            io.out(`📈 Report:    ${t(result.reportFile)}`);
+            io.out(`📄 Log:       ${printable(result.logFile)}`);
+            io.out(`📊 Dashboard: ${printable(result.dashboardFile)}`);
+            io.out(`📈 Report:    ${printable(result.reportFile)}`);
             // The terminal shows what needs attention; the report keeps every suggestion.
             const important = result.recommendations.filter((rec) => rec.priority !== 'low');
-            for (const rec of important) io.out(`${rec.priority === 'high' ? '🔴' : '🟡'} ${t(rec.type)}: ${t(rec.message)}`);
+            for (const rec of important) io.out(`${rec.priority === 'high' ? '🔴' : '🟡'} ${printable(rec.type)}: ${printable(rec.message)}`);
             const more = result.recommendations.length - important.length;
             if (more > 0) io.out(pc.dim(`   ${more} more suggestion(s) in the report`));
           }
@@ -187,7 +187,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
         for (const s of sessions) {
           const status = s.status === 'completed' ? pc.green(s.status) : s.status === 'running' ? pc.cyan(s.status) : pc.red(s.status);
           const duration = s.completedAt ? `${((s.completedAt - s.startedAt) / 1000).toFixed(1)}s` : '';
-          io.out(`${t(s.sessionId)}  ${new Date(s.startedAt).toISOString()}  ${status.padEnd(18)} ${duration.padStart(7)}  ${t(s.request)}`);
+          io.out(`${printable(s.sessionId)}  ${new Date(s.startedAt).toISOString()}  ${status.padEnd(18)} ${duration.padStart(7)}  ${printable(s.request)}`);
         }
       });
     });
@@ -210,10 +210,10 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
         if (assets) {
           const file = typeof opts.html === 'string' ? path.resolve(opts.html) : defaultDashboardFile(engine.logDir, sessionId);
           writeStandaloneDashboard(file, renderStandaloneDashboard({ sessionId, workspaceRoot: engine.workspaceRoot, events }, assets));
-          io.out(t(file));
+          io.out(printable(file));
         } else if (opts.json) io.out(jsonForTerminal(events, 2));
-        else if (opts.markdown) io.out(t(renderMarkdownLog(events), { keepNewlines: true }));
-        else io.out(t(renderReportMarkdown(buildExecutionReport(foldEvents(sessionId, events))), { keepNewlines: true }));
+        else if (opts.markdown) io.out(printable(renderMarkdownLog(events), { keepNewlines: true }));
+        else io.out(printable(renderReportMarkdown(buildExecutionReport(foldEvents(sessionId, events))), { keepNewlines: true }));
       });
     });
 
@@ -234,13 +234,13 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
           const result = learning.queryLearnings(agent, opts.taskType ? { taskType: opts.taskType } : {});
           if (opts.json) return io.out(jsonForTerminal(result, 2));
           const e = result.estimatedDuration;
-          io.out(pc.bold(t(agent)) + ` — ${result.sampleSize} recorded execution(s), confidence ${result.confidenceScore}%`);
+          io.out(pc.bold(printable(agent)) + ` — ${result.sampleSize} recorded execution(s), confidence ${result.confidenceScore}%`);
           io.out(`  Estimated duration: ${e.samples ? `${Math.round(e.estimated)}ms (${Math.round(e.min)}–${Math.round(e.max)}ms, ${e.confidence}% confidence)` : 'no history'}`);
-          io.out(`  Recommended tools: ${t(result.recommendedApproach.toolSequence.join(' → ')) || '—'}${result.recommendedApproach.support ? ` (seen ${result.recommendedApproach.support}×)` : ''}`);
-          for (const p of result.commonPitfalls) io.out(`  Pitfall (${p.severity}, ${p.frequency}×): ${t(p.issue)}`);
-          for (const tip of result.optimizationTips) io.out(`  Tip (${tip.confidence}%): ${t(tip.tip)}`);
+          io.out(`  Recommended tools: ${printable(result.recommendedApproach.toolSequence.join(' → ')) || '—'}${result.recommendedApproach.support ? ` (seen ${result.recommendedApproach.support}×)` : ''}`);
+          for (const p of result.commonPitfalls) io.out(`  Pitfall (${p.severity}, ${p.frequency}×): ${printable(p.issue)}`);
+          for (const tip of result.optimizationTips) io.out(`  Tip (${tip.confidence}%): ${printable(tip.tip)}`);
           const collaborators = Object.entries(result.collaborationPatterns.frequentCollaborators).map(([name, n]) => `${name} ${n}×`).join(', ');
-          if (collaborators) io.out(`  Works with: ${t(collaborators)}`);
+          if (collaborators) io.out(`  Works with: ${printable(collaborators)}`);
           return;
         }
         const agents = engine.store.agentsWithHistory();
@@ -254,10 +254,10 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
         if (agents.length === 0) return io.out('Nothing learned yet: learnings are recorded after each run.');
         for (const name of agents) {
           const e = learning.estimateDuration(name);
-          io.out(`${pc.bold(t(name))}: ${e.samples} run(s), typical ${Math.round(e.estimated)}ms (${e.confidence}% confidence)`);
+          io.out(`${pc.bold(printable(name))}: ${e.samples} run(s), typical ${Math.round(e.estimated)}ms (${e.confidence}% confidence)`);
         }
         if (patterns.length > 0) io.out(pc.bold('\nPatterns'));
-        for (const p of patterns) io.out(`  ${t(p.type)}: ${t(p.name)} — confidence ${Math.round(p.confidence)}%, support ${p.support}`);
+        for (const p of patterns) io.out(`  ${printable(p.type)}: ${printable(p.name)} — confidence ${Math.round(p.confidence)}%, support ${p.support}`);
       });
     });
 
@@ -283,11 +283,11 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
           learning: engine.orchestrator.learningSystem.getStatistics(),
         };
         if (opts.json) return io.out(jsonForTerminal(stats, 2));
-        io.out(`Workspace:  ${t(stats.workspace)}`);
+        io.out(`Workspace:  ${printable(stats.workspace)}`);
         io.out(`Sessions:   ${stats.sessions} (${stats.completed} completed, ${stats.failed} failed or interrupted), ${stats.events} events`);
         io.out(`Learning:   ${stats.executions} recorded executions of ${stats.agentsWithHistory.length} agent(s), ${stats.patterns} pattern(s)`);
-        io.out(`Agents:     ${stats.agents.map((a) => `${t(a.name)}${a.runtime === 'model' ? ' (needs a model)' : ''}`).join(', ')}`);
-        io.out(`Config:     ${t(stats.configSources.join(' → '))}`);
+        io.out(`Agents:     ${stats.agents.map((a) => `${printable(a.name)}${a.runtime === 'model' ? ' (needs a model)' : ''}`).join(', ')}`);
+        io.out(`Config:     ${printable(stats.configSources.join(' → '))}`);
       });
     });
 
@@ -307,15 +307,15 @@ export async function runCli(argv: readonly string[], io: Output = processOutput
       return error.exitCode === 0 ? ExitCode.success : ExitCode.usage;
     }
     if (error instanceof UsageError || error instanceof ConfigError || error instanceof ProtocolValidationError) {
-      io.err(pc.red(`Error: ${t(error.message, { keepNewlines: true })}`));
+      io.err(pc.red(`Error: ${printable(error.message, { keepNewlines: true })}`));
       return ExitCode.usage;
     }
     if (error instanceof StoreLockedError) {
-      io.err(pc.red(`Error: ${t(error.message, { keepNewlines: true })}`));
+      io.err(pc.red(`Error: ${printable(error.message, { keepNewlines: true })}`));
       return ExitCode.unavailable;
     }
     const message = error instanceof Error ? error.message : String(error);
-    io.err(pc.red(`Error: ${t(message, { keepNewlines: true })}`));
+    io.err(pc.red(`Error: ${printable(message, { keepNewlines: true })}`));
     if (/not found|Unknown agent|request is empty/i.test(message)) return ExitCode.usage;
     return ExitCode.runFailed;
   }

@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import type { OrchestratorEvent } from '../core/protocol/events';
 import type { Severity } from '../core/protocol/findings';
-import { sanitizeForTerminal as t } from './terminalText';
+import { sanitizeForTerminal as printable } from './terminalText';
 
 const severityColor: Record<Severity, (text: string) => string> = {
   critical: (t) => pc.bold(pc.red(t)),
@@ -16,60 +16,60 @@ function ms(value: number): string {
 }
 
 /** One terminal line per event worth showing live (null for the rest), in the spirit of the seed's live log. Every
- * value from the event passes through `t` (sanitizeForTerminal) before any colour is added. */
+ * value from the event passes through `printable` (sanitizeForTerminal) before any colour is added. */
 export function describeEvent(event: OrchestratorEvent): string | null {
   switch (event.type) {
     case 'run.started':
-      return `${pc.bold('▶ Request:')} ${t(event.payload.request)}\n  workspace ${t(event.payload.workspace)}${event.payload.options.apply ? '' : pc.dim(' (dry run: changes become diffs; --apply writes them)')}`;
+      return `${pc.bold('▶ Request:')} ${printable(event.payload.request)}\n  workspace ${printable(event.payload.workspace)}${event.payload.options.apply ? '' : pc.dim(' (dry run: changes become diffs; --apply writes them)')}`;
     case 'plan.created': {
       const { plan } = event.payload;
-      const phases = plan.phases.map((phase, i) => `${i + 1}. ${t(phase.join(' ∥ '))}`).join('   ');
+      const phases = plan.phases.map((phase, i) => `${i + 1}. ${printable(phase.join(' ∥ '))}`).join('   ');
       const estimate = plan.estimatedDuration
         ? `estimated ${ms(plan.estimatedDuration.estimated)} (${ms(plan.estimatedDuration.min)}–${ms(plan.estimatedDuration.max)}, ${plan.estimatedDuration.confidence}% confidence, learned from ${plan.estimatedDuration.samples} run(s))`
         : 'no duration estimate yet (no history)';
-      const lines = [`${pc.bold('📋 Plan')} (${t(plan.taskType)}): ${phases}`, `  ${estimate}`];
-      for (const warning of plan.warnings) lines.push(pc.yellow(`  ⚠ ${t(warning)}`));
+      const lines = [`${pc.bold('📋 Plan')} (${printable(plan.taskType)}): ${phases}`, `  ${estimate}`];
+      for (const warning of plan.warnings) lines.push(pc.yellow(`  ⚠ ${printable(warning)}`));
       return lines.join('\n');
     }
     case 'agent.started':
-      return `${pc.cyan('🤖')} ${pc.bold(t(event.payload.agent))} started: ${t(event.payload.task)}`;
+      return `${pc.cyan('🤖')} ${pc.bold(printable(event.payload.agent))} started: ${printable(event.payload.task)}`;
     case 'agent.tool_called':
-      return pc.dim(`   🔧 ${t(event.payload.agent)} → ${t(event.payload.tool)} ${ms(event.payload.durationMs)} ${event.payload.status === 'success' ? '✓' : '✗'} ${t(event.payload.summary)}`);
+      return pc.dim(`   🔧 ${printable(event.payload.agent)} → ${printable(event.payload.tool)} ${ms(event.payload.durationMs)} ${event.payload.status === 'success' ? '✓' : '✗'} ${printable(event.payload.summary)}`);
     case 'finding.reported': {
       const f = event.payload.finding;
-      return `   🔎 ${severityColor[f.severity](f.severity.padEnd(8))} ${t(f.file)}:${f.line}:${f.column} ${t(f.message)} ${pc.dim(`[${t(f.ruleId)}]`)}`;
+      return `   🔎 ${severityColor[f.severity](f.severity.padEnd(8))} ${printable(f.file)}:${f.line}:${f.column} ${printable(f.message)} ${pc.dim(`[${printable(f.ruleId)}]`)}`;
     }
     case 'message.sent': {
       const m = event.payload.message;
       if (m.type === 'finding_report' || m.type === 'progress_update' || m.type === 'handoff') return null; // shown by their own events
       const detail = m.type === 'validation_result'
         ? m.payload.approved ? pc.green('APPROVED ✅') : pc.red('REJECTED ❌')
-        : m.type === 'warning' ? t(m.payload.message)
-          : m.type === 'pattern_discovered' ? `${t(m.payload.pattern)} (${m.payload.confidence}%)`
-            : m.type === 'context_share' ? t(m.payload.topic)
+        : m.type === 'warning' ? printable(m.payload.message)
+          : m.type === 'pattern_discovered' ? `${printable(m.payload.pattern)} (${m.payload.confidence}%)`
+            : m.type === 'context_share' ? printable(m.payload.topic)
               : '';
-      return `   💬 ${t(m.from)} → ${t(m.to)}: ${m.type.toUpperCase()} ${detail}`;
+      return `   💬 ${printable(m.from)} → ${printable(m.to)}: ${m.type.toUpperCase()} ${detail}`;
     }
     case 'change.proposed':
-      return `   ✏️  ${t(event.payload.agent)} ${event.payload.applied ? 'changed' : 'proposes a change to'} ${t(event.payload.file)}`;
+      return `   ✏️  ${printable(event.payload.agent)} ${event.payload.applied ? 'changed' : 'proposes a change to'} ${printable(event.payload.file)}`;
     case 'validation.result':
       return null; // the VALIDATION_RESULT message line says it
     case 'handoff.initiated': {
       const pkg = event.payload.package;
-      return `${pc.magenta('🤝')} ${t(pkg.from)} → ${t(pkg.to)}: ${t(pkg.executionContext.task)} ${pc.dim(`(${pkg.urgency.toUpperCase()})`)}`;
+      return `${pc.magenta('🤝')} ${printable(pkg.from)} → ${printable(pkg.to)}: ${printable(pkg.executionContext.task)} ${pc.dim(`(${pkg.urgency.toUpperCase()})`)}`;
     }
     case 'agent.completed':
-      return `${pc.green('✅')} ${pc.bold(t(event.payload.agent))} completed in ${ms(event.payload.durationMs)}: ${t(event.payload.summary)}`;
+      return `${pc.green('✅')} ${pc.bold(printable(event.payload.agent))} completed in ${ms(event.payload.durationMs)}: ${printable(event.payload.summary)}`;
     case 'agent.failed':
-      return `${pc.red('❌')} ${pc.bold(t(event.payload.agent))} ${event.payload.reason === 'timeout' ? 'timed out' : event.payload.reason === 'cancelled' ? 'cancelled' : 'failed'}: ${t(event.payload.error)}`;
+      return `${pc.red('❌')} ${pc.bold(printable(event.payload.agent))} ${event.payload.reason === 'timeout' ? 'timed out' : event.payload.reason === 'cancelled' ? 'cancelled' : 'failed'}: ${printable(event.payload.error)}`;
     case 'agent.skipped':
-      return pc.yellow(`⏭  ${t(event.payload.agent)} skipped: ${t(event.payload.reason)}`);
+      return pc.yellow(`⏭  ${printable(event.payload.agent)} skipped: ${printable(event.payload.reason)}`);
     case 'pattern.discovered':
-      return `${pc.blue('🎓')} pattern ${t(event.payload.pattern.type)}: ${t(event.payload.pattern.name)} (confidence ${Math.round(event.payload.pattern.confidence)}%, support ${event.payload.pattern.support})`;
+      return `${pc.blue('🎓')} pattern ${printable(event.payload.pattern.type)}: ${printable(event.payload.pattern.name)} (confidence ${Math.round(event.payload.pattern.confidence)}%, support ${event.payload.pattern.support})`;
     case 'run.completed':
       return event.payload.success
         ? pc.green(pc.bold(`✅ Execution complete in ${ms(event.payload.durationMs)}`))
-        : pc.red(pc.bold(`❌ Execution ${event.payload.status.replace('_', ' ')} after ${ms(event.payload.durationMs)}${event.payload.error ? `: ${t(event.payload.error)}` : ''}`));
+        : pc.red(pc.bold(`❌ Execution ${event.payload.status.replace('_', ' ')} after ${ms(event.payload.durationMs)}${event.payload.error ? `: ${printable(event.payload.error)}` : ''}`));
     default:
       return null;
   }
