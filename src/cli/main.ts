@@ -15,6 +15,7 @@ import { OFFLINE_MODELS, openWorkspaceEngine, type WorkspaceEngine } from '../ag
 import { createModelResolver } from '../models/modelResolver';
 import { TtyApprovalGate } from './ttyApprovalGate';
 import { describeEvent } from './terminalReporter';
+import { jsonForTerminal, sanitizeForTerminal as printable } from './terminalText';
 import { defaultDashboardFile, readDashboardAssets, renderStandaloneDashboard, writeStandaloneDashboard } from './standaloneDashboard';
 
 /** Exit codes: what a script calling the CLI can rely on. */
@@ -74,7 +75,7 @@ const processOutput: Output = {
 };
 
 async function withEngine<T>(workspace: string, mode: 'read' | 'write', io: Output, extra: Partial<Parameters<typeof openWorkspaceEngine>[0]>, use: (engine: WorkspaceEngine) => Promise<T>): Promise<T> {
-  const engine = await openWorkspaceEngine({ workspaceRoot: workspace, mode, onWarning: (message) => io.err(pc.yellow(`⚠ ${message}`)), ...extra });
+  const engine = await openWorkspaceEngine({ workspaceRoot: workspace, mode, onWarning: (message) => io.err(pc.yellow(`⚠ ${printable(message)}`)), ...extra });
   try {
     return await use(engine);
   } finally {
@@ -101,7 +102,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+    .configureOutput({ writeOut: (s) => io.out(printable(s, { keepNewlines: true })), writeErr: (s) => io.err(printable(s, { keepNewlines: true })) });
 
   program
     .command('run')
@@ -152,7 +153,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
           let total = 0;
           let done = 0;
           const onEvent = (event: OrchestratorEvent): void => {
-            if (opts.stream) io.out(JSON.stringify(event));
+            if (opts.stream) io.out(jsonForTerminal(event));
             if (!live) return;
             if (event.type === 'plan.created') {
               total = event.payload.plan.agents.length + event.payload.plan.skipped.length;
@@ -180,7 +181,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
           bar?.stop();
           if (opts.json) {
             const report = result.report;
-            io.out(JSON.stringify({
+            io.out(jsonForTerminal({
               sessionId: result.sessionId,
               success: result.success,
               status: result.status,
@@ -197,15 +198,15 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
               patterns: result.learnedPatterns,
               recommendations: result.recommendations,
               ...(result.error ? { error: result.error } : {}),
-            }, null, 2));
+            }, 2));
           } else if (live) {
             io.out('');
-            io.out(`📄 Log:       ${result.logFile}`);
-            io.out(`📊 Dashboard: ${result.dashboardFile}`);
-            io.out(`📈 Report:    ${result.reportFile}`);
+            io.out(`📄 Log:       ${printable(result.logFile)}`);
+            io.out(`📊 Dashboard: ${printable(result.dashboardFile)}`);
+            io.out(`📈 Report:    ${printable(result.reportFile)}`);
             // The terminal shows what needs attention; the report keeps every suggestion.
             const important = result.recommendations.filter((rec) => rec.priority !== 'low');
-            for (const rec of important) io.out(`${rec.priority === 'high' ? '🔴' : '🟡'} ${rec.type}: ${rec.message}`);
+            for (const rec of important) io.out(`${rec.priority === 'high' ? '🔴' : '🟡'} ${printable(rec.type)}: ${printable(rec.message)}`);
             const more = result.recommendations.length - important.length;
             if (more > 0) io.out(pc.dim(`   ${more} more suggestion(s) in the report`));
           }
@@ -224,12 +225,12 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
     .action(async (opts: { workspace: string; json: boolean }) => {
       await withEngine(opts.workspace, 'read', io, {}, async (engine) => {
         const sessions = engine.store.listSessions();
-        if (opts.json) return io.out(JSON.stringify(sessions, null, 2));
+        if (opts.json) return io.out(jsonForTerminal(sessions, 2));
         if (sessions.length === 0) return io.out('No sessions yet. Start one with: agent-orchestrator run "<request>"');
         for (const s of sessions) {
           const status = s.status === 'completed' ? pc.green(s.status) : s.status === 'running' ? pc.cyan(s.status) : pc.red(s.status);
           const duration = s.completedAt ? `${((s.completedAt - s.startedAt) / 1000).toFixed(1)}s` : '';
-          io.out(`${s.sessionId}  ${new Date(s.startedAt).toISOString()}  ${status.padEnd(18)} ${duration.padStart(7)}  ${s.request}`);
+          io.out(`${printable(s.sessionId)}  ${new Date(s.startedAt).toISOString()}  ${status.padEnd(18)} ${duration.padStart(7)}  ${printable(s.request)}`);
         }
       });
     });
@@ -252,10 +253,10 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
         if (assets) {
           const file = typeof opts.html === 'string' ? path.resolve(opts.html) : defaultDashboardFile(engine.logDir, sessionId);
           writeStandaloneDashboard(file, renderStandaloneDashboard({ sessionId, workspaceRoot: engine.workspaceRoot, events }, assets), engine.workspaceRoot);
-          io.out(file);
-        } else if (opts.json) io.out(JSON.stringify(events, null, 2));
-        else if (opts.markdown) io.out(renderMarkdownLog(events));
-        else io.out(renderReportMarkdown(buildExecutionReport(foldEvents(sessionId, events))));
+          io.out(printable(file));
+        } else if (opts.json) io.out(jsonForTerminal(events, 2));
+        else if (opts.markdown) io.out(printable(renderMarkdownLog(events), { keepNewlines: true }));
+        else io.out(printable(renderReportMarkdown(buildExecutionReport(foldEvents(sessionId, events))), { keepNewlines: true }));
       });
     });
 
@@ -274,32 +275,32 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
             throw new UsageError(`Unknown agent "${agent}". Known: ${engine.roster.map((a) => a.name).join(', ')}`);
           }
           const result = learning.queryLearnings(agent, opts.taskType ? { taskType: opts.taskType } : {});
-          if (opts.json) return io.out(JSON.stringify(result, null, 2));
+          if (opts.json) return io.out(jsonForTerminal(result, 2));
           const e = result.estimatedDuration;
-          io.out(pc.bold(`${agent}`) + ` — ${result.sampleSize} recorded execution(s), confidence ${result.confidenceScore}%`);
+          io.out(pc.bold(printable(agent)) + ` — ${result.sampleSize} recorded execution(s), confidence ${result.confidenceScore}%`);
           io.out(`  Estimated duration: ${e.samples ? `${Math.round(e.estimated)}ms (${Math.round(e.min)}–${Math.round(e.max)}ms, ${e.confidence}% confidence)` : 'no history'}`);
-          io.out(`  Recommended tools: ${result.recommendedApproach.toolSequence.join(' → ') || '—'}${result.recommendedApproach.support ? ` (seen ${result.recommendedApproach.support}×)` : ''}`);
-          for (const p of result.commonPitfalls) io.out(`  Pitfall (${p.severity}, ${p.frequency}×): ${p.issue}`);
-          for (const t of result.optimizationTips) io.out(`  Tip (${t.confidence}%): ${t.tip}`);
+          io.out(`  Recommended tools: ${printable(result.recommendedApproach.toolSequence.join(' → ')) || '—'}${result.recommendedApproach.support ? ` (seen ${result.recommendedApproach.support}×)` : ''}`);
+          for (const p of result.commonPitfalls) io.out(`  Pitfall (${p.severity}, ${p.frequency}×): ${printable(p.issue)}`);
+          for (const tip of result.optimizationTips) io.out(`  Tip (${tip.confidence}%): ${printable(tip.tip)}`);
           const collaborators = Object.entries(result.collaborationPatterns.frequentCollaborators).map(([name, n]) => `${name} ${n}×`).join(', ');
-          if (collaborators) io.out(`  Works with: ${collaborators}`);
+          if (collaborators) io.out(`  Works with: ${printable(collaborators)}`);
           return;
         }
         const agents = engine.store.agentsWithHistory();
         const patterns = engine.store.patterns();
         if (opts.json) {
-          return io.out(JSON.stringify({
+          return io.out(jsonForTerminal({
             agents: agents.map((name) => ({ name, executions: learning.queryLearnings(name).sampleSize, estimatedDuration: learning.estimateDuration(name) })),
             patterns,
-          }, null, 2));
+          }, 2));
         }
         if (agents.length === 0) return io.out('Nothing learned yet: learnings are recorded after each run.');
         for (const name of agents) {
           const e = learning.estimateDuration(name);
-          io.out(`${pc.bold(name)}: ${e.samples} run(s), typical ${Math.round(e.estimated)}ms (${e.confidence}% confidence)`);
+          io.out(`${pc.bold(printable(name))}: ${e.samples} run(s), typical ${Math.round(e.estimated)}ms (${e.confidence}% confidence)`);
         }
         if (patterns.length > 0) io.out(pc.bold('\nPatterns'));
-        for (const p of patterns) io.out(`  ${p.type}: ${p.name} — confidence ${Math.round(p.confidence)}%, support ${p.support}`);
+        for (const p of patterns) io.out(`  ${printable(p.type)}: ${printable(p.name)} — confidence ${Math.round(p.confidence)}%, support ${p.support}`);
       });
     });
 
@@ -324,12 +325,12 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
           configSources: engine.config.sources,
           learning: engine.orchestrator.learningSystem.getStatistics(),
         };
-        if (opts.json) return io.out(JSON.stringify(stats, null, 2));
-        io.out(`Workspace:  ${stats.workspace}`);
+        if (opts.json) return io.out(jsonForTerminal(stats, 2));
+        io.out(`Workspace:  ${printable(stats.workspace)}`);
         io.out(`Sessions:   ${stats.sessions} (${stats.completed} completed, ${stats.failed} failed or interrupted), ${stats.events} events`);
         io.out(`Learning:   ${stats.executions} recorded executions of ${stats.agentsWithHistory.length} agent(s), ${stats.patterns} pattern(s)`);
-        io.out(`Agents:     ${stats.agents.map((a) => `${a.name}${a.runtime === 'model' ? ' (needs a model)' : ''}`).join(', ')}`);
-        io.out(`Config:     ${stats.configSources.join(' → ')}`);
+        io.out(`Agents:     ${stats.agents.map((a) => `${printable(a.name)}${a.runtime === 'model' ? ' (needs a model)' : ''}`).join(', ')}`);
+        io.out(`Config:     ${printable(stats.configSources.join(' → '))}`);
       });
     });
 
@@ -349,15 +350,15 @@ export async function runCli(argv: readonly string[], io: Output = processOutput
       return error.exitCode === 0 ? ExitCode.success : ExitCode.usage;
     }
     if (error instanceof UsageError || error instanceof ConfigError || error instanceof ProtocolValidationError) {
-      io.err(pc.red(`Error: ${error.message}`));
+      io.err(pc.red(`Error: ${printable(error.message, { keepNewlines: true })}`));
       return ExitCode.usage;
     }
     if (error instanceof StoreLockedError) {
-      io.err(pc.red(`Error: ${error.message}`));
+      io.err(pc.red(`Error: ${printable(error.message, { keepNewlines: true })}`));
       return ExitCode.unavailable;
     }
     const message = error instanceof Error ? error.message : String(error);
-    io.err(pc.red(`Error: ${message}`));
+    io.err(pc.red(`Error: ${printable(message, { keepNewlines: true })}`));
     if (/not found|Unknown agent|request is empty/i.test(message)) return ExitCode.usage;
     return ExitCode.runFailed;
   }

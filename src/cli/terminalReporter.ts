@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import type { OrchestratorEvent } from '../core/protocol/events';
 import type { Severity } from '../core/protocol/findings';
 import { modelCallDetail } from '../core/logging/format';
+import { sanitizeForTerminal as printable } from './terminalText';
 
 const severityColor: Record<Severity, (text: string) => string> = {
   critical: (t) => pc.bold(pc.red(t)),
@@ -15,64 +16,65 @@ function ms(value: number): string {
   return value >= 10_000 ? `${(value / 1000).toFixed(1)}s` : `${Math.round(value)}ms`;
 }
 
-/** One terminal line per event worth showing live (null for the rest), in the spirit of the seed's live log. */
+/** One terminal line per event worth showing live (null for the rest), in the spirit of the seed's live log. Every
+ * value from the event passes through `printable` (sanitizeForTerminal) before any colour is added. */
 export function describeEvent(event: OrchestratorEvent): string | null {
   switch (event.type) {
     case 'run.started':
-      return `${pc.bold('▶ Request:')} ${event.payload.request}\n  workspace ${event.payload.workspace}${event.payload.options.apply ? '' : pc.dim(' (dry run: changes become diffs; --apply writes them)')}`;
+      return `${pc.bold('▶ Request:')} ${printable(event.payload.request)}\n  workspace ${printable(event.payload.workspace)}${event.payload.options.apply ? '' : pc.dim(' (dry run: changes become diffs; --apply writes them)')}`;
     case 'plan.created': {
       const { plan } = event.payload;
-      const phases = plan.phases.map((phase, i) => `${i + 1}. ${phase.join(' ∥ ')}`).join('   ');
+      const phases = plan.phases.map((phase, i) => `${i + 1}. ${printable(phase.join(' ∥ '))}`).join('   ');
       const estimate = plan.estimatedDuration
         ? `estimated ${ms(plan.estimatedDuration.estimated)} (${ms(plan.estimatedDuration.min)}–${ms(plan.estimatedDuration.max)}, ${plan.estimatedDuration.confidence}% confidence, learned from ${plan.estimatedDuration.samples} run(s))`
         : 'no duration estimate yet (no history)';
-      const lines = [`${pc.bold('📋 Plan')} (${plan.taskType}): ${phases}`, `  ${estimate}`];
-      for (const warning of plan.warnings) lines.push(pc.yellow(`  ⚠ ${warning}`));
+      const lines = [`${pc.bold('📋 Plan')} (${printable(plan.taskType)}): ${phases}`, `  ${estimate}`];
+      for (const warning of plan.warnings) lines.push(pc.yellow(`  ⚠ ${printable(warning)}`));
       return lines.join('\n');
     }
     case 'agent.started':
-      return `${pc.cyan('🤖')} ${pc.bold(event.payload.agent)} started: ${event.payload.task}`;
+      return `${pc.cyan('🤖')} ${pc.bold(printable(event.payload.agent))} started: ${printable(event.payload.task)}`;
     case 'agent.tool_called':
-      return pc.dim(`   🔧 ${event.payload.agent} → ${event.payload.tool} ${ms(event.payload.durationMs)} ${event.payload.status === 'success' ? '✓' : '✗'} ${event.payload.summary}`);
+      return pc.dim(`   🔧 ${printable(event.payload.agent)} → ${printable(event.payload.tool)} ${ms(event.payload.durationMs)} ${event.payload.status === 'success' ? '✓' : '✗'} ${printable(event.payload.summary)}`);
     case 'finding.reported': {
       const f = event.payload.finding;
-      return `   🔎 ${severityColor[f.severity](f.severity.padEnd(8))} ${f.file}:${f.line}:${f.column} ${f.message} ${pc.dim(`[${f.ruleId}]`)}`;
+      return `   🔎 ${severityColor[f.severity](f.severity.padEnd(8))} ${printable(f.file)}:${f.line}:${f.column} ${printable(f.message)} ${pc.dim(`[${printable(f.ruleId)}]`)}`;
     }
     case 'message.sent': {
       const m = event.payload.message;
       if (m.type === 'finding_report' || m.type === 'progress_update' || m.type === 'handoff') return null; // shown by their own events
       const detail = m.type === 'validation_result'
         ? m.payload.approved ? pc.green('APPROVED ✅') : pc.red('REJECTED ❌')
-        : m.type === 'warning' ? m.payload.message
-          : m.type === 'pattern_discovered' ? `${m.payload.pattern} (${m.payload.confidence}%)`
-            : m.type === 'context_share' ? m.payload.topic
+        : m.type === 'warning' ? printable(m.payload.message)
+          : m.type === 'pattern_discovered' ? `${printable(m.payload.pattern)} (${m.payload.confidence}%)`
+            : m.type === 'context_share' ? printable(m.payload.topic)
               : '';
-      return `   💬 ${m.from} → ${m.to}: ${m.type.toUpperCase()} ${detail}`;
+      return `   💬 ${printable(m.from)} → ${printable(m.to)}: ${m.type.toUpperCase()} ${detail}`;
     }
     case 'change.proposed':
-      return `   ✏️  ${event.payload.agent} ${event.payload.applied ? 'changed' : 'proposes a change to'} ${event.payload.file}`;
+      return `   ✏️  ${printable(event.payload.agent)} ${event.payload.applied ? 'changed' : 'proposes a change to'} ${printable(event.payload.file)}`;
     case 'validation.result':
       return null; // the VALIDATION_RESULT message line says it
     case 'handoff.initiated': {
       const pkg = event.payload.package;
-      return `${pc.magenta('🤝')} ${pkg.from} → ${pkg.to}: ${pkg.executionContext.task} ${pc.dim(`(${pkg.urgency.toUpperCase()})`)}`;
+      return `${pc.magenta('🤝')} ${printable(pkg.from)} → ${printable(pkg.to)}: ${printable(pkg.executionContext.task)} ${pc.dim(`(${pkg.urgency.toUpperCase()})`)}`;
     }
     case 'agent.completed':
-      return `${pc.green('✅')} ${pc.bold(event.payload.agent)} completed in ${ms(event.payload.durationMs)}: ${event.payload.summary}`;
+      return `${pc.green('✅')} ${pc.bold(printable(event.payload.agent))} completed in ${ms(event.payload.durationMs)}: ${printable(event.payload.summary)}`;
     case 'agent.failed':
-      return `${pc.red('❌')} ${pc.bold(event.payload.agent)} ${event.payload.reason === 'timeout' ? 'timed out' : event.payload.reason === 'cancelled' ? 'cancelled' : 'failed'}: ${event.payload.error}`;
+      return `${pc.red('❌')} ${pc.bold(printable(event.payload.agent))} ${event.payload.reason === 'timeout' ? 'timed out' : event.payload.reason === 'cancelled' ? 'cancelled' : 'failed'}: ${printable(event.payload.error)}`;
     case 'model.called':
-      return pc.dim(`   🧠 ${event.payload.agent} turn ${event.payload.turn} (${event.payload.model}): ${modelCallDetail(event.payload)}`);
+      return pc.dim(`   🧠 ${printable(event.payload.agent)} turn ${event.payload.turn} (${printable(event.payload.model)}): ${printable(modelCallDetail(event.payload))}`);
     case 'agent.waiting':
-      return event.payload.waitingFor === 'approval' ? pc.yellow(`   ⏸  ${event.payload.agent} waits for approval: ${event.payload.detail}`) : null;
+      return event.payload.waitingFor === 'approval' ? pc.yellow(`   ⏸  ${printable(event.payload.agent)} waits for approval: ${printable(event.payload.detail ?? '')}`) : null;
     case 'agent.skipped':
-      return pc.yellow(`⏭  ${event.payload.agent} skipped: ${event.payload.reason}`);
+      return pc.yellow(`⏭  ${printable(event.payload.agent)} skipped: ${printable(event.payload.reason)}`);
     case 'pattern.discovered':
-      return `${pc.blue('🎓')} pattern ${event.payload.pattern.type}: ${event.payload.pattern.name} (confidence ${Math.round(event.payload.pattern.confidence)}%, support ${event.payload.pattern.support})`;
+      return `${pc.blue('🎓')} pattern ${printable(event.payload.pattern.type)}: ${printable(event.payload.pattern.name)} (confidence ${Math.round(event.payload.pattern.confidence)}%, support ${event.payload.pattern.support})`;
     case 'run.completed':
       return event.payload.success
         ? pc.green(pc.bold(`✅ Execution complete in ${ms(event.payload.durationMs)}`))
-        : pc.red(pc.bold(`❌ Execution ${event.payload.status.replace('_', ' ')} after ${ms(event.payload.durationMs)}${event.payload.error ? `: ${event.payload.error}` : ''}`));
+        : pc.red(pc.bold(`❌ Execution ${event.payload.status.replace('_', ' ')} after ${ms(event.payload.durationMs)}${event.payload.error ? `: ${printable(event.payload.error)}` : ''}`));
     default:
       return null;
   }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ensureDirWithin, writeFileAtomicAsync } from '../../core/files/safeFiles';
 import type { AgentContext, AgentOutcome, AgentRuntime } from '../../core/orchestrator/agentRuntime';
 import type { RunState } from '../../core/logging/runState';
+import { cell, mdCode, mdText } from '../../core/logging/format';
 import { severityRank } from '../../core/protocol/findings';
 import { AgentCapabilities, type Message } from '../../core/protocol/messages';
 
@@ -29,7 +30,7 @@ function findingIdsStillFixed(changes: RunState['changes'], onlyApplied: boolean
 /** Markdown summary of the run for a reviewer: found, changed, validated, tested, and what is left. */
 export function renderChangeSummary(state: RunState, tests: Record<string, unknown> | null): string {
   const lines: string[] = [];
-  lines.push(`# Change summary`, '', `Request: ${state.request}`, `Session: \`${state.sessionId}\``, '');
+  lines.push(`# Change summary`, '', `Request: ${mdText(state.request)}`, `Session: ${mdCode(state.sessionId)}`, '');
   const findings = [...state.findings].filter((f) => !f.ruleId.startsWith('test-failure/')).sort((a, b) => severityRank[b.severity] - severityRank[a.severity]);
   lines.push(`## Found (${findings.length})`, '');
   if (findings.length === 0) lines.push('No findings.');
@@ -39,27 +40,27 @@ export function renderChangeSummary(state: RunState, tests: Record<string, unkno
     const proposedIds = findingIdsStillFixed(state.changes, false);
     for (const f of findings) {
       const fix = appliedIds.has(f.id) ? 'fixed mechanically' : proposedIds.has(f.id) ? 'fix proposed (dry run)' : f.fixable ? 'fixable' : 'needs a model or a person';
-      lines.push(`| ${f.severity} | \`${f.ruleId}\` | \`${f.file}:${f.line}\` | ${f.message.replace(/\|/g, '\\|')} | ${fix} |`);
+      lines.push(`| ${f.severity} | ${mdCode(f.ruleId, { inTable: true })} | ${mdCode(`${f.file}:${f.line}`, { inTable: true })} | ${cell(f.message)} | ${fix} |`);
     }
   }
   lines.push('', `## Changed (${state.changes.length})`, '');
   if (state.changes.length === 0) lines.push('No files changed.');
   for (const change of state.changes) {
-    lines.push(`- \`${change.file}\` by ${change.agent}: ${change.applied ? 'written to disk' : 'proposed (dry run, not written)'}${change.findingIds.length ? `, fixes ${change.findingIds.length} finding(s)` : ' (revert)'}`);
+    lines.push(`- ${mdCode(change.file)} by ${mdText(change.agent)}: ${change.applied ? 'written to disk' : 'proposed (dry run, not written)'}${change.findingIds.length ? `, fixes ${change.findingIds.length} finding(s)` : ' (revert)'}`);
   }
   lines.push('', '## Validated', '');
   if (state.validations.length === 0) lines.push('No validation was requested.');
   for (const validation of state.validations) {
     const verdict = validation.approved === null ? 'pending' : validation.approved ? 'APPROVED' : 'REJECTED';
-    lines.push(`- ${validation.to} reviewed ${validation.files.map((f) => `\`${f}\``).join(', ')} for ${validation.from}: **${verdict}**`);
-    for (const reason of validation.reasons) lines.push(`  - ${reason}`);
+    lines.push(`- ${mdText(validation.to)} reviewed ${validation.files.map((f) => mdCode(f)).join(', ')} for ${mdText(validation.from)}: **${verdict}**`);
+    for (const reason of validation.reasons) lines.push(`  - ${mdText(reason)}`);
   }
   lines.push('', '## Tested', '');
   if (!tests) lines.push('No test results were shared in this run.');
   else {
-    lines.push(`- ${String(tests.note ?? '')}`);
+    lines.push(`- ${mdText(String(tests.note ?? ''))}`);
     const failures = Array.isArray(tests.failures) ? tests.failures.map(String) : [];
-    for (const failure of failures.slice(0, 20)) lines.push(`  - ${failure}`);
+    for (const failure of failures.slice(0, 20)) lines.push(`  - ${mdText(failure)}`);
   }
   const stillFixed = findingIdsStillFixed(state.changes, false);
   const open = findings.filter((f) => !stillFixed.has(f.id));
@@ -68,9 +69,9 @@ export function renderChangeSummary(state: RunState, tests: Record<string, unkno
   lines.push('', '## Left to do', '');
   // "The tests pass" only when they ran and passed: a summary never claims a result that did not happen.
   if (open.length === 0 && testsPass) lines.push('Nothing: every finding was fixed and the tests pass.');
-  for (const f of open.slice(0, 30)) lines.push(`- ${f.recommendation} (\`${f.file}:${f.line}\`, ${f.ruleId})`);
-  if (testsRan && !testsPass) lines.push(`- Make the failing tests pass (\`${String(tests.command ?? 'the test command')}\`).`);
-  else if (!testsRan) lines.push(`- Run the tests: ${tests ? String(tests.note ?? 'they were not run') : 'no test results were shared in this run'}.`);
+  for (const f of open.slice(0, 30)) lines.push(`- ${mdText(f.recommendation)} (${mdCode(`${f.file}:${f.line}`)}, ${mdText(f.ruleId)})`);
+  if (testsRan && !testsPass) lines.push(`- Make the failing tests pass (${mdCode(String(tests.command ?? 'the test command'))}).`);
+  else if (!testsRan) lines.push(`- Run the tests: ${tests ? mdText(String(tests.note ?? 'they were not run')) : 'no test results were shared in this run'}.`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -7,6 +7,7 @@ import {
   type OrchestratorEvent,
 } from '../protocol/events';
 import { parseOrThrow } from '../protocol/validation';
+import { maskSecretsDeep } from '../security/secretMasking';
 
 export type EventListener = (event: OrchestratorEvent) => void;
 
@@ -45,7 +46,9 @@ export class RunEventStream {
   }
 
   emit<K extends EventType>(type: K, payload: EventPayloadInput<K>): EventOf<K> {
-    const parsed = parseOrThrow(EventPayloadSchemas[type], payload, `${type} event`);
+    // Last line of defence: whatever an agent put in a payload (a request, a summary, a model's reply), no
+    // recognisable secret reaches the journal, the store or a view.
+    const parsed = maskSecretsDeep(parseOrThrow(EventPayloadSchemas[type], payload, `${type} event`));
     const event = { sessionId: this.#sessionId, seq: this.#seq + 1, ts: this.#clock.now(), type, payload: parsed } as EventOf<K>;
     this.#journal.append(event);
     this.#seq = event.seq;

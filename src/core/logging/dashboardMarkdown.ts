@@ -3,7 +3,7 @@
 import type { MessageType } from '../protocol/messages';
 import { severityRank, type Severity } from '../protocol/findings';
 import { metricsOf, progressOf, recommendationsOf, type AgentView, type Recommendation, type RunState } from './runState';
-import { cell, isoTime, ms, oneLine, progressBar, shortClockTime } from './format';
+import { cell, isoTime, mdCode, mdText, ms, progressBar, shortClockTime } from './format';
 
 const AGENT_STATUS: Record<AgentView['status'], string> = {
   pending: '⏳ Pending',
@@ -75,7 +75,7 @@ function closingLine(state: RunState): string {
     case 'completed':
       return '**🎉 Execution completed successfully!**';
     case 'failed':
-      return `**❌ Execution failed${state.error ? `: ${oneLine(state.error)}` : ''}**`;
+      return `**❌ Execution failed${state.error ? `: ${mdText(state.error)}` : ''}**`;
     case 'cancelled':
       return '**⏹️ Execution cancelled**';
     case 'timed_out':
@@ -87,8 +87,8 @@ export function renderDashboardMarkdown(state: RunState): string {
   const metrics = metricsOf(state);
   const progress = progressOf(state);
   let out = '# 🚀 Live Execution Dashboard\n\n';
-  out += `**Session**: \`${state.sessionId}\`\n`;
-  if (state.request) out += `**Request**: ${oneLine(state.request)}\n`;
+  out += `**Session**: ${mdCode(state.sessionId)}\n`;
+  if (state.request) out += `**Request**: ${mdText(state.request)}\n`;
   out += `**Started**: ${isoTime(state.startedAt)}\n`;
   out += `**Status**: ${RUN_STATUS[state.status]}\n\n---\n\n`;
 
@@ -118,7 +118,7 @@ export function renderDashboardMarkdown(state: RunState): string {
     '💬 Recent Agent Messages',
     recent.length > 0
       ? recent
-          .map((m) => `- **${shortClockTime(m.timestamp)}** ${MESSAGE_EMOJI[m.type]} \`${m.from}\` → \`${m.to}\`: *${m.type}* (Priority: ${m.priority})`)
+          .map((m) => `- **${shortClockTime(m.timestamp)}** ${MESSAGE_EMOJI[m.type]} ${mdCode(m.from)} → ${mdCode(m.to)}: *${m.type}* (Priority: ${m.priority})`)
           .join('\n')
       : '_No messages yet._',
   );
@@ -148,8 +148,8 @@ export function renderDashboardMarkdown(state: RunState): string {
   if (state.patterns.length > 0) {
     const lines = state.patterns.flatMap((p) => {
       const shape = p.sequence.length > 0 ? p.sequence.join(' → ') : p.name;
-      const entry = [`- 💡 **${p.type}**: \`${shape}\` (Confidence: ${Math.round(p.confidence)}%, Support: ${p.support})`];
-      if (p.context) entry.push(`  - Context: ${oneLine(p.context)}`);
+      const entry = [`- 💡 **${mdText(p.type)}**: ${mdCode(shape)} (Confidence: ${Math.round(p.confidence)}%, Support: ${p.support})`];
+      if (p.context) entry.push(`  - Context: ${mdText(p.context)}`);
       return entry;
     });
     out += section('🎓 Learned Patterns', lines.join('\n'));
@@ -162,7 +162,7 @@ export function renderDashboardMarkdown(state: RunState): string {
   const applied = state.changes.filter((change) => change.applied).length;
   const summary = [
     `- **Total Duration**: ${metrics.totalDurationMs === null ? 'running' : ms(metrics.totalDurationMs)}`,
-    `- **Agents Used**: ${ran.length}${ran.length > 0 ? ` (${ran.join(', ')})` : ''}`,
+    `- **Agents Used**: ${ran.length}${ran.length > 0 ? ` (${mdText(ran.join(', '))})` : ''}`,
     `- **Total Messages**: ${metrics.messages}`,
     `- **Parallel Execution**: ${metrics.parallelExecutionPercent}%`,
     `- **MCP Utilization**: ${metrics.mcpUtilizationPercent}%`,
@@ -173,7 +173,7 @@ export function renderDashboardMarkdown(state: RunState): string {
   summary.push('', '### Recommendations', '');
   summary.push(
     ...(recommendations.length > 0
-      ? recommendations.map((r) => `- ${PRIORITY_EMOJI[r.priority]} **${r.type}**: ${oneLine(r.message)}`)
+      ? recommendations.map((r) => `- ${PRIORITY_EMOJI[r.priority]} **${mdText(r.type)}**: ${mdText(r.message)}`)
       : ['- 🟢 None: nothing in this run calls for action.']),
   );
   out += section('📈 Execution Summary', summary.join('\n'));

@@ -15,7 +15,7 @@ import {
   type ValidationView,
 } from './runState';
 import { PRIORITY_EMOJI } from './dashboardMarkdown';
-import { cell, diffStats, humanDuration, isoTime, ms, oneLine } from './format';
+import { cell, diffStats, humanDuration, isoTime, mdCode, mdText, ms } from './format';
 
 export interface ExecutionReport {
   sessionId: string;
@@ -97,8 +97,8 @@ export function renderReportMarkdown(report: ExecutionReport): string {
     [
       '# Agent Orchestrator Execution Report',
       '',
-      `- **Session**: \`${report.sessionId}\``,
-      `- **Request**: ${oneLine(report.request) || '(none)'}`,
+      `- **Session**: ${mdCode(report.sessionId)}`,
+      `- **Request**: ${mdText(report.request) || '(none)'}`,
       `- **Status**: ${STATUS_TITLE[report.status]}`,
       `- **Started**: ${isoTime(report.startedAt)}`,
       `- **Completed**: ${report.completedAt === null ? 'not yet' : isoTime(report.completedAt)}`,
@@ -148,8 +148,8 @@ export function renderReportMarkdown(report: ExecutionReport): string {
       `## Changes\n\n${report.changes
         .map((c) => {
           const { added, removed } = diffStats(c.diff);
-          const fixes = c.findingIds.length > 0 ? `, fixes ${c.findingIds.join(', ')}` : '';
-          return `- ${c.applied ? '✏️ applied' : '📝 proposed (not applied)'}: \`${c.file}\` by ${c.agent} (+${added} −${removed}${fixes})`;
+          const fixes = c.findingIds.length > 0 ? `, fixes ${mdText(c.findingIds.join(', '))}` : '';
+          return `- ${c.applied ? '✏️ applied' : '📝 proposed (not applied)'}: ${mdCode(c.file)} by ${mdText(c.agent)} (+${added} −${removed}${fixes})`;
         })
         .join('\n')}`,
     );
@@ -160,22 +160,22 @@ export function renderReportMarkdown(report: ExecutionReport): string {
       `## Validations\n\n${report.validations
         .map((v) => {
           const verdict = v.approved === null ? '⏳ pending' : v.approved ? 'APPROVED ✅' : 'REJECTED ❌';
-          const reasons = v.reasons.length > 0 ? ` — ${oneLine(v.reasons.join('; '))}` : '';
-          const files = v.files.length > 0 ? ` (${v.files.join(', ')})` : '';
-          return `- ${v.from} → ${v.to}${files}: ${verdict}${reasons}`;
+          const reasons = v.reasons.length > 0 ? ` — ${mdText(v.reasons.join('; '))}` : '';
+          const files = v.files.length > 0 ? ` (${mdText(v.files.join(', '))})` : '';
+          return `- ${mdText(v.from)} → ${mdText(v.to)}${files}: ${verdict}${reasons}`;
         })
         .join('\n')}`,
     );
   }
 
   if (report.handoffs.length > 0) {
-    parts.push(`## Handoffs\n\n${report.handoffs.map((h) => `- 🤝 ${h.from} → ${h.to}: ${oneLine(h.task)} (${h.contextItems} context items)`).join('\n')}`);
+    parts.push(`## Handoffs\n\n${report.handoffs.map((h) => `- 🤝 ${mdText(h.from)} → ${mdText(h.to)}: ${mdText(h.task)} (${h.contextItems} context items)`).join('\n')}`);
   }
 
   if (report.patterns.length > 0) {
     parts.push(
       `## Learned Patterns\n\n${report.patterns
-        .map((p) => `- 💡 **${p.type}**: \`${p.sequence.length > 0 ? p.sequence.join(' → ') : p.name}\` (Confidence: ${Math.round(p.confidence)}%, Support: ${p.support})`)
+        .map((p) => `- 💡 **${mdText(p.type)}**: ${mdCode(p.sequence.length > 0 ? p.sequence.join(' → ') : p.name)} (Confidence: ${Math.round(p.confidence)}%, Support: ${p.support})`)
         .join('\n')}`,
     );
   }
@@ -183,7 +183,7 @@ export function renderReportMarkdown(report: ExecutionReport): string {
   parts.push(
     `## Recommendations\n\n${
       report.recommendations.length > 0
-        ? report.recommendations.map((r) => `- ${PRIORITY_EMOJI[r.priority]} **${r.type}**: ${oneLine(r.message)}`).join('\n')
+        ? report.recommendations.map((r) => `- ${PRIORITY_EMOJI[r.priority]} **${mdText(r.type)}**: ${mdText(r.message)}`).join('\n')
         : '- 🟢 None: nothing in this run calls for action.'
     }`,
   );

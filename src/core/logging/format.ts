@@ -1,5 +1,5 @@
 // Small text helpers shared by the Markdown projections, so the log, the dashboard and the report agree on
-// how a time, a duration or a table cell looks.
+// how a time, a duration or a table cell looks, and escape what they copy from a run the same way.
 
 /** `HH:MM:SS.mmm` in UTC: event timestamps are wall-clock milliseconds and logs are read across time zones. */
 export function clockTime(ts: number): string {
@@ -27,9 +27,31 @@ export function humanDuration(value: number): string {
   return `${Number.isInteger(seconds) ? seconds.toFixed(0) : seconds.toFixed(1)} seconds`;
 }
 
-/** Keeps a value on one Markdown line and out of table syntax. */
+/**
+ * Untrusted text (a request, a finding, a file name, an agent's words) as Markdown shows it, on one line. Markdown
+ * previewers render raw HTML, so `<`, `>` and `&` become entities: `<img onerror=…>` reads as text, never runs.
+ */
+export function mdText(value: string): string {
+  return oneLine(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** mdText kept inside one table cell: a `|` would start the next column. */
 export function cell(value: string): string {
-  return oneLine(value).replace(/\|/g, '\\|');
+  return mdText(value).replace(/\|/g, '\\|');
+}
+
+/**
+ * An inline code span of `value` (shown literally, HTML included). The fence is one backtick longer than the
+ * longest run inside, so the value cannot close the span and carry on as Markdown; in a table cell its `|` is
+ * escaped, which GFM undoes inside code.
+ */
+export function mdCode(value: string, options: { inTable?: boolean } = {}): string {
+  const text = oneLine(value);
+  const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longestRun + 1);
+  const padded = longestRun > 0 || text.startsWith(' ') ? ` ${text} ` : text;
+  const span = `${fence}${padded}${fence}`;
+  return options.inTable ? span.replace(/\|/g, '\\|') : span;
 }
 
 export function oneLine(value: string): string {

@@ -4,46 +4,46 @@ import type { OrchestratorEvent } from '../protocol/events';
 import type { Message } from '../protocol/messages';
 import type { ExecutionPlan } from '../protocol/plan';
 import { countContextItems } from '../protocol/handoff';
-import { capitalize, clockTime, diffStats, humanDuration, isoTime, modelCallDetail, ms, oneLine } from './format';
+import { capitalize, clockTime, diffStats, humanDuration, isoTime, mdText, modelCallDetail, ms } from './format';
 
 /** One-line summary of a message for the log and the dashboard, per message type. */
 export function summarizeMessage(message: Message): string {
   switch (message.type) {
     case 'finding_report':
-      return `${capitalize(message.payload.severity)} severity: ${oneLine(message.payload.message)}`;
+      return `${capitalize(message.payload.severity)} severity: ${mdText(message.payload.message)}`;
     case 'context_share':
-      return `Context: ${oneLine(message.payload.topic)}`;
+      return `Context: ${mdText(message.payload.topic)}`;
     case 'warning': {
-      const where = message.payload.file ? ` (${message.payload.file}${message.payload.line ? `:${message.payload.line}` : ''})` : '';
-      return `Warning: ${oneLine(message.payload.message)}${where}`;
+      const where = message.payload.file ? ` (${mdText(message.payload.file)}${message.payload.line ? `:${message.payload.line}` : ''})` : '';
+      return `Warning: ${mdText(message.payload.message)}${where}`;
     }
     case 'assistance_request':
-      return `Needs ${message.payload.capability} (urgency: ${message.payload.urgency.toUpperCase()})`;
+      return `Needs ${mdText(message.payload.capability)} (urgency: ${message.payload.urgency.toUpperCase()})`;
     case 'assistance_response':
       return message.payload.resolved ? 'Assistance: RESOLVED ✅' : 'Assistance: UNRESOLVED ❌';
     case 'validation_request': {
       const files = message.payload.filesModified;
-      const what = files.length > 0 ? ` in ${files.join(', ')}` : '';
+      const what = files.length > 0 ? ` in ${mdText(files.join(', '))}` : '';
       return message.payload.requestingReview ? `Changes implemented${what}, requesting review` : `Changes implemented${what}`;
     }
     case 'validation_result': {
       if (message.payload.approved) return 'Status: APPROVED ✅';
-      const reasons = message.payload.reasons.length > 0 ? ` (${oneLine(message.payload.reasons.join('; '))})` : '';
+      const reasons = message.payload.reasons.length > 0 ? ` (${mdText(message.payload.reasons.join('; '))})` : '';
       return `Status: REJECTED ❌${reasons}`;
     }
     case 'handoff':
-      return `Handoff: ${oneLine(message.payload.task)} (urgency: ${message.payload.urgency.toUpperCase()})`;
+      return `Handoff: ${mdText(message.payload.task)} (urgency: ${message.payload.urgency.toUpperCase()})`;
     case 'progress_update':
-      return `Progress: ${Math.round(message.payload.progress)}% ${oneLine(message.payload.status)}`.trim();
+      return `Progress: ${Math.round(message.payload.progress)}% ${mdText(message.payload.status)}`.trim();
     case 'pattern_discovered':
-      return `Pattern: ${oneLine(message.payload.pattern)} (Confidence: ${Math.round(message.payload.confidence)}%)`;
+      return `Pattern: ${mdText(message.payload.pattern)} (Confidence: ${Math.round(message.payload.confidence)}%)`;
     case 'optimization_tip':
-      return `Tip (${message.payload.type}): ${oneLine(message.payload.tip)}`;
+      return `Tip (${message.payload.type}): ${mdText(message.payload.tip)}`;
   }
 }
 
 function listOrNone(items: readonly string[]): string {
-  return items.length > 0 ? items.join(', ') : 'none';
+  return items.length > 0 ? mdText(items.join(', ')) : 'none';
 }
 
 function planBlock(plan: ExecutionPlan): string {
@@ -63,11 +63,11 @@ function planBlock(plan: ExecutionPlan): string {
   lines.push(`- Total Tasks: ${plan.agents.length}`);
   if (plan.skipped.length > 0) {
     lines.push('- Skipped Agents:');
-    for (const skipped of plan.skipped) lines.push(`  - ${skipped.name}: ${oneLine(skipped.reason)}`);
+    for (const skipped of plan.skipped) lines.push(`  - ${mdText(skipped.name)}: ${mdText(skipped.reason)}`);
   }
   if (plan.warnings.length > 0) {
     lines.push('- Warnings:');
-    for (const warning of plan.warnings) lines.push(`  - ⚠️ ${oneLine(warning)}`);
+    for (const warning of plan.warnings) lines.push(`  - ⚠️ ${mdText(warning)}`);
   }
   return `${lines.join('\n')}\n\n`;
 }
@@ -102,9 +102,9 @@ export class MarkdownLogProjection {
         this.#dryRun = !event.payload.options.apply;
         return [
           '# Agent Orchestrator Execution Log',
-          `Session ID: ${event.sessionId}`,
+          `Session ID: ${mdText(event.sessionId)}`,
           `Started: ${isoTime(event.ts)}`,
-          `User Request: ${oneLine(event.payload.request)}`,
+          `User Request: ${mdText(event.payload.request)}`,
           '',
           '',
         ].join('\n');
@@ -133,43 +133,43 @@ export class MarkdownLogProjection {
       case 'agent.started': {
         const p = event.payload;
         return [
-          `🤖 ${at} AGENT START: ${p.agent}`,
-          `  Task: ${oneLine(p.task)}`,
+          `🤖 ${at} AGENT START: ${mdText(p.agent)}`,
+          `  Task: ${mdText(p.task)}`,
           `  MCP Servers: ${listOrNone(p.mcpServers)}`,
           `  Parallel with: ${listOrNone(p.parallelWith)}`,
         ].join('\n') + '\n\n';
       }
       case 'agent.tool_called': {
         const p = event.payload;
-        const lines = [`  🔧 ${at} ${p.agent} → ${p.tool}`, `     Duration: ${ms(p.durationMs)} | Status: ${p.status === 'success' ? '✅' : '❌'}`];
-        if (p.summary) lines.push(`     ${oneLine(p.summary)}`);
+        const lines = [`  🔧 ${at} ${mdText(p.agent)} → ${mdText(p.tool)}`, `     Duration: ${ms(p.durationMs)} | Status: ${p.status === 'success' ? '✅' : '❌'}`];
+        if (p.summary) lines.push(`     ${mdText(p.summary)}`);
         return lines.join('\n') + '\n\n';
       }
       case 'message.sent': {
         const m = event.payload.message;
-        return `  💬 ${at} ${m.from} → ${m.to}: ${m.type.toUpperCase()}\n     ${summarizeMessage(m)}\n\n`;
+        return `  💬 ${at} ${mdText(m.from)} → ${mdText(m.to)}: ${m.type.toUpperCase()}\n     ${summarizeMessage(m)}\n\n`;
       }
       case 'finding.reported': {
         const f = event.payload.finding;
         return [
-          `  🔎 ${at} FINDING: ${event.payload.agent}`,
-          `     ${f.severity.toUpperCase()} ${f.ruleId} at ${f.file}:${f.line}`,
-          `     ${oneLine(f.message)}`,
-          `     Fix: ${f.fixable ? 'automatic' : 'needs a model or a person'}${f.recommendation ? ` — ${oneLine(f.recommendation)}` : ''}`,
+          `  🔎 ${at} FINDING: ${mdText(event.payload.agent)}`,
+          `     ${f.severity.toUpperCase()} ${mdText(f.ruleId)} at ${mdText(f.file)}:${f.line}`,
+          `     ${mdText(f.message)}`,
+          `     Fix: ${f.fixable ? 'automatic' : 'needs a model or a person'}${f.recommendation ? ` — ${mdText(f.recommendation)}` : ''}`,
         ].join('\n') + '\n\n';
       }
       case 'change.proposed': {
         const p = event.payload;
         const { added, removed } = diffStats(p.diff);
-        const lines = [`  ✏️ ${at} ${p.applied ? 'CHANGE APPLIED' : 'CHANGE PROPOSED'}: ${p.agent} → ${p.file}`, `     +${added} −${removed} lines${p.applied ? '' : this.#dryRun ? ' (not applied: dry run)' : ' (not applied)'}`];
-        if (p.findingIds.length > 0) lines.push(`     Fixes: ${p.findingIds.join(', ')}`);
+        const lines = [`  ✏️ ${at} ${p.applied ? 'CHANGE APPLIED' : 'CHANGE PROPOSED'}: ${mdText(p.agent)} → ${mdText(p.file)}`, `     +${added} −${removed} lines${p.applied ? '' : this.#dryRun ? ' (not applied: dry run)' : ' (not applied)'}`];
+        if (p.findingIds.length > 0) lines.push(`     Fixes: ${mdText(p.findingIds.join(', '))}`);
         return lines.join('\n') + '\n\n';
       }
       case 'agent.completed': {
         const p = event.payload;
-        const files = p.filesModified.length > 0 ? ` (${p.filesModified.join(', ')})` : '';
+        const files = p.filesModified.length > 0 ? ` (${mdText(p.filesModified.join(', '))})` : '';
         return [
-          `✅ ${at} AGENT COMPLETE: ${p.agent}`,
+          `✅ ${at} AGENT COMPLETE: ${mdText(p.agent)}`,
           `  Duration: ${ms(p.durationMs)}`,
           `  Files Modified: ${p.filesModified.length}${files}`,
           `  Next Agents: ${listOrNone(p.nextAgents)}`,
@@ -177,36 +177,36 @@ export class MarkdownLogProjection {
       }
       case 'agent.failed': {
         const p = event.payload;
-        return [`❌ ${at} AGENT FAILED: ${p.agent}`, `  Duration: ${ms(p.durationMs)}`, `  Reason: ${p.reason} — ${oneLine(p.error)}`].join('\n') + '\n\n';
+        return [`❌ ${at} AGENT FAILED: ${mdText(p.agent)}`, `  Duration: ${ms(p.durationMs)}`, `  Reason: ${p.reason} — ${mdText(p.error)}`].join('\n') + '\n\n';
       }
       case 'model.called': {
         const p = event.payload;
-        return `  🧠 ${at} ${p.agent} → ${p.provider}/${p.model} turn ${p.turn}\n     ${modelCallDetail(p)}\n\n`;
+        return `  🧠 ${at} ${mdText(p.agent)} → ${mdText(p.provider)}/${mdText(p.model)} turn ${p.turn}\n     ${mdText(modelCallDetail(p))}\n\n`;
       }
       case 'agent.waiting': {
         const p = event.payload;
-        return p.waitingFor === 'approval' ? `  ⏸️ ${at} ${p.agent} waits for approval: ${oneLine(p.detail)}\n\n` : '';
+        return p.waitingFor === 'approval' ? `  ⏸️ ${at} ${mdText(p.agent)} waits for approval: ${mdText(p.detail ?? '')}\n\n` : '';
       }
       case 'agent.skipped':
-        return `⏭️ ${at} AGENT SKIPPED: ${event.payload.agent}\n  Reason: ${oneLine(event.payload.reason)}\n\n`;
+        return `⏭️ ${at} AGENT SKIPPED: ${mdText(event.payload.agent)}\n  Reason: ${mdText(event.payload.reason)}\n\n`;
       case 'handoff.initiated': {
         const pkg = event.payload.package;
         const lines = [
-          `🤝 ${at} HANDOFF: ${pkg.from} → ${pkg.to}`,
-          `  Task: ${oneLine(pkg.executionContext.task)}`,
+          `🤝 ${at} HANDOFF: ${mdText(pkg.from)} → ${mdText(pkg.to)}`,
+          `  Task: ${mdText(pkg.executionContext.task)}`,
           `  Urgency: ${pkg.urgency.toUpperCase()}`,
           `  Context Items: ${countContextItems(pkg)}`,
         ];
-        if (pkg.blockingIssues.length > 0) lines.push(`  Blocking Issues: ${pkg.blockingIssues.map(oneLine).join('; ')}`);
+        if (pkg.blockingIssues.length > 0) lines.push(`  Blocking Issues: ${pkg.blockingIssues.map(mdText).join('; ')}`);
         return lines.join('\n') + '\n\n';
       }
       case 'pattern.discovered': {
         const pattern = event.payload.pattern;
         const who = event.payload.agent ?? pattern.agent ?? 'learning system';
-        const sequence = pattern.sequence.length > 0 ? ` (${pattern.sequence.join(' → ')})` : '';
+        const sequence = pattern.sequence.length > 0 ? ` (${mdText(pattern.sequence.join(' → '))})` : '';
         return [
-          `🎓 ${at} PATTERN DISCOVERED: ${who}`,
-          `  Pattern: ${oneLine(pattern.name)}${sequence}`,
+          `🎓 ${at} PATTERN DISCOVERED: ${mdText(who)}`,
+          `  Pattern: ${mdText(pattern.name)}${sequence}`,
           `  Confidence: ${Math.round(pattern.confidence)}%`,
           `  Support: ${pattern.support} run${pattern.support === 1 ? '' : 's'}`,
         ].join('\n') + '\n\n';
@@ -215,7 +215,7 @@ export class MarkdownLogProjection {
         const p = event.payload;
         const lines = [`${p.success ? '✅' : '❌'} ${at} EXECUTION COMPLETE`];
         if (!p.success) lines.push(`  Status: ${STATUS_WORD[p.status] ?? p.status.toUpperCase()}`);
-        if (p.error) lines.push(`  Error: ${oneLine(p.error)}`);
+        if (p.error) lines.push(`  Error: ${mdText(p.error)}`);
         lines.push(`  Total Duration: ${humanDuration(p.durationMs)}`);
         return lines.join('\n') + '\n';
       }

@@ -12,6 +12,7 @@ import type { AgentRecord } from './agentScheduler';
 import type { OrchestratorDependencies } from './executionOrchestrator';
 import type { OverlayWorkspace } from './overlayWorkspace';
 import { unifiedDiff } from './unifiedDiff';
+import { maskSecrets } from '../security/secretMasking';
 
 /** What an agent's context needs from its run (the run owns the bus, the overlay, the inboxes and the records). */
 export interface AgentContextHost {
@@ -110,7 +111,9 @@ export function createAgentContext(host: AgentContextHost, record: AgentRecord, 
     proposeChange: async (file, newContent, findingIds) => {
       host.guard(agent, signal);
       const before = (await host.workspace.exists(file)) ? await host.workspace.readFile(file) : '';
-      const diff = unifiedDiff(file, before, newContent);
+      // The file gets the real content; the diff is recorded and shown everywhere, so it is made from masked
+      // text (masking keeps line numbers, so its hunks still point at the right lines).
+      const diff = unifiedDiff(file, maskSecrets(before), maskSecrets(newContent));
       await host.workspace.writeFile(file, newContent);
       stream.emit('change.proposed', { agent, file, diff, applied: host.apply, findingIds: [...findingIds] });
       return { applied: host.apply, diff };

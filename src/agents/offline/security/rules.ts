@@ -2,6 +2,10 @@
 // eslint here, so importing this module does not load ESLint.
 import type { ESLint, Rule, Scope } from 'eslint';
 import type * as ESTree from 'estree';
+import { looksLikeSecretName, looksLikeSecretValue } from '../../../core/security/secretMasking';
+
+// Re-exported: the rule and the masking of recorded output share one definition of a secret.
+export { looksLikeSecretName, looksLikeSecretValue };
 
 export const DEFAULT_TENANT_KEYS: readonly string[] = ['organizationId', 'orgId', 'tenantId'];
 
@@ -221,42 +225,6 @@ const missingTenantFilter: Rule.RuleModule = {
 
 // ---------------------------------------------------------------------------------------------------------
 // hardcoded-secret
-
-/** Splits `jwtSecret`, `JWT_SECRET`, `api-key` into lower-case words. */
-function words(name: string): string[] {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .split(/[\s_\-.$]+/)
-    .filter((w) => w.length > 0)
-    .map((w) => w.toLowerCase());
-}
-
-const SECRET_LAST_WORDS = new Set(['secret', 'password', 'passwd', 'passphrase', 'pwd', 'token', 'apikey', 'privatekey', 'credentials']);
-const SECRET_LAST_PAIRS = new Set(['api key', 'private key', 'secret key', 'access key', 'signing key', 'encryption key', 'client secret']);
-
-/** The name is about a secret when its last word is one (`jwtSecret`, `ADMIN_PASSWORD`, `apiKey`), so
- * `tokenExpiry` or `passwordMinLength` do not count. */
-export function looksLikeSecretName(name: string): boolean {
-  const parts = words(name);
-  const last = parts[parts.length - 1];
-  if (last === undefined) return false;
-  if (SECRET_LAST_WORDS.has(last)) return true;
-  return parts.length >= 2 && SECRET_LAST_PAIRS.has(`${parts[parts.length - 2]} ${last}`);
-}
-
-const PLACEHOLDER = /^(your|my|change|replace|example|dummy|placeholder|sample|test|todo|fake|redacted|xxx|<|\{\{|\$\{)|changeme|change[-_ ]?me|placeholder|example|your[-_]|x{4,}|\*{3,}/i;
-
-/** A value worth reporting: long enough, not a placeholder, not an env-var name, URL, path or sentence. */
-export function looksLikeSecretValue(value: string): boolean {
-  if (value.length < 8) return false;
-  if (PLACEHOLDER.test(value)) return false;
-  if (/\s/.test(value)) return false;
-  if (/^[A-Z][A-Z0-9_]*$/.test(value)) return false;
-  if (value.includes('://') || value.startsWith('/')) return false;
-  if (/^(.)\1+$/.test(value)) return false;
-  return true;
-}
 
 function literalString(node: ESTree.Node | null | undefined): string | undefined {
   if (!node) return undefined;

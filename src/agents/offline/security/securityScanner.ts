@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { ESLint, Linter, Rule } from 'eslint';
 import type { Finding } from '../../../core/protocol/findings';
 import type { WorkspaceFiles } from '../../../core/ports';
+import { maskSecrets } from '../../../core/security/secretMasking';
 import { DISABLED_PLUGIN_RULES, ruleInfo } from './ruleCatalog';
 import { agentOrchestratorPlugin, DEFAULT_TENANT_KEYS, LOCAL_PLUGIN_NAME } from './rules';
 import { analyzeInWorker, scanWorkersAvailable } from './scanWorkerPool';
@@ -240,7 +241,8 @@ export class SecurityScanner {
         id,
         ruleId: message.ruleId,
         severity: info.severity,
-        message: message.message,
+        // A rule may quote the code it flags; a finding is shown and stored everywhere, so no secret rides along.
+        message: maskSecrets(message.message),
         file: relative,
         line: message.line,
         column,
