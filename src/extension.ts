@@ -15,6 +15,7 @@ import { LiveLog } from './vscode/liveLog';
 import { LocationOpener } from './vscode/locationOpener';
 import { MESSAGE_SCHEME, MessageDocumentProvider } from './vscode/messageDocuments';
 import { MessagesTreeProvider } from './vscode/messagesTreeProvider';
+import { registerMcpServerProvider } from './vscode/mcpServerProvider';
 import { ModelProviderCommand } from './vscode/modelProviderCommand';
 import { OrchestrateRequestCommand } from './vscode/orchestrateCommand';
 import { PatternsTreeProvider } from './vscode/patternsTreeProvider';
@@ -51,6 +52,13 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
 
   const settings = push(new ExtensionSettings(log));
   const trust = push(new WorkspaceTrustGate(log));
+  const mcpProvider = registerMcpServerProvider({
+    extensionPath: context.extensionUri.fsPath,
+    version: String((context.extension.packageJSON as { version?: unknown }).version ?? ''),
+    trust,
+    log,
+  });
+  if (mcpProvider) push(mcpProvider);
   const sessionModel = push(new SessionModel());
   const runs = push(new RunController(engine, sessionModel, log));
   const opener = new LocationOpener(log);

@@ -10,6 +10,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { SessionStore, storeDirFor } from '../../src/core/store/sessionStore';
+import { mcpServerLaunch } from '../../src/vscode/mcpServerLaunch';
 import { scratchCopyOfExample } from '../helpers/exampleWorkspace';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -212,6 +213,33 @@ describe('agent-orchestrator mcp (stdio, SDK client)', function () {
       return true;
     });
     assert.equal(stderr.join('').includes('Error'), false, stderr.join(''));
+  });
+});
+
+describe('the MCP server definition VS Code is given', function () {
+  let workspace: string;
+
+  before(() => {
+    workspace = scratchCopyOfExample();
+  });
+
+  after(() => {
+    rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('starts the bundled CLI as a working MCP server on the workspace folder', async () => {
+    // Extension root = repository root: dist/cli.js is where the VSIX has it.
+    const launch = mcpServerLaunch(repoRoot, workspace, process.execPath);
+    assert.match(launch.label, new RegExp(path.basename(workspace)));
+    const client = new Client({ name: 'vscode-like', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: launch.command, args: launch.args, env: { ...(process.env as Record<string, string>), ...launch.env }, stderr: 'pipe' }));
+    try {
+      const planned = await call<{ plan: { agents: { name: string }[] } }>(client, 'plan_request', { request: REQUEST });
+      assert.equal(planned.plan.agents[0]?.name, 'security-auditor');
+      assert.equal(client.getServerVersion()?.name, 'agent-orchestrator');
+    } finally {
+      await client.close();
+    }
   });
 });
 
