@@ -43,7 +43,7 @@ export interface RunProgressUpdate {
   sessionId: string;
   /** Steps done: each agent counts two (started, finished); never decreases. */
   progress: number;
-  total: number;
+  total?: number;
   message: string;
 }
 
@@ -195,7 +195,9 @@ export class OrchestratorService {
             // Progress must grow with every notification (MCP): an event that moves nothing is not reported.
             if (progress <= lastProgress) return;
             lastProgress = progress;
-            hooks.onProgress({ sessionId: event.sessionId, progress, total: Math.max(steps.total, progress), message });
+            // Before the plan is known there is no total yet.
+            const total = Math.max(steps.total, progress);
+            hooks.onProgress({ sessionId: event.sessionId, progress, ...(total > 0 ? { total } : {}), message });
           },
         });
         active.done = execution.catch(() => undefined);

@@ -20,11 +20,24 @@ export async function serveStdio(service: OrchestratorService, version: string):
     server.server.onclose = () => resolve();
   });
   await server.connect(new StdioServerTransport());
-  // The SDK's stdio transport does not notice the end of stdin; a client that exits must not leave us running.
-  const ended = new Promise<void>((resolve) => process.stdin.once('end', () => resolve()));
-  await Promise.race([closed, ended]);
-  await service.close();
-  await server.close();
+  // The SDK's stdio transport does not notice the end of stdin; a client that exits must not leave us running. A
+  // client stopping us by signal gets the same clean end: a run in progress is cancelled and recorded as such.
+  let stop = (): void => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    stop = () => resolve();
+    process.stdin.once('end', stop);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  try {
+    await Promise.race([closed, stopped]);
+    await service.close();
+    await server.close();
+  } finally {
+    process.stdin.off('end', stop);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 }
 
 export interface HttpServerHandle {

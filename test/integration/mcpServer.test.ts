@@ -216,6 +216,52 @@ describe('agent-orchestrator mcp (stdio, SDK client)', function () {
   });
 });
 
+describe('agent-orchestrator mcp stopped by its client', function () {
+  let workspace: string;
+
+  before(() => {
+    workspace = scratchCopyOfExample();
+  });
+
+  after(() => {
+    rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('records a run in progress as cancelled and releases the store when terminated (SIGTERM) mid-run', async () => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--workspace', workspace], cwd: repoRoot, stderr: 'pipe' });
+    const client = new Client({ name: 'mcp-sigterm-test', version: '1.0.0' });
+    await client.connect(transport);
+    const exited = new Promise<void>((resolve) => (client.onclose = resolve));
+    let sessionId = '';
+    let terminated = false;
+    const run = client
+      .callTool({ name: 'orchestrate_request', arguments: { request: REQUEST } }, undefined, {
+        onprogress: (progress) => {
+          const started = /^Session (\S+) started$/.exec(progress.message ?? '');
+          if (started) sessionId = started[1] as string;
+          else if (!terminated && progress.message?.endsWith(' started')) {
+            terminated = true;
+            process.kill(transport.pid as number, 'SIGTERM');
+          }
+        },
+      })
+      .then(
+        () => 'answered',
+        () => 'connection closed',
+      );
+    await exited;
+    await run;
+    assert.ok(terminated && sessionId, 'an agent had started when the server was terminated');
+    // The write lock is free again and the session was ended as cancelled, not left running.
+    const store = await SessionStore.open({ dir: storeDirFor(workspace), mode: 'write' });
+    try {
+      assert.equal(store.getSession(sessionId)?.status, 'cancelled');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('the MCP server definition VS Code is given', function () {
   let workspace: string;
 
