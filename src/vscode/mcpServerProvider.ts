@@ -8,6 +8,7 @@ import type { WorkspaceTrustGate } from './workspaceTrust';
 interface McpServerDefinitionProvider {
   readonly onDidChangeMcpServerDefinitions?: vscode.Event<void>;
   provideMcpServerDefinitions(token: vscode.CancellationToken): unknown[];
+  resolveMcpServerDefinition?(server: unknown, token: vscode.CancellationToken): unknown;
 }
 
 type McpStdioServerDefinitionConstructor = new (label: string, command: string, args?: string[], env?: Record<string, string>, version?: string) => unknown;
@@ -42,6 +43,8 @@ export function registerMcpServerProvider(options: { extensionPath: string; vers
           return new api.McpStdioServerDefinition(launch.label, launch.command, launch.args, launch.env, options.version);
         });
     },
+    // Checked again when VS Code starts the server: a definition listed earlier must not start in Restricted Mode.
+    resolveMcpServerDefinition: (server) => (options.trust.trusted ? server : undefined),
   };
   const disposables: vscode.Disposable[] = [
     changed,
