@@ -13,6 +13,7 @@ import { dashboardBench } from './dashboard.bench';
 import type { Bench, BenchRow } from './harness';
 import { learningBench } from './learning.bench';
 import { learningStoreBench } from './learningStore.bench';
+import { mcpBench } from './mcp.bench';
 import { orchestrationBench } from './orchestration.bench';
 import { stallBench } from './stall.bench';
 import { storeBench } from './store.bench';
@@ -28,6 +29,7 @@ const BENCHES: readonly { name: string; run: Bench }[] = [
   { name: 'stall', run: stallBench },
   { name: 'activation', run: activationBench },
   { name: 'dashboard', run: dashboardBench },
+  { name: 'mcp', run: mcpBench },
 ];
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'bench-results');

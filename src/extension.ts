@@ -17,6 +17,7 @@ import { LocationOpener } from './vscode/locationOpener';
 import { MESSAGE_SCHEME, MessageDocumentProvider } from './vscode/messageDocuments';
 import { MessagesTreeProvider } from './vscode/messagesTreeProvider';
 import { engineKeyEnvironment, isApiKeySecret } from './vscode/modelCredentials';
+import { registerMcpServerProvider } from './vscode/mcpServerProvider';
 import { ModelProviderCommand } from './vscode/modelProviderCommand';
 import { OrchestrateRequestCommand } from './vscode/orchestrateCommand';
 import { PatternsTreeProvider } from './vscode/patternsTreeProvider';
@@ -64,6 +65,13 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
   push(new LiveLog(engine, log));
 
   const trust = push(new WorkspaceTrustGate(log));
+  const mcpProvider = registerMcpServerProvider({
+    extensionPath: context.extensionUri.fsPath,
+    version: String((context.extension.packageJSON as { version?: unknown }).version ?? ''),
+    trust,
+    log,
+  });
+  if (mcpProvider) push(mcpProvider);
   const sessionModel = push(new SessionModel());
   const runs = push(new RunController(engine, sessionModel, log));
   const opener = new LocationOpener(log);

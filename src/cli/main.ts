@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../core/config/loadConfig';
 import { MAX_TIMER_MS } from '../core/protocol/config';
@@ -14,6 +15,8 @@ import { StoreLockedError } from '../core/store/sessionStore';
 import { OFFLINE_MODELS, openWorkspaceEngine, type WorkspaceEngine } from '../agents/workspaceEngine';
 import { createModelResolver } from '../models/modelResolver';
 import { TtyApprovalGate } from './ttyApprovalGate';
+import { OrchestratorService } from '../mcp/orchestratorService';
+import { MCP_TOKEN_ENV, serveHttp, serveStdio } from '../mcp/transports';
 import { describeEvent } from './terminalReporter';
 import { jsonForTerminal, sanitizeForTerminal as printable } from './terminalText';
 import { defaultDashboardFile, readDashboardAssets, renderStandaloneDashboard, writeStandaloneDashboard } from './standaloneDashboard';
@@ -22,6 +25,8 @@ import { defaultDashboardFile, readDashboardAssets, renderStandaloneDashboard, w
 export const ExitCode = { success: 0, runFailed: 1, usage: 2, unavailable: 3, interrupted: 130 } as const;
 
 class UsageError extends Error {}
+
+const VERSION = '0.1.0';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -99,7 +104,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
   program
     .name('agent-orchestrator')
     .description('Run several agents on a workspace: plan, communicate, hand off, fix, validate, test, and learn from past runs.')
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(printable(s, { keepNewlines: true })), writeErr: (s) => io.err(printable(s, { keepNewlines: true })) });
@@ -332,6 +337,46 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
         io.out(`Agents:     ${stats.agents.map((a) => `${printable(a.name)}${a.runtime === 'model' ? ' (needs a model)' : ''}`).join(', ')}`);
         io.out(`Config:     ${printable(stats.configSources.join(' → '))}`);
       });
+    });
+
+  program
+    .command('mcp')
+    .description('Serve the orchestrator to MCP clients (Claude Code, VS Code agent mode, Cursor) over stdio, or over Streamable HTTP on 127.0.0.1 with --http')
+    .option('-w, --workspace <dir>', 'workspace folder', process.cwd())
+    .option('--http [port]', `serve Streamable HTTP on 127.0.0.1 (default: a free port) with a bearer token (from ${MCP_TOKEN_ENV}, else generated and printed to stderr)`)
+    .option('--allow-apply', 'let clients ask for the agents\' changes to be written to disk (apply: true)', false)
+    .option('--allow-commands', 'let clients ask for agents to run processes such as the test command (allowCommands: true)', false)
+    .action(async (opts: { workspace: string; http?: string | true; allowApply: boolean; allowCommands: boolean }) => {
+      const workspaceRoot = path.resolve(opts.workspace);
+      if (!statSync(workspaceRoot, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`Workspace folder not found: ${workspaceRoot}`);
+      let port = 0;
+      if (typeof opts.http === 'string') {
+        if (!/^\d+$/.test(opts.http) || Number(opts.http) > 65535) throw new UsageError(`--http port must be a whole number from 0 to 65535, got "${opts.http}"`);
+        port = Number(opts.http);
+      }
+      const token = process.env[MCP_TOKEN_ENV];
+      if (opts.http !== undefined && token !== undefined && token.length < 16) throw new UsageError(`${MCP_TOKEN_ENV} must be at least 16 characters`);
+      const service = new OrchestratorService({
+        workspaceRoot,
+        consent: { apply: opts.allowApply, allowCommands: opts.allowCommands },
+        // stdout carries the protocol over stdio: warnings go to stderr only.
+        onWarning: (message) => io.err(pc.yellow(`⚠ ${message}`)),
+      });
+      if (opts.http === undefined) return serveStdio(service, VERSION);
+      const handle = await serveHttp(service, VERSION, { port, token });
+      io.err(`Agent Orchestrator MCP server for ${workspaceRoot}`);
+      io.err(`URL:   ${handle.url}`);
+      io.err(token ? `Token: from ${MCP_TOKEN_ENV}` : `Token: ${handle.token}`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await handle.close();
     });
 
   return program;

@@ -343,6 +343,30 @@ describe('agent-orchestrator CLI (in-process)', function () {
       assert.ok(result.stderr.includes(missing), result.stderr);
     });
 
+    it('mcp on a workspace that does not exist exits 2 and names it, before serving anything', async () => {
+      const missing = path.join(empty, 'no-such-folder');
+      const result = await cli('mcp', '--workspace', missing);
+      assert.equal(result.code, ExitCode.usage);
+      assert.ok(result.stderr.includes(`Workspace folder not found: ${missing}`), result.stderr);
+    });
+
+    it('mcp --http with a bad port or a short token exits 2 and names the option', async () => {
+      const badPort = await cli('mcp', '--workspace', empty, '--http', '70000');
+      assert.equal(badPort.code, ExitCode.usage);
+      assert.match(badPort.stderr, /--http port must be a whole number from 0 to 65535, got "70000"/);
+      const saved = process.env['AGENT_ORCHESTRATOR_MCP_TOKEN'];
+      process.env['AGENT_ORCHESTRATOR_MCP_TOKEN'] = 'short';
+      try {
+        const shortToken = await cli('mcp', '--workspace', empty, '--http');
+        assert.equal(shortToken.code, ExitCode.usage);
+        assert.match(shortToken.stderr, /AGENT_ORCHESTRATOR_MCP_TOKEN must be at least 16 characters/);
+      } finally {
+        if (saved === undefined) delete process.env['AGENT_ORCHESTRATOR_MCP_TOKEN'];
+        else process.env['AGENT_ORCHESTRATOR_MCP_TOKEN'] = saved;
+      }
+      assert.ok(!existsSync(storeDirFor(empty)), 'nothing was created in the workspace');
+    });
+
     it('a config.json with a bad value exits 2 and names the key and the expected type', async () => {
       const workspace = mkdtempSync(path.join(os.tmpdir(), 'ao-cli-config-'));
       cleanup.push(workspace);
