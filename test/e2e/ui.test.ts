@@ -24,6 +24,7 @@ import {
 const COMMAND_TITLE = 'Agent Orchestrator: Orchestrate Request';
 const REQUEST = 'Fix security vulnerability in authentication endpoint';
 const START_ITEM = 'Start (report changes as diffs; no commands)';
+const MODEL_NAME = 'claude-sonnet-4-5';
 const API_KEY = 'sk-ant-e2e-0123456789-never-in-settings';
 /** Each sidebar view and a text one of its rows shows after the run (an error row would not). */
 const SIDEBAR_VIEWS: readonly [title: string, rowText: string][] = [
@@ -234,6 +235,13 @@ describe('VS Code UI with the packaged extension (code-server + Chromium)', func
     const ui = page!;
     await runCommandFromPalette(ui, 'Agent Orchestrator: Select Model Provider');
     await pickItem(ui, 'Anthropic');
+    // Step 1 of 2 asks for the model, in a plain text box titled as such.
+    await waitFor('the model prompt', 15_000, async () => ((await ui.locator('.quick-input-widget .quick-input-title', { hasText: 'Anthropic (1/2): model' }).count()) > 0 ? true : undefined));
+    const modelBox = await waitForPrompt(ui, 'the model prompt');
+    assert.notEqual(await modelBox.getAttribute('type'), 'password', 'the model name is not a secret');
+    await modelBox.fill(MODEL_NAME);
+    await ui.keyboard.press('Enter');
+    await waitFor('the API key prompt', 15_000, async () => ((await ui.locator('.quick-input-widget .quick-input-title', { hasText: 'Anthropic (2/2): API key' }).count()) > 0 ? true : undefined));
     const keyBox = await waitForPrompt(ui, 'the API key prompt');
     // The quick pick turns into the key's input box in place: a password box, so the key is never shown.
     await waitFor('the API key prompt to be a password box', 15_000, async () => ((await keyBox.getAttribute('type')) === 'password' ? true : undefined));
@@ -246,7 +254,11 @@ describe('VS Code UI with the packaged extension (code-server + Chromium)', func
     );
     const toast = ui.locator('.notifications-toasts .notification-toast', { hasText: 'Model provider: Anthropic' }).first();
     await toast.waitFor({ state: 'visible', timeout: 15_000 });
-    assert.match(await toast.innerText(), /skipped until model runtimes land/, 'the notice must say that agents needing a model are still skipped');
+    assert.match(await toast.innerText(), new RegExp(`Model ${MODEL_NAME}`), 'the notice names the model the agents will use');
+    // A machine-scoped setting: in code-server it lands in the server's Machine settings rather than the User ones.
+    const modelSetting = new RegExp(`"agentOrchestrator\\.anthropic\\.model"\\s*:\\s*"${MODEL_NAME}"`);
+    const settingsFiles = [userSettings, path.join(userDataDir, 'Machine', 'settings.json')].filter((file) => existsSync(file));
+    assert.ok(settingsFiles.some((file) => modelSetting.test(readFileSync(file, 'utf8'))), `the model is kept in the settings (${settingsFiles.join(', ')})`);
     const files = settingsAndLogFiles(userDataDir);
     assert.ok(files.some((file) => /Agent Orchestrator\.log$/.test(file)), `the extension's log file should be among the files checked: ${files.join(', ')}`);
     const leaks = files.filter((file) => readFileSync(file, 'utf8').includes(API_KEY));
