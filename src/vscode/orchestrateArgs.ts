@@ -12,9 +12,9 @@ export const OrchestrateArgsSchema = z
     allowCommands: z.boolean().default(false),
     /**
      * Ask in the window before each edit and command (with apply and allowCommands: the run may write and run
-     * what the user approves, one by one). @default false
+     * what the user approves, one by one).
      */
-    askBeforeChanges: z.boolean().default(false),
+    askBeforeChanges: z.boolean().optional(),
     /** Run only these agents. */
     agents: z.array(z.string().min(1)).min(1).optional(),
   })
