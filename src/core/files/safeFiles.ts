@@ -189,10 +189,13 @@ export function openNoFollow(file: string, flags: number, mode = 0o644): number 
   try {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) throw new UnsafePathError(file, 'it is not a regular file', 'Move it away and run again.');
-    if (before !== null && (before.ino !== stat.ino || before.dev !== stat.dev)) {
+    const writes = (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR)) !== 0;
+    // A file renamed over this one between lstat and open (the store's own atomic snapshot does that while a
+    // reader opens it) is harmless to read: O_NOFOLLOW already refused a link, and readers re-check what they
+    // read. A write must land on the file that was checked, and so must any open where O_NOFOLLOW is missing.
+    if (before !== null && (before.ino !== stat.ino || before.dev !== stat.dev) && (writes || NOFOLLOW === 0)) {
       throw new UnsafePathError(file, 'it was replaced while being opened', 'Make sure nothing else changes this folder, and run again.');
     }
-    const writes = (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR)) !== 0;
     if (writes && stat.nlink > 1) {
       throw new UnsafePathError(file, 'it is a hard link shared with another file', 'Replace it with a plain copy, or remove it, and run again.');
     }
