@@ -8,6 +8,7 @@ import type { AgentRuntime } from '../core/orchestrator/agentRuntime';
 import { ModelAgentRuntime, perRun, type ModelAgentLimits } from './model/modelAgentRuntime';
 import { ensureDirWithin, escapeControl } from '../core/files/safeFiles';
 import { retentionToMs, type ModelSettings } from '../core/protocol/config';
+import { PLANNER_AGENT } from '../core/protocol/plan';
 import { SessionStore, storeDirFor } from '../core/store/sessionStore';
 import type { AgentDefinition } from './definitions/agentDefinition';
 import { loadAgentFiles } from './definitions/agentFileLoader';
@@ -54,6 +55,8 @@ export function wiringFromResolver(models: ModelResolver, approvalGate: Approval
     limitsFor: (agentName) => models.limitsFor(agentName),
     runLimits: models.runLimits,
     approvalGate,
+    // The default model plans runs; `models.agents.orchestrator` in the config can pick another or switch it off.
+    planner: models.forAgent(PLANNER_AGENT),
   };
 }
 
@@ -68,6 +71,8 @@ export interface ModelAgentWiring {
   runLimits?: { maxTokens?: number; maxCostUsd?: number };
   /** Asked when the policy says "ask" or no flag covers a call; null: nobody can be asked (CLI without --ask). */
   approvalGate?: ApprovalGate | null;
+  /** Plans runs (the rule planner is the fallback); absent or null: the rule planner alone. */
+  planner?: ModelClient | null;
 }
 
 /**
@@ -157,7 +162,9 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
     }
 
     const commandRunner: CommandRunner | null = options.allowCommands ? new NodeCommandRunner() : null;
-    const { runtimes, modelAvailable } = agentRuntimes(roster.agents, createOfflineAgents(), options.models ?? wiringFromResolver(models, options.approvalGate ?? null), config.config.permissions, warn);
+    const wiring = options.models ?? wiringFromResolver(models, options.approvalGate ?? null);
+    const { runtimes, modelAvailable } = agentRuntimes(roster.agents, createOfflineAgents(), wiring, config.config.permissions, warn);
+    const planner = wiring?.planner ?? null;
     const orchestrator = new ExecutionOrchestrator({
       workspace: new NodeWorkspaceFiles(workspaceRoot, { onWarning: warn }),
       store,
@@ -168,6 +175,7 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
       clock: options.clock,
       commandRunner,
       modelAvailable,
+      planModel: planner ? { client: planner, ...(wiring?.estimateCostUsd ? { estimateCostUsd: (provider: string, modelId: string, usage: ModelUsage) => wiring.estimateCostUsd!(provider, modelId, usage) } : {}) } : null,
       onWarning: warn,
     });
     await orchestrator.initialize();
