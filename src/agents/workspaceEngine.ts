@@ -8,6 +8,7 @@ import type { AgentRuntime } from '../core/orchestrator/agentRuntime';
 import { ModelAgentRuntime, perRun, type ModelAgentLimits } from './model/modelAgentRuntime';
 import { ensureDirWithin, escapeControl } from '../core/files/safeFiles';
 import { retentionToMs, type ModelSettings } from '../core/protocol/config';
+import { PLANNER_AGENT } from '../core/protocol/plan';
 import { SessionStore, storeDirFor } from '../core/store/sessionStore';
 import type { AgentDefinition } from './definitions/agentDefinition';
 import { loadAgentFiles } from './definitions/agentFileLoader';
@@ -57,6 +58,8 @@ export function wiringFromResolver(models: ModelResolver, approvalGate: Approval
     runLimits: models.runLimits,
     approvalGate,
     askBeforeChanges,
+    // The default model plans runs; `models.agents.orchestrator` in the config can pick another or switch it off.
+    planner: models.forAgent(PLANNER_AGENT),
   };
 }
 
@@ -73,6 +76,8 @@ export interface ModelAgentWiring {
   approvalGate?: ApprovalGate | null;
   /** Every edit and command goes to the gate even when the run's flags would allow it (see RunApprovals). */
   askBeforeChanges?: boolean;
+  /** Plans runs (the rule planner is the fallback); absent or null: the rule planner alone. */
+  planner?: ModelClient | null;
 }
 
 /**
@@ -162,7 +167,9 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
     }
 
     const commandRunner: CommandRunner | null = options.allowCommands ? new NodeCommandRunner() : null;
-    const { runtimes, modelAvailable } = agentRuntimes(roster.agents, createOfflineAgents(), options.models ?? wiringFromResolver(models, options.approvalGate ?? null, options.askBeforeChanges === true), config.config.permissions, warn);
+    const wiring = options.models ?? wiringFromResolver(models, options.approvalGate ?? null, options.askBeforeChanges === true);
+    const { runtimes, modelAvailable } = agentRuntimes(roster.agents, createOfflineAgents(), wiring, config.config.permissions, warn);
+    const planner = wiring?.planner ?? null;
     const orchestrator = new ExecutionOrchestrator({
       workspace: new NodeWorkspaceFiles(workspaceRoot, { onWarning: warn }),
       store,
@@ -173,6 +180,7 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
       clock: options.clock,
       commandRunner,
       modelAvailable,
+      planModel: planner ? { client: planner, ...(wiring?.estimateCostUsd ? { estimateCostUsd: (provider: string, modelId: string, usage: ModelUsage) => wiring.estimateCostUsd!(provider, modelId, usage) } : {}) } : null,
       onWarning: warn,
     });
     await orchestrator.initialize();

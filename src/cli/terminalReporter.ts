@@ -28,7 +28,8 @@ export function describeEvent(event: OrchestratorEvent): string | null {
       const estimate = plan.estimatedDuration
         ? `estimated ${ms(plan.estimatedDuration.estimated)} (${ms(plan.estimatedDuration.min)}–${ms(plan.estimatedDuration.max)}, ${plan.estimatedDuration.confidence}% confidence, learned from ${plan.estimatedDuration.samples} run(s))`
         : 'no duration estimate yet (no history)';
-      const lines = [`${pc.bold('📋 Plan')} (${printable(plan.taskType)}): ${phases}`, `  ${estimate}`];
+      const by = plan.source?.kind === 'model' ? `, planned by ${printable(`${plan.source.provider}/${plan.source.model}`)}` : '';
+      const lines = [`${pc.bold('📋 Plan')} (${printable(plan.taskType)}${by}): ${phases}`, `  ${estimate}`];
       for (const warning of plan.warnings) lines.push(pc.yellow(`  ⚠ ${printable(warning)}`));
       return lines.join('\n');
     }

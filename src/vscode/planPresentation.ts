@@ -14,7 +14,12 @@ export type PlanRow =
 /** "Plan: 4 agents in 3 phases · ~1.8 s (medium confidence, from 3 runs)". */
 export function planTitle(plan: ExecutionPlan): string {
   const estimate = formatEstimate(plan.estimatedDuration) ?? 'no estimate yet (no past runs)';
-  return `Plan: ${countOf(plan.agents.length, 'agent')} in ${countOf(plan.phases.length, 'phase')} · ${estimate}`;
+  return `Plan: ${countOf(plan.agents.length, 'agent')} in ${countOf(plan.phases.length, 'phase')} · ${estimate}${plannedBy(plan)}`;
+}
+
+/** " · planned by anthropic/claude-sonnet-4-5" for a model's plan; nothing for the rule planner's. */
+export function plannedBy(plan: ExecutionPlan): string {
+  return plan.source?.kind === 'model' ? ` · planned by ${plan.source.provider}/${plan.source.model}` : '';
 }
 
 export function planRows(plan: ExecutionPlan, roster: readonly RosterEntry[]): PlanRow[] {

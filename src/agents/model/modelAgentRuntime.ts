@@ -2,10 +2,13 @@
 // handoffs and learnings; then turns of model reply -> tool calls -> results until the model stops calling tools,
 // or maxTurns, a budget, the timeout or cancellation stops it. Every turn, tool call and wait is an event of the run.
 import type { RunApprovals } from '../../core/approvals/approvalPolicy';
-import type { AgentContext, AgentOutcome, AgentRuntime } from '../../core/orchestrator/agentRuntime';
+import type { AgentContext, AgentOutcome, AgentRuntime, AgentServices, ServiceEnvironment } from '../../core/orchestrator/agentRuntime';
+import type { MessagePayloads } from '../../core/protocol/messages';
 import { ModelError, PathOutsideWorkspaceError, type ModelClient, type ModelMessage, type ModelStreamPart, type ModelToolCall, type ModelUsage } from '../../core/ports';
 import type { RecordedModelExchange } from '../../core/protocol/modelExchange';
 import { grantedTools, toolSpec, ToolError, type ModelTool, type ToolSession } from './modelTools';
+import { DEFAULT_VALIDATION_TURNS, gatherEvidence, runTestsForValidation, SUBMIT_VALIDATION_TOOL, SubmitValidationSchema, validationPrompt, verdictFrom, type SubmittedValidation } from './modelValidation';
+import { z } from 'zod';
 
 /** Limits of one agent's run; undefined means unlimited (maxTurns has a default). */
 export interface ModelAgentLimits {
@@ -48,6 +51,7 @@ export interface ModelAgentDependencies {
 }
 
 export const DEFAULT_MAX_TURNS = 25;
+const ReadSchema = z.object({ file_path: z.string().min(1) });
 const DEFAULT_MAX_TOOL_RESULT_CHARS = 20_000;
 /** Context windows are counted in tokens; a token is about four characters of English or code. */
 const CHARS_PER_TOKEN = 4;
@@ -102,15 +106,23 @@ function userPrompt(context: AgentContext): string {
   return parts.join('\n\n');
 }
 
+/** What a model turn needs from whoever drives it: the agent's own run, or a service it performs for another. */
+type TurnHost = Pick<AgentContext, 'agent' | 'signal' | 'setWaiting' | 'recordModelCall' | 'recordModelExchange'>;
+
 export class ModelAgentRuntime implements AgentRuntime {
   readonly name: string;
   readonly capabilities: readonly string[];
+  /** Validating another agent's change is a short model loop of this agent, with the evidence gathered first. */
+  readonly services: AgentServices;
   readonly #deps: ModelAgentDependencies;
+  /** Recorded turn numbers of this agent in a run, shared by its own run and the validations it performs. */
+  readonly #turnNumbers = perRun(() => ({ last: 0 }));
 
   constructor(deps: ModelAgentDependencies) {
     this.#deps = deps;
     this.name = deps.name;
     this.capabilities = deps.capabilities;
+    this.services = { validate: (request, env) => this.#validate(request, env) };
   }
 
   async run(context: AgentContext): Promise<AgentOutcome> {
@@ -122,7 +134,7 @@ export class ModelAgentRuntime implements AgentRuntime {
     const approvals = typeof deps.approvals === 'function' ? deps.approvals(context.sessionId) : deps.approvals;
     const runBudget = typeof deps.runBudget === 'function' ? deps.runBudget(context.sessionId) : deps.runBudget;
     const session: ToolSession = {
-      context, approvals, seen: new Map(), filesRead: new Set(), filesModified: new Set(), handoffs: [], findingIds: [],
+      context, approvals, seen: new Map(), filesRead: new Set(), filesModified: new Set(), handoffs: [], findingIds: [], originals: new Map(),
       commandTimeoutMs: deps.commandTimeoutMs ?? 120_000,
     };
     const messages: ModelMessage[] = [
@@ -139,7 +151,7 @@ export class ModelAgentRuntime implements AgentRuntime {
         if (turn > maxTurns) throw new AgentStop(`${context.agent} stopped after ${maxTurns} model turns (maxTurns) while still calling tools`);
         this.#checkBudgets(context.agent, spent, runBudget);
         fitContext(messages, model.contextWindow, deps.maxOutputTokens ?? 4096);
-        const reply = await this.#turnWithRetries(context, turn, messages, specs);
+        const reply = await this.#turnWithRetries(context, ++this.#turnNumbers(context.sessionId).last, messages, specs);
         spent.tokens += reply.usage.inputTokens + reply.usage.outputTokens;
         spent.costUsd += reply.costUsd ?? 0;
         if (runBudget) {
@@ -168,6 +180,86 @@ export class ModelAgentRuntime implements AgentRuntime {
     };
   }
 
+  async #validate(request: MessagePayloads['validation_request'], env: ServiceEnvironment): Promise<MessagePayloads['validation_result']> {
+    const deps = this.#deps;
+    const gathered = await gatherEvidence(env, request);
+    const approvals = typeof deps.approvals === 'function' ? deps.approvals(env.sessionId) : deps.approvals;
+    const runBudget = typeof deps.runBudget === 'function' ? deps.runBudget(env.sessionId) : deps.runBudget;
+    const host: TurnHost = { agent: this.name, signal: env.signal, setWaiting: env.setWaiting, recordModelCall: env.recordModelCall, recordModelExchange: env.recordModelExchange };
+    const specs = [
+      { name: 'Read', description: 'Reads a file of the workspace, with line numbers.', inputSchema: z.toJSONSchema(ReadSchema, { io: 'input' }) as Record<string, unknown> },
+      { name: 'run_tests', description: "Runs the workspace's tests when the user allows commands; returns the result.", inputSchema: z.toJSONSchema(z.object({}), { io: 'input' }) as Record<string, unknown> },
+      { name: SUBMIT_VALIDATION_TOOL, description: 'Submits your verdict on the change; ends the validation.', inputSchema: z.toJSONSchema(SubmitValidationSchema, { io: 'input' }) as Record<string, unknown> },
+    ];
+    const messages: ModelMessage[] = [
+      { role: 'system', content: `${deps.prompt.trim() || deps.description}\n\nYou are "${this.name}", validating a change another agent made. Judge it from the evidence; approve only what the evidence supports.` },
+      { role: 'user', content: validationPrompt(request, gathered, env.from, env.request) },
+    ];
+    const maxTurns = Math.min(deps.limits?.maxTurns ?? DEFAULT_VALIDATION_TURNS, DEFAULT_VALIDATION_TURNS);
+    const spent = { tokens: 0, costUsd: 0 };
+    let submitted: SubmittedValidation | null = null;
+    let noVerdict = `it stopped after ${maxTurns} turns without calling ${SUBMIT_VALIDATION_TOOL}`;
+    try {
+      for (let turn = 1; turn <= maxTurns && !submitted; turn++) {
+        this.#checkBudgets(this.name, spent, runBudget);
+        const reply = await this.#turnWithRetries(host, ++this.#turnNumbers(env.sessionId).last, messages, specs);
+        spent.tokens += reply.usage.inputTokens + reply.usage.outputTokens;
+        spent.costUsd += reply.costUsd ?? 0;
+        if (runBudget) {
+          runBudget.tokens += reply.usage.inputTokens + reply.usage.outputTokens;
+          runBudget.costUsd += reply.costUsd ?? 0;
+        }
+        messages.push({ role: 'assistant', content: reply.text, ...(reply.calls.length > 0 ? { toolCalls: reply.calls } : {}) });
+        if (reply.calls.length === 0) {
+          noVerdict = `it answered without calling ${SUBMIT_VALIDATION_TOOL}`;
+          break;
+        }
+        for (const call of reply.calls) {
+          let content: string;
+          let isError = false;
+          if (call.name === SUBMIT_VALIDATION_TOOL) {
+            const parsed = SubmitValidationSchema.safeParse(call.input);
+            if (parsed.success) {
+              submitted = parsed.data;
+              content = 'Verdict recorded.';
+            } else {
+              content = `Error: invalid arguments for ${SUBMIT_VALIDATION_TOOL}: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`;
+              isError = true;
+            }
+          } else if (call.name === 'run_tests') {
+            content = await runTestsForValidation(env, this.name, approvals, gathered.evidence, deps.commandTimeoutMs ?? 120_000).catch((error: unknown) => {
+              if (env.signal.aborted) throw env.signal.reason;
+              isError = true;
+              return `Error: ${error instanceof Error ? error.message : String(error)}`;
+            });
+          } else if (call.name === 'Read') {
+            content = await this.#readForValidation(env, call.input).catch((error: unknown) => {
+              isError = true;
+              return `Error: ${error instanceof Error ? error.message : String(error)}`;
+            });
+          } else {
+            content = `Error: Unknown tool "${call.name}". Available: ${specs.map((spec) => spec.name).join(', ')}`;
+            isError = true;
+          }
+          messages.push({ role: 'tool', toolCallId: call.id, toolName: call.name, content: truncateToolResult(content, deps.maxToolResultChars ?? DEFAULT_MAX_TOOL_RESULT_CHARS), ...(isError ? { isError: true } : {}) });
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof AgentStop)) throw error;
+      noVerdict = error.message;
+    }
+    return verdictFrom(submitted, gathered, this.name, noVerdict);
+  }
+
+  async #readForValidation(env: ServiceEnvironment, input: unknown): Promise<string> {
+    const parsed = ReadSchema.safeParse(input);
+    if (!parsed.success) throw new ToolError(`invalid arguments for Read: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
+    const file = parsed.data.file_path;
+    env.workspace.resolve(file); // throws PathOutsideWorkspaceError
+    const content = await env.useTool('Read', { file_path: file }, () => env.workspace.readFile(file));
+    return content.split('\n').map((line, i) => `${String(i + 1).padStart(6)}\t${line}`).join('\n');
+  }
+
   #checkBudgets(agent: string, spent: { tokens: number; costUsd: number }, runBudget: RunBudget | undefined): void {
     const { limits } = this.#deps;
     if (limits?.maxTokens !== undefined && spent.tokens >= limits.maxTokens) throw new AgentStop(`${agent} stopped: its token budget of ${limits.maxTokens} is spent (${spent.tokens} tokens)`);
@@ -177,7 +269,7 @@ export class ModelAgentRuntime implements AgentRuntime {
   }
 
   /** One turn; a rate limit is waited out (bounded, abortable) and retried a bounded number of times. */
-  async #turnWithRetries(context: AgentContext, turn: number, messages: readonly ModelMessage[], specs: ReturnType<typeof toolSpec>[]): Promise<TurnReply> {
+  async #turnWithRetries(context: TurnHost, turn: number, messages: readonly ModelMessage[], specs: ReturnType<typeof toolSpec>[]): Promise<TurnReply> {
     const deps = this.#deps;
     const retries = deps.rateLimitRetries ?? 3;
     for (let attempt = 0; ; attempt++) {
@@ -201,7 +293,7 @@ export class ModelAgentRuntime implements AgentRuntime {
     }
   }
 
-  async #turn(context: AgentContext, turn: number, messages: readonly ModelMessage[], specs: ReturnType<typeof toolSpec>[]): Promise<TurnReply> {
+  async #turn(context: TurnHost, turn: number, messages: readonly ModelMessage[], specs: ReturnType<typeof toolSpec>[]): Promise<TurnReply> {
     const { model, estimateCostUsd, maxOutputTokens } = this.#deps;
     const request = { messages: [...messages], tools: specs, ...(maxOutputTokens ? { maxOutputTokens } : {}) };
     const parts: ModelStreamPart[] = [];

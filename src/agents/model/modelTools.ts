@@ -6,7 +6,7 @@ import type { AgentContext } from '../../core/orchestrator/agentRuntime';
 import { unifiedDiff } from '../../core/orchestrator/unifiedDiff';
 import type { RunApprovals } from '../../core/approvals/approvalPolicy';
 import type { ApprovalRequest, ModelToolSpec } from '../../core/ports';
-import { CapabilitySchema, PrioritySchema, UrgencySchema } from '../../core/protocol/messages';
+import { CapabilitySchema, PrioritySchema, UrgencySchema, type ValidationEvidence } from '../../core/protocol/messages';
 import { SeveritySchema } from '../../core/protocol/findings';
 import type { HandoffRequest } from '../../core/protocol/handoff';
 import { SecurityScanner } from '../offline/security/securityScanner';
@@ -26,6 +26,8 @@ export interface ToolSession {
   readonly filesModified: Set<string>;
   readonly handoffs: { to: string; request: HandoffRequest }[];
   readonly findingIds: string[];
+  /** Content of each file before this agent first changed it ('' for a file it created), to revert a rejected change. */
+  readonly originals: Map<string, string>;
   /** Bash is limited to this long (ms). */
   readonly commandTimeoutMs: number;
 }
@@ -93,12 +95,40 @@ async function proposeEdit(session: ToolSession, toolName: string, file: string,
   const exists = await context.workspace.exists(file);
   const current = exists ? await context.workspace.readFile(file) : '';
   if (exists) refuseStale(session, file, current);
+  if (!session.originals.has(file)) session.originals.set(file, current);
   const diff = unifiedDiff(file, current, content);
   await approve(session, { kind: 'edit', agent: context.agent, tool: toolName, file, diff, content }, true);
   const result = await context.proposeChange(file, content, session.findingIds);
   session.seen.set(file, content);
   session.filesModified.add(file);
   return result.applied ? `Changed ${file}.` : `Proposed a change to ${file} (recorded as a diff; not written to disk in this run).`;
+}
+
+/** Puts back the content each file had before this agent changed it; returns the files reverted. */
+async function revertChanges(session: ToolSession, files: readonly string[]): Promise<string[]> {
+  const { context } = session;
+  const reverted: string[] = [];
+  for (const file of files) {
+    const original = session.originals.get(file);
+    if (original === undefined) continue;
+    await context.useTool('Write', { file, revert: true }, () => context.proposeChange(file, original, []), () => 'reverted');
+    session.seen.set(file, original);
+    session.originals.delete(file);
+    session.filesModified.delete(file);
+    reverted.push(file);
+  }
+  return reverted;
+}
+
+function describeEvidence(evidence: ValidationEvidence): string {
+  const parts = [
+    `re-scanned ${evidence.filesRescanned.join(', ') || 'nothing'}`,
+    `resolved ${evidence.findingsResolved.join(', ') || 'none'}`,
+    `new findings ${evidence.newFindings.map((f) => `${f.ruleId} at ${f.file}:${f.line}`).join(', ') || 'none'}`,
+    evidence.tests ? `tests \`${evidence.tests.command}\` ${evidence.tests.passed ? 'passed' : 'failed'} (${evidence.tests.summary})` : `tests not run${evidence.testsNotRun ? ` (${evidence.testsNotRun})` : ''}`,
+  ];
+  if (evidence.parseErrors.length > 0) parts.push(`parse errors: ${evidence.parseErrors.join('; ')}`);
+  return parts.join('; ');
 }
 
 const filePath = z.string().min(1).describe('Workspace-relative path (or absolute inside the workspace)');
@@ -246,14 +276,28 @@ export const MODEL_TOOLS: readonly ModelTool[] = [
   }),
   tool({
     name: 'request_validation',
-    description: 'Asks a validator agent to review the files you changed, and waits for its verdict.',
-    schema: z.object({ validator: z.string().min(1), changes: z.array(z.string()).default([]), files: z.array(z.string()).optional() }),
+    description: 'Asks a validator agent to review the files you changed, and waits for its verdict. A rejected change is reverted, and you get the reasons.',
+    schema: z.object({
+      validator: z.string().min(1), changes: z.array(z.string()).default([]), files: z.array(z.string()).optional(),
+      finding_ids: z.array(z.string()).optional().describe('Ids of the findings your change fixes (default: those you reported or autofixed)'),
+    }),
     async run(input, session) {
       const files = input.files?.map((file) => workspacePath(session.context, file)) ?? [...session.filesModified];
       session.context.setWaiting('message', `validation by ${input.validator}`);
       try {
-        const result = await session.context.requestValidation(input.validator, { changesImplemented: input.changes, filesModified: files, requestingReview: true, findingIds: [...session.findingIds] });
-        return `${result.approved ? 'APPROVED' : 'REJECTED'}${result.reasons.length ? `: ${result.reasons.join('; ')}` : ''}`;
+        let result: Awaited<ReturnType<AgentContext['requestValidation']>>;
+        try {
+          result = await session.context.requestValidation(input.validator, { changesImplemented: input.changes, filesModified: files, requestingReview: true, findingIds: input.finding_ids ?? [...session.findingIds] });
+        } catch (error) {
+          // No verdict is not an approval: the change must not stay unreviewed.
+          session.context.signal.throwIfAborted();
+          result = { approved: false, reasons: [`Validation by ${input.validator} could not be completed: ${error instanceof Error ? error.message : String(error)}`], filesChecked: [], remainingFindings: [] };
+        }
+        const verdict = `${result.approved ? 'APPROVED' : 'REJECTED'}${result.reasons.length ? `: ${result.reasons.join('; ')}` : ''}`;
+        const evidence = result.evidence ? `\nEvidence: ${describeEvidence(result.evidence)}` : '';
+        if (result.approved) return `${verdict}${evidence}`;
+        const reverted = await revertChanges(session, files);
+        return `${verdict}${evidence}\n${reverted.length > 0 ? `Your changes to ${reverted.join(', ')} were reverted (the files are as before your edits). Fix the problems and request validation again, or stop and say why.` : 'Nothing of yours was changed in these files, so nothing was reverted.'}`;
       } finally {
         session.context.setWaiting(null);
       }

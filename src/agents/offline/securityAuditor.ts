@@ -169,6 +169,21 @@ export class SecurityAuditorAgent implements AgentRuntime {
       reasons.push(`Verified ${claimed.length} fix(es) in ${files.join(', ')}: those findings are gone and nothing new was introduced`);
       if (rescan.findings.length > 0) reasons.push(`${rescan.findings.length} other finding(s) remain in these files and still need attention`);
     }
-    return { approved, reasons, filesChecked: rescan.filesScanned, remainingFindings: rescan.findings };
+    const stillPresentIds = new Set(stillPresent.map((finding) => finding.id));
+    return {
+      approved,
+      reasons,
+      filesChecked: rescan.filesScanned,
+      remainingFindings: rescan.findings,
+      evidence: {
+        filesRescanned: rescan.filesScanned,
+        newFindings: introduced,
+        findingsResolved: claimed.filter((finding) => !stillPresentIds.has(finding.id)).map((finding) => finding.id),
+        tests: null,
+        testsNotRun: 'the offline auditor validates with the scanner; the test agent runs the tests',
+        parseErrors: rescan.parseErrors.map((problem) => `${problem.file}: ${problem.message}`),
+        diffReviewed: false,
+      },
+    };
   }
 }

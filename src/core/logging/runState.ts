@@ -7,7 +7,7 @@ import type { Finding } from '../protocol/findings';
 import type { HandoffPackage } from '../protocol/handoff';
 import type { LearnedPattern } from '../protocol/learning';
 import type { Message } from '../protocol/messages';
-import type { ExecutionPlan } from '../protocol/plan';
+import { PLANNER_AGENT, type ExecutionPlan } from '../protocol/plan';
 import { severityRank } from '../protocol/findings';
 
 export type AgentStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped';
@@ -519,9 +519,12 @@ export function applyEvent(state: RunState, event: OrchestratorEvent): RunState 
       break;
     }
     case 'model.called': {
-      const agent = ensureAgent(state, index, event.payload.agent);
-      agent.model = `${event.payload.provider}/${event.payload.model}`;
-      addUsage(agent.usage, event.payload);
+      // The planner's turns count in the run's totals; it is not an agent the dashboard should list as pending.
+      if (event.payload.agent !== PLANNER_AGENT) {
+        const agent = ensureAgent(state, index, event.payload.agent);
+        agent.model = `${event.payload.provider}/${event.payload.model}`;
+        addUsage(agent.usage, event.payload);
+      }
       // Older states (stored before model events existed) have no run totals yet.
       state.usage ??= emptyUsage();
       addUsage(state.usage, event.payload);

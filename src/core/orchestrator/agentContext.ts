@@ -101,7 +101,7 @@ export function createAgentContext(host: AgentContextHost, record: AgentRecord, 
       const reply = await host.bus.request(agent, validator, { ...message, correlationId: requestId }, deps.config.communication.assistanceTimeout);
       if (reply.type !== 'validation_result') throw new Error(`${validator} answered a validation request with ${reply.type}`);
       const result: MessagePayloads['validation_result'] = reply.payload;
-      stream.emit('validation.result', { requestId, from: validator, to: agent, approved: result.approved, reasons: result.reasons });
+      stream.emit('validation.result', { requestId, from: validator, to: agent, approved: result.approved, reasons: result.reasons, ...(result.evidence ? { evidence: result.evidence } : {}) });
       return result;
     },
     requestAssistance: async (capability, context, urgency) => {

@@ -68,6 +68,17 @@ export interface ServiceEnvironment {
   readonly signal: AbortSignal;
   readonly workspace: WorkspaceFiles;
   useTool<T>(tool: string, params: Record<string, unknown>, fn: () => Promise<T>, summarize?: (result: T) => string): Promise<T>;
+  /** The run's request and consent, for a validator that reasons about the change (a model validator). */
+  readonly request: string;
+  readonly options: { readonly apply: boolean; readonly allowCommands: boolean };
+  /** Present only when the user allowed commands. */
+  readonly commandRunner: CommandRunner | null;
+  /** The run so far: the findings reported and the changes proposed (with their diffs). */
+  runState(): RunState;
+  /** Model turns of the serving agent, recorded as its own (model.called, model.exchange). */
+  recordModelCall(call: Omit<EventPayloadInput<'model.called'>, 'agent'>): void;
+  recordModelExchange(turn: number, exchange: RecordedModelExchange): void;
+  setWaiting(waitingFor: AgentWait | null, detail?: string): void;
 }
 
 /** Requests other agents may send to this agent while the run lasts (even after its own task is done). */

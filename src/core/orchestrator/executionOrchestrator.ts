@@ -6,12 +6,13 @@ import { AgentLearningSystem } from '../learning/agentLearningSystem';
 import { type ExecutionReport } from '../logging/executionReport';
 import { createRunState, applyEvent } from '../logging/runState';
 import { RuntimeLogger } from '../logging/runtimeLogger';
+import { planWithModel, type PlanModel } from '../planning/modelPlanner';
 import { assertKnownAgents, planRequest, type PlannableAgent } from '../planning/planner';
 import { systemClock, type Clock, type CommandRunner, type EventJournal, type LearningRepository, type WorkspaceFiles } from '../ports';
 import type { OrchestratorConfig } from '../protocol/config';
 import type { OrchestratorEvent, RunStatus } from '../protocol/events';
 import type { LearnedPattern } from '../protocol/learning';
-import type { ExecutionPlan } from '../protocol/plan';
+import { PLANNER_AGENT, type ExecutionPlan } from '../protocol/plan';
 import type { AgentRuntime } from './agentRuntime';
 import { RunExecution } from './runExecution';
 
@@ -31,6 +32,8 @@ export interface OrchestratorDependencies {
   /** Only given when the user allowed commands; agents that need it say so when it is absent. */
   commandRunner?: CommandRunner | null;
   modelAvailable?: boolean;
+  /** When given, runs are planned by this model (the rule planner is the fallback); absent, by the rules. */
+  planModel?: PlanModel | null;
   mcpServers?: readonly string[];
   newSessionId?: () => string;
   /** Problems the user should see that do not stop a run (a view that failed to update). */
@@ -138,6 +141,26 @@ export class ExecutionOrchestrator {
     });
   }
 
+  /**
+   * The plan a run would use: the planning model's when one is configured (its turns recorded through `record`),
+   * else the rule planner's.
+   */
+  async planRun(request: string, agents?: readonly string[], options: { signal?: AbortSignal; record?: Parameters<typeof planWithModel>[0]['record'] } = {}): Promise<ExecutionPlan> {
+    const model = this.#deps.planModel;
+    if (!model) return this.plan(request, agents);
+    return planWithModel({
+      request,
+      roster: this.#deps.roster,
+      modelAvailable: this.#deps.modelAvailable ?? false,
+      estimate: (agent, taskType) => this.#learning.estimateDuration(agent, taskType),
+      only: agents,
+      mcpServers: this.#deps.mcpServers,
+      model,
+      ...(options.record ? { record: options.record } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
   getStatistics(): OrchestratorStatistics {
     return {
       runs: this.#runs,
@@ -199,7 +222,13 @@ export class ExecutionOrchestrator {
 
       let plan: ExecutionPlan;
       try {
-        plan = this.plan(request, options.agents);
+        plan = await this.planRun(request, options.agents, {
+          signal: options.signal,
+          record: {
+            exchange: (turn, exchange) => stream.emit('model.exchange', { agent: PLANNER_AGENT, turn, exchange }),
+            called: (call) => stream.emit('model.called', { agent: PLANNER_AGENT, ...call }),
+          },
+        });
       } catch (error) {
         stream.emit('run.completed', { success: false, status: 'failed', durationMs: elapsed(), error: (error as Error).message });
         throw error;

@@ -139,6 +139,19 @@ export class RunExecution {
       signal: this.#runController.signal,
       workspace: this.#workspace,
       useTool: (tool, params, fn, summarize) => this.#recordTool(agent, tool, params, fn, summarize, clock),
+      request: this.#o.plan.request,
+      options: { apply: this.#o.apply, allowCommands: this.#o.allowCommands },
+      commandRunner: this.#o.allowCommands ? (this.#o.deps.commandRunner ?? null) : null,
+      runState: () => this.#o.state,
+      recordModelCall: (call) => {
+        if (!this.#closed) stream.emit('model.called', { ...call, agent });
+      },
+      recordModelExchange: (turn, exchange) => {
+        if (!this.#closed) stream.emit('model.exchange', { agent, turn, exchange });
+      },
+      setWaiting: (waitingFor, detail = '') => {
+        if (!this.#closed) stream.emit('agent.waiting', { agent, waitingFor, detail });
+      },
     };
   }
 

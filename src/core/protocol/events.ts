@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { FindingSchema } from './findings';
 import { HandoffPackageSchema } from './handoff';
 import { LearnedPatternSchema, LearningRecordSchema } from './learning';
-import { MessageSchema } from './messages';
+import { MessageSchema, ValidationEvidenceSchema } from './messages';
 import { ModelErrorInfoSchema, RecordedModelExchangeSchema } from './modelExchange';
 import { ExecutionPlanSchema } from './plan';
 
@@ -78,6 +78,7 @@ export const EventPayloadSchemas = {
     to: agent,
     approved: z.boolean(),
     reasons: z.array(z.string()),
+    evidence: ValidationEvidenceSchema.optional(),
   }),
   'change.proposed': z.object({
     agent,

@@ -39,6 +39,24 @@ export type Urgency = z.infer<typeof UrgencySchema>;
 
 const record = z.record(z.string(), z.unknown());
 
+/** What a validator checked to reach its verdict, so a reader can weigh it (empty lists: checked, nothing there). */
+export const ValidationEvidenceSchema = z.object({
+  /** Files the scanner re-ran on; empty when no scan ran. */
+  filesRescanned: z.array(z.string()),
+  /** Problems the change brought in. */
+  newFindings: z.array(FindingSchema),
+  /** Ids of the request's findings the change resolves (checked by the re-scan). */
+  findingsResolved: z.array(z.string()),
+  /** The workspace's tests, or null when they were not run (with why). */
+  tests: z.object({ command: z.string(), passed: z.boolean(), summary: z.string() }).nullable(),
+  testsNotRun: z.string().optional(),
+  /** Changed files that no longer parse (or type-check); empty: all parsed. */
+  parseErrors: z.array(z.string()),
+  /** Whether the validator looked at the diff of the change. */
+  diffReviewed: z.boolean(),
+});
+export type ValidationEvidence = z.infer<typeof ValidationEvidenceSchema>;
+
 export const PayloadSchemas = {
   finding_report: FindingSchema,
   context_share: z.object({ topic: z.string().min(1), data: record }),
@@ -57,6 +75,8 @@ export const PayloadSchemas = {
     reasons: z.array(z.string()),
     filesChecked: z.array(z.string()),
     remainingFindings: z.array(FindingSchema).default([]),
+    /** What the validator really checked; absent from validators (and stored runs) that say nothing about it. */
+    evidence: ValidationEvidenceSchema.optional(),
   }),
   handoff: z.object({ handoffId: z.string().min(1), task: z.string().min(1), urgency: PrioritySchema, contextItems: z.number().int().min(0) }),
   progress_update: z.object({ progress: z.number().min(0).max(100), status: z.string() }),

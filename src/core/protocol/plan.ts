@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { EstimateSchema } from './learning';
 
+/** The agent name a planning model's turns are recorded under (model.called, model.exchange). */
+export const PLANNER_AGENT = 'orchestrator';
+
 export const AgentRuntimeKindSchema = z.enum(['offline', 'model']);
 
 export const PlannedAgentSchema = z.object({
@@ -26,5 +29,10 @@ export const ExecutionPlanSchema = z.object({
   /** Critical-path estimate from learned durations, null when no agent has history. */
   estimatedDuration: EstimateSchema.nullable(),
   mcpServers: z.array(z.string()),
+  /** Who made the plan; absent in plans stored before models could plan (the rule planner made those). */
+  source: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('rules') }),
+    z.object({ kind: z.literal('model'), provider: z.string().min(1), model: z.string().min(1) }),
+  ]).optional(),
 });
 export type ExecutionPlan = z.infer<typeof ExecutionPlanSchema>;

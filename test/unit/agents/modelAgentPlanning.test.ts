@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openWorkspaceEngine } from '../../../src/agents/workspaceEngine';
-import type { ModelClient, ModelRequest, ModelStreamPart } from '../../../src/core/ports';
+import type { ModelClient, ModelRequest, ModelResolver, ModelStreamPart } from '../../../src/core/ports';
 
 class OneLineModel implements ModelClient {
   readonly provider = 'scripted';
@@ -59,6 +59,42 @@ describe('planning model agents', () => {
       assert.equal(engine.orchestrator.plan('Fix security bug').agents.some((a) => a.name === 'security-auditor'), true);
     } finally {
       await engine.close();
+    }
+  });
+
+  it("plans runs with the resolver's model for the orchestrator, and by rules when that model is switched off", async () => {
+    const planner: ModelClient & { requests: ModelRequest[] } = {
+      provider: 'scripted', modelId: 'planner-1', requests: [],
+      async *stream(request) {
+        this.requests.push(request);
+        const plan = { taskType: 'security-audit', agents: [{ name: 'security-auditor', task: 'Audit a.ts', dependsOn: [] }], phases: [['security-auditor']] };
+        yield { type: 'tool-call', call: { id: 'p1', name: 'submit_plan', input: plan, inputText: JSON.stringify(plan) } };
+        yield { type: 'finish', reason: 'tool-calls', usage: { inputTokens: 10, outputTokens: 5, cachedInputTokens: 0 } };
+      },
+    };
+    const resolver = (orchestrator: ModelClient | null): ModelResolver => ({
+      // Only the planner has a model here: the agents stay offline.
+      forAgent: (agent) => (agent === 'orchestrator' ? orchestrator : null),
+      describe: () => 'scripted', estimateCostUsd: () => 0, runLimits: {}, limitsFor: () => ({}),
+    });
+    const engine = await openWorkspaceEngine({ workspaceRoot: root, mode: 'write', env: {}, createModelResolver: () => resolver(planner) });
+    try {
+      const result = await engine.orchestrator.executeRequest('review the code');
+      assert.deepEqual(result.plan.source, { kind: 'model', provider: 'scripted', model: 'planner-1' });
+      assert.deepEqual(result.plan.phases, [['security-auditor']]);
+      assert.equal(planner.requests.length, 1);
+      const prompt = JSON.stringify(planner.requests[0]?.messages);
+      assert.match(prompt, /docs-writer/, 'the model sees the agents that can run');
+      assert.doesNotMatch(prompt, /style-reviewer/, 'not an agent that has no model to run on');
+      assert.ok(result.plan.skipped.some((skipped) => skipped.name === 'style-reviewer'));
+    } finally {
+      await engine.close();
+    }
+    const rules = await openWorkspaceEngine({ workspaceRoot: root, mode: 'write', env: {}, createModelResolver: () => resolver(null) });
+    try {
+      assert.equal((await rules.orchestrator.planRun('review the code')).source, undefined);
+    } finally {
+      await rules.close();
     }
   });
 });

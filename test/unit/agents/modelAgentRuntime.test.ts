@@ -297,6 +297,104 @@ describe('ModelAgentRuntime (tool loop)', () => {
     assert.equal(change.payload.applied, false);
     assert.match(readFileSync(path.join(root, 'src', 'b.ts'), 'utf8'), /where: \{ id: req\.params\.id \}/, 'not written without consent');
   });
+
+  describe('validation by a model agent', () => {
+    const TENANT = 'agent-orchestrator/missing-tenant-filter';
+    const FINDING = `scanner:${TENANT}:src/b.ts:2`;
+    const HANDLER = [
+      "router.get('/users/:id', async (req, res) => {",
+      '  const user = await db.user.findFirst({ where: { id: req.params.id } });',
+      '  res.json(user);',
+      '});',
+      '',
+    ].join('\n');
+    const submit = (verdict: object) => calls(call('submit_validation', verdict));
+    const validationResults = (events: OrchestratorEvent[]) => events.flatMap((e) => (e.type === 'validation.result' ? [e.payload] : []));
+
+    beforeEach(() => {
+      writeFileSync(path.join(root, 'src', 'b.ts'), HANDLER);
+      // Loading the scanner's parser can take longer than an agent's timeout on a loaded machine: load it first.
+      new SecurityScanner(new NodeWorkspaceFiles(root)).scanSource('warm.ts', 'export {};');
+    });
+
+    it('rejects a change with reasons and evidence, the change is reverted, and the implementer retries until it is approved', async () => {
+      const scanner = new ScriptedModel([
+        () => calls(call('report_finding', { rule_id: TENANT, severity: 'high', message: 'No tenant filter on the user query', file: 'src/b.ts', line: 2 })),
+        () => done('Reported the missing tenant filter.'),
+        // First validation: the change did not add the filter.
+        () => submit({ approved: false, reasons: ['The query still has no organizationId filter'] }),
+        // Second validation.
+        () => submit({ approved: true, reasons: ['The query is filtered by the caller organization'], resolved_finding_ids: [FINDING] }),
+      ]);
+      const fixer = new ScriptedModel([
+        () => calls(call('Read', { file_path: 'src/b.ts' })),
+        () => calls(call('Edit', { file_path: 'src/b.ts', old_string: 'where: { id: req.params.id }', new_string: 'where: { id: req.params.id, deleted: false }' })),
+        () => calls(call('request_validation', { validator: 'scanner', changes: ['filtered deleted users'], finding_ids: [FINDING] })),
+        () => calls(call('Edit', { file_path: 'src/b.ts', old_string: 'where: { id: req.params.id }', new_string: 'where: { id: req.params.id, organizationId: req.user.organizationId }' })),
+        () => calls(call('request_validation', { validator: 'scanner', changes: ['added the tenant filter'], finding_ids: [FINDING] })),
+        () => done('Added the tenant filter; validated.'),
+      ]);
+      const { result, events } = await run({ scanner: { model: scanner }, fixer: { model: fixer } }, { apply: true });
+      assert.equal(result.success, true, result.error);
+
+      const [rejected, approved] = validationResults(events);
+      assert.equal(rejected?.approved, false);
+      assert.deepEqual(rejected?.reasons, ['The query still has no organizationId filter']);
+      assert.deepEqual(rejected?.evidence?.filesRescanned, ['src/b.ts']);
+      assert.deepEqual(rejected?.evidence?.findingsResolved, []);
+      assert.equal(rejected?.evidence?.diffReviewed, true);
+      assert.equal(approved?.approved, true, approved?.reasons.join('; '));
+      assert.deepEqual(approved?.evidence?.findingsResolved, [FINDING]);
+      assert.deepEqual(approved?.evidence?.newFindings, []);
+      assert.equal(approved?.evidence?.tests, null);
+      assert.match(approved?.evidence?.testsNotRun ?? '', /commands are not allowed/);
+
+      // The validator saw the diff and the re-scan, and was offered the evidence tools and submit_validation.
+      const validationRequest = scanner.requests[2]!;
+      assert.deepEqual(validationRequest.tools?.map((t) => t.name), ['Read', 'run_tests', 'submit_validation']);
+      assert.match(JSON.stringify(validationRequest.messages), /deleted: false/);
+      assert.match(JSON.stringify(validationRequest.messages), /missing-tenant-filter src\/b\.ts:2/);
+
+      // The implementer got the reasons as the tool result; its change was reverted before it tried again.
+      const firstVerdict = fixer.requests[3]!.messages.filter((m) => m.role === 'tool').pop()?.content ?? '';
+      assert.match(firstVerdict, /^REJECTED: The query still has no organizationId filter/);
+      assert.match(firstVerdict, /Your changes to src\/b\.ts were reverted/);
+      const changes = events.flatMap((e) => (e.type === 'change.proposed' ? [e.payload.diff] : []));
+      assert.equal(changes.length, 3, 'the bad edit, its revert, the good edit');
+      assert.match(changes[1]!, /-.*deleted: false[\s\S]*\+.*where: \{ id: req\.params\.id \} \}\);/);
+      const final = readFileSync(path.join(root, 'src', 'b.ts'), 'utf8');
+      assert.match(final, /organizationId: req\.user\.organizationId/);
+      assert.doesNotMatch(final, /deleted: false/);
+      // The validator's turns are its own model events, numbered after its run's turns.
+      const scannerTurns = events.flatMap((e) => (e.type === 'model.called' && e.payload.agent === 'scanner' ? [e.payload.turn] : []));
+      assert.deepEqual(scannerTurns, [1, 2, 3, 4]);
+    });
+
+    it('turns an approval the re-scan contradicts into a rejection, and no verdict into a rejection', async () => {
+      const scanner = new ScriptedModel([
+        () => calls(call('report_finding', { rule_id: TENANT, severity: 'high', message: 'No tenant filter', file: 'src/b.ts', line: 2 })),
+        () => done('Reported.'),
+        () => submit({ approved: true, reasons: ['Looks fine'], resolved_finding_ids: [FINDING] }),
+        () => done('I think it is fine.'),
+      ]);
+      const fixer = new ScriptedModel([
+        () => calls(call('Read', { file_path: 'src/b.ts' })),
+        () => calls(call('Edit', { file_path: 'src/b.ts', old_string: 'res.json(user);', new_string: 'res.json(user ?? null);' })),
+        () => calls(call('request_validation', { validator: 'scanner', finding_ids: [FINDING] })),
+        () => calls(call('Edit', { file_path: 'src/b.ts', old_string: 'res.json(user);', new_string: 'res.json({ user });' })),
+        () => calls(call('request_validation', { validator: 'scanner', finding_ids: [FINDING] })),
+        () => done('Could not get it approved.'),
+      ]);
+      const { events } = await run({ scanner: { model: scanner }, fixer: { model: fixer } }, { apply: true });
+      const [contradicted, silent] = validationResults(events);
+      assert.equal(contradicted?.approved, false);
+      assert.match(contradicted?.reasons.join('\n') ?? '', new RegExp(`Rejected despite the approval: claimed resolved but not confirmed by the re-scan: ${FINDING}`));
+      assert.deepEqual(contradicted?.evidence?.findingsResolved, []);
+      assert.equal(silent?.approved, false);
+      assert.match(silent?.reasons.join('\n') ?? '', /scanner gave no verdict \(it answered without calling submit_validation\)/);
+      assert.equal(readFileSync(path.join(root, 'src', 'b.ts'), 'utf8'), HANDLER, 'both rejected changes were reverted');
+    });
+  });
 });
 
 describe('permission policy', () => {

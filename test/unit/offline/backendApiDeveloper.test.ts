@@ -48,6 +48,28 @@ describe('backend-api-developer (offline, through the orchestrator)', function (
     assert.ok(needsModel.includes(`agent-orchestrator/hardcoded-secret at src/config.js:${secretLine}`), needsModel);
   });
 
+  it("the auditor's verdict carries the evidence it checked: the re-scanned file, the findings resolved, nothing new, tests not run", async () => {
+    const root = scratchWorkspace(['tenant-api']);
+    const { result, events } = await runOffline(root, { apply: false, agents: FIX_AGENTS });
+    assert.equal(result.success, true, result.error);
+    const request = messages(events).find((message) => message.type === 'validation_request');
+    assert.ok(request && request.type === 'validation_request');
+    const verdict = messages(events).find((message) => message.type === 'validation_result');
+    assert.ok(verdict && verdict.type === 'validation_result');
+    const evidence = verdict.payload.evidence;
+    assert.ok(evidence, 'the verdict says what was checked');
+    assert.deepEqual(evidence.filesRescanned, [HANDLERS]);
+    assert.deepEqual([...evidence.findingsResolved].sort(), [...request.payload.findingIds].sort());
+    assert.equal(evidence.findingsResolved.length, 2);
+    assert.deepEqual(evidence.newFindings, []);
+    assert.deepEqual(evidence.parseErrors, []);
+    assert.equal(evidence.tests, null);
+    assert.match(evidence.testsNotRun ?? '', /test agent runs the tests/);
+    // The event of the run carries it too, so the log and the store keep it.
+    const resultEvent = eventsOfType(events, 'validation.result')[0];
+    assert.deepEqual(resultEvent?.payload.evidence, evidence);
+  });
+
   it('with apply writes the fix to disk, changing only the lines of the fixable findings', async () => {
     const root = scratchWorkspace(['tenant-api']);
     const before = snapshot(root);
