@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EstimateSchema } from './learning';
+import { EstimateSchema, UsageEstimateSchema } from './learning';
 
 export const AgentRuntimeKindSchema = z.enum(['offline', 'model']);
 
@@ -11,6 +11,8 @@ export const PlannedAgentSchema = z.object({
   capabilities: z.array(z.string()),
   runtime: AgentRuntimeKindSchema,
   estimatedDuration: EstimateSchema.nullable(),
+  /** Learned turns, tokens and cost of a model agent; absent or null without model history. */
+  estimatedUsage: UsageEstimateSchema.nullable().optional(),
 });
 export type PlannedAgent = z.infer<typeof PlannedAgentSchema>;
 
@@ -25,6 +27,8 @@ export const ExecutionPlanSchema = z.object({
   warnings: z.array(z.string()),
   /** Critical-path estimate from learned durations, null when no agent has history. */
   estimatedDuration: EstimateSchema.nullable(),
+  /** Sum of the agents' usage estimates; absent or null when no planned agent has model history. */
+  estimatedUsage: UsageEstimateSchema.nullable().optional(),
   mcpServers: z.array(z.string()),
 });
 export type ExecutionPlan = z.infer<typeof ExecutionPlanSchema>;
