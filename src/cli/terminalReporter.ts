@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import type { OrchestratorEvent } from '../core/protocol/events';
 import type { Severity } from '../core/protocol/findings';
 import type { ExecutionReport } from '../core/logging/executionReport';
-import { modelCallDetail, usageSummary } from '../core/logging/format';
+import { formatUsageEstimate, modelCallDetail, usageSummary } from '../core/logging/format';
 import { sanitizeForTerminal as printable } from './terminalText';
 
 const severityColor: Record<Severity, (text: string) => string> = {
@@ -30,6 +30,10 @@ export function describeEvent(event: OrchestratorEvent): string | null {
         ? `estimated ${ms(plan.estimatedDuration.estimated)} (${ms(plan.estimatedDuration.min)}–${ms(plan.estimatedDuration.max)}, ${plan.estimatedDuration.confidence}% confidence, learned from ${plan.estimatedDuration.samples} run(s))`
         : 'no duration estimate yet (no history)';
       const lines = [`${pc.bold('📋 Plan')} (${printable(plan.taskType)}): ${phases}`, `  ${estimate}`];
+      if (plan.estimatedUsage) {
+        const perAgent = plan.agents.flatMap((agent) => (agent.estimatedUsage ? [`${printable(agent.name)} ${formatUsageEstimate(agent.estimatedUsage)}`] : []));
+        lines.push(`  models: ${formatUsageEstimate(plan.estimatedUsage)} expected from past runs (${perAgent.join('; ')})`);
+      }
       for (const warning of plan.warnings) lines.push(pc.yellow(`  ⚠ ${printable(warning)}`));
       return lines.join('\n');
     }

@@ -147,3 +147,17 @@ export const WAITING_LABEL: Record<'model' | 'approval' | 'message' | 'rate-limi
   message: 'waiting for a message',
   'rate-limit': 'waiting out a rate limit',
 };
+
+/**
+ * A learned usage estimate in a few words: "~3 turns, ~12.3k tokens, ~$0.0042" (cost left out when no past run
+ * had a known price).
+ */
+export function formatUsageEstimate(estimate: {
+  turns: { estimated: number };
+  tokens: { estimated: number };
+  costUsd: { estimated: number } | null;
+}): string {
+  const parts = [`~${plural(Math.round(estimate.turns.estimated), 'turn')}`, `~${formatTokens(Math.round(estimate.tokens.estimated))} tokens`];
+  if (estimate.costUsd) parts.push(`~${formatUsd(estimate.costUsd.estimated)}`);
+  return parts.join(', ');
+}
