@@ -17,6 +17,7 @@ import { createModelResolver } from '../models/modelResolver';
 import { TtyApprovalGate } from './ttyApprovalGate';
 import { OrchestratorService } from '../mcp/orchestratorService';
 import { MCP_TOKEN_ENV, serveHttp, serveStdio } from '../mcp/transports';
+import { formatUsageEstimate } from '../core/logging/format';
 import { describeEvent, modelUsageSummaryLines } from './terminalReporter';
 import { jsonForTerminal, sanitizeForTerminal as printable } from './terminalText';
 import { defaultDashboardFile, readDashboardAssets, renderStandaloneDashboard, writeStandaloneDashboard } from './standaloneDashboard';
@@ -288,6 +289,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
           const e = result.estimatedDuration;
           io.out(pc.bold(printable(agent)) + ` — ${result.sampleSize} recorded execution(s), confidence ${result.confidenceScore}%`);
           io.out(`  Estimated duration: ${e.samples ? `${Math.round(e.estimated)}ms (${Math.round(e.min)}–${Math.round(e.max)}ms, ${e.confidence}% confidence)` : 'no history'}`);
+          if (result.estimatedUsage) io.out(`  Model usage per run: ${printable(formatUsageEstimate(result.estimatedUsage))}`);
           io.out(`  Recommended tools: ${printable(result.recommendedApproach.toolSequence.join(' → ')) || '—'}${result.recommendedApproach.support ? ` (seen ${result.recommendedApproach.support}×)` : ''}`);
           for (const p of result.commonPitfalls) io.out(`  Pitfall (${p.severity}, ${p.frequency}×): ${printable(p.issue)}`);
           for (const tip of result.optimizationTips) io.out(`  Tip (${tip.confidence}%): ${printable(tip.tip)}`);

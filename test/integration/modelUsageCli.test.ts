@@ -65,5 +65,8 @@ describe('model usage in the CLI (run --json, report, plan estimate, summary)', 
     assert.match(live, /models: ~\d+ turns?, ~[\d.]+k tokens, ~\$0\.0000 expected from past runs \(security-auditor ~1 turn, ~1\.5k tokens, ~\$0\.0000[;)]/, `the plan shows the learned estimate:\n${live}`);
     assert.match(live, /🧠 Models: +\d+ turns?, [\d.]+k in \([\d.]+k? cached\) \/ [\d.]+k? out tokens, cost \$0\.0000/);
     assert.match(live, /security-auditor \(openai-compatible\/test-model\): 1 turn, 1\.2k in \(200 cached\) \/ 300 out tokens/);
+
+    const { stdout: learned } = await run(process.execPath, [CLI, 'learnings', 'security-auditor', '--workspace', workspace], { env: { ...process.env, NO_COLOR: '1' } });
+    assert.match(learned, /Model usage per run: ~1 turn, ~1\.5k tokens, ~\$0\.0000/);
   });
 });
