@@ -17,7 +17,8 @@ import { createModelResolver } from '../models/modelResolver';
 import { TtyApprovalGate } from './ttyApprovalGate';
 import { OrchestratorService } from '../mcp/orchestratorService';
 import { MCP_TOKEN_ENV, serveHttp, serveStdio } from '../mcp/transports';
-import { describeEvent } from './terminalReporter';
+import { formatUsageEstimate } from '../core/logging/format';
+import { describeEvent, modelUsageSummaryLines } from './terminalReporter';
 import { jsonForTerminal, sanitizeForTerminal as printable } from './terminalText';
 import { defaultDashboardFile, readDashboardAssets, renderStandaloneDashboard, writeStandaloneDashboard } from './standaloneDashboard';
 
@@ -194,7 +195,10 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
               dashboardFile: result.dashboardFile,
               reportFile: result.reportFile,
               plan: result.plan,
-              agents: report.agents.map((a) => ({ name: a.name, status: a.status, startedAt: a.startedAt, completedAt: a.completedAt, durationMs: a.durationMs })),
+              agents: report.agents.map((a) => ({
+                name: a.name, status: a.status, startedAt: a.startedAt, completedAt: a.completedAt, durationMs: a.durationMs, model: a.model, usage: a.usage,
+              })),
+              usage: report.usage,
               findings: report.findings.map((f) => ({ file: f.file, line: f.line, column: f.column, severity: f.severity, ruleId: f.ruleId, message: f.message, fixable: f.fixable })),
               handoffs: report.handoffs.map((h) => ({ from: h.from, to: h.to, task: h.task })),
               messages: report.messages.map((m) => ({ from: m.from, to: m.to, type: m.type })),
@@ -209,6 +213,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
             io.out(`📄 Log:       ${printable(result.logFile)}`);
             io.out(`📊 Dashboard: ${printable(result.dashboardFile)}`);
             io.out(`📈 Report:    ${printable(result.reportFile)}`);
+            for (const line of modelUsageSummaryLines(result.report)) io.out(line);
             // The terminal shows what needs attention; the report keeps every suggestion.
             const important = result.recommendations.filter((rec) => rec.priority !== 'low');
             for (const rec of important) io.out(`${rec.priority === 'high' ? '🔴' : '🟡'} ${printable(rec.type)}: ${printable(rec.message)}`);
@@ -284,6 +289,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
           const e = result.estimatedDuration;
           io.out(pc.bold(printable(agent)) + ` — ${result.sampleSize} recorded execution(s), confidence ${result.confidenceScore}%`);
           io.out(`  Estimated duration: ${e.samples ? `${Math.round(e.estimated)}ms (${Math.round(e.min)}–${Math.round(e.max)}ms, ${e.confidence}% confidence)` : 'no history'}`);
+          if (result.estimatedUsage) io.out(`  Model usage per run: ${printable(formatUsageEstimate(result.estimatedUsage))}`);
           io.out(`  Recommended tools: ${printable(result.recommendedApproach.toolSequence.join(' → ')) || '—'}${result.recommendedApproach.support ? ` (seen ${result.recommendedApproach.support}×)` : ''}`);
           for (const p of result.commonPitfalls) io.out(`  Pitfall (${p.severity}, ${p.frequency}×): ${printable(p.issue)}`);
           for (const tip of result.optimizationTips) io.out(`  Tip (${tip.confidence}%): ${printable(tip.tip)}`);

@@ -1,7 +1,8 @@
 import pc from 'picocolors';
 import type { OrchestratorEvent } from '../core/protocol/events';
 import type { Severity } from '../core/protocol/findings';
-import { modelCallDetail } from '../core/logging/format';
+import type { ExecutionReport } from '../core/logging/executionReport';
+import { formatUsageEstimate, modelCallDetail, usageSummary } from '../core/logging/format';
 import { sanitizeForTerminal as printable } from './terminalText';
 
 const severityColor: Record<Severity, (text: string) => string> = {
@@ -30,6 +31,10 @@ export function describeEvent(event: OrchestratorEvent): string | null {
         : 'no duration estimate yet (no history)';
       const by = plan.source?.kind === 'model' ? `, planned by ${printable(`${plan.source.provider}/${plan.source.model}`)}` : '';
       const lines = [`${pc.bold('📋 Plan')} (${printable(plan.taskType)}${by}): ${phases}`, `  ${estimate}`];
+      if (plan.estimatedUsage) {
+        const perAgent = plan.agents.flatMap((agent) => (agent.estimatedUsage ? [`${printable(agent.name)} ${formatUsageEstimate(agent.estimatedUsage)}`] : []));
+        lines.push(`  models: ${formatUsageEstimate(plan.estimatedUsage)} expected from past runs (${perAgent.join('; ')})`);
+      }
       for (const warning of plan.warnings) lines.push(pc.yellow(`  ⚠ ${printable(warning)}`));
       return lines.join('\n');
     }
@@ -79,4 +84,15 @@ export function describeEvent(event: OrchestratorEvent): string | null {
     default:
       return null;
   }
+}
+
+/** End-of-run lines on model use: the run's total, then one per model agent. None for an offline run. */
+export function modelUsageSummaryLines(report: Pick<ExecutionReport, 'agents' | 'usage'>): string[] {
+  if (report.usage.modelCalls === 0) return [];
+  const lines = [`🧠 Models:    ${printable(usageSummary(report.usage))}`];
+  for (const agent of report.agents) {
+    if (agent.usage.modelCalls === 0) continue;
+    lines.push(pc.dim(`   ${printable(agent.name)} (${printable(agent.model ?? 'unknown model')}): ${printable(usageSummary(agent.usage))}`));
+  }
+  return lines;
 }

@@ -2,6 +2,7 @@
 // capabilities, and the files the agent modified.
 import * as vscode from 'vscode';
 import type { AgentView } from '../core/logging/runState';
+import { agentUsageTooltipLines, withUsage } from './agentUsagePresentation';
 import { ShownSessionTreeProvider } from './sessionTreeProvider';
 import { AGENT_STATUS_ICONS, agentDescription, agentTooltip } from './treePresentation';
 
@@ -13,8 +14,8 @@ export class AgentTreeItem extends vscode.TreeItem {
     super(agent.name, vscode.TreeItemCollapsibleState.Collapsed);
     const { icon, color } = AGENT_STATUS_ICONS[agent.status];
     this.id = `agent:${agent.name}`;
-    this.description = agentDescription(agent, now);
-    this.tooltip = agentTooltip(agent, now);
+    this.description = withUsage(agentDescription(agent, now), agent);
+    this.tooltip = [agentTooltip(agent, now), ...agentUsageTooltipLines(agent)].join('\n');
     this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     this.contextValue = `agent-${agent.status}`;
   }

@@ -3,6 +3,7 @@
 // Free of `vscode`: the command turns these rows into QuickPick items.
 import type { ExecutionPlan } from '../core/protocol/plan';
 import type { RosterEntry } from '../shared/engineProtocol';
+import { formatUsageEstimate } from '../core/logging/format';
 import { countOf, formatDuration, formatEstimate } from './format';
 
 export type PlanRow =
@@ -11,10 +12,11 @@ export type PlanRow =
   | { kind: 'skipped'; name: string; label: string; description: string }
   | { kind: 'warning'; label: string };
 
-/** "Plan: 4 agents in 3 phases · ~1.8 s (medium confidence, from 3 runs)". */
+/** "Plan: 4 agents in 3 phases · ~1.8 s (medium confidence, from 3 runs) · models ~6 turns, ~24k tokens, ~$0.011". */
 export function planTitle(plan: ExecutionPlan): string {
   const estimate = formatEstimate(plan.estimatedDuration) ?? 'no estimate yet (no past runs)';
-  return `Plan: ${countOf(plan.agents.length, 'agent')} in ${countOf(plan.phases.length, 'phase')} · ${estimate}${plannedBy(plan)}`;
+  const usage = plan.estimatedUsage ? ` · models ${formatUsageEstimate(plan.estimatedUsage)}` : '';
+  return `Plan: ${countOf(plan.agents.length, 'agent')} in ${countOf(plan.phases.length, 'phase')} · ${estimate}${usage}${plannedBy(plan)}`;
 }
 
 /** " · planned by anthropic/claude-sonnet-4-5" for a model's plan; nothing for the rule planner's. */
@@ -40,6 +42,7 @@ export function planRows(plan: ExecutionPlan, roster: readonly RosterEntry[]): P
         agent.capabilities.length > 0 ? agent.capabilities.join(', ') : 'no capabilities',
         estimate,
       ];
+      if (agent.estimatedUsage) parts.push(formatUsageEstimate(agent.estimatedUsage));
       if (agent.dependsOn.length > 0) parts.push(`after ${agent.dependsOn.join(', ')}`);
       if (source && source !== 'builtin') parts.push(source);
       rows.push({ kind: 'agent', name, label: name, description: agent.task, detail: parts.join(' · ') });

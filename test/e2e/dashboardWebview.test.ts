@@ -15,6 +15,7 @@ import { artifactPath, removeArtifacts } from './support/artifacts';
 import { launchChromium } from './support/chromium';
 import { wholePageScreenshot } from './support/wholePageScreenshot';
 import { waitFor } from './support/waitFor';
+import { MODEL_SESSION, modelRunEvents } from '../unit/logging/modelRun';
 
 const ORIGIN = 'https://webview.dashboard-test.invalid';
 const ASSETS = path.resolve(__dirname, '..', '..', 'dist', 'webview');
@@ -170,6 +171,51 @@ describe('dashboard webview in Chromium (VS Code mode, stub host)', function () 
     assert.deepEqual(probe.__cspViolations, []);
     assert.deepEqual(harness.problems, []);
     await wholePageScreenshot(page, artifactPath('webview-dashboard.png'));
+  });
+
+  it('shows each agent\'s model, turns, tokens and cost, what it waits for, and the run\'s model totals', async () => {
+    const page = harness.page;
+    const all = modelRunEvents();
+    const waiting = modelRunEvents({ stopWaiting: true });
+    await harness.send({ type: 'snapshot', session: { sessionId: MODEL_SESSION, workspaceName: 'vulnerable-api', live: true, interactive: true }, events: waiting });
+    await harness.waitForSeq(waiting[waiting.length - 1]!.seq);
+    const reviewer = page.locator('[data-testid="agent-row"][data-agent="code-reviewer"]');
+    const auditor = page.locator('[data-testid="agent-row"][data-agent="security-auditor"]');
+    assert.equal(await reviewer.getAttribute('data-waiting'), 'approval');
+    assert.equal(await reviewer.locator('[data-testid="agent-waiting"]').innerText(), 'waiting for approval');
+    assert.match(await reviewer.innerText(), /Edit src\/auth\.ts/, 'says what the approval is for');
+    assert.ok(!(await auditor.locator('[data-testid="agent-waiting"]').isVisible()), 'an agent that waits for nothing shows no waiting badge');
+    assert.ok(await page.locator('.agents-table th', { hasText: 'Model' }).isVisible());
+    assert.equal(await reviewer.locator('.model-name').innerText(), 'openai/gpt-4o-mini');
+    assert.equal(await reviewer.locator('[data-testid="agent-tokens"]').innerText(), '25.5k / 1.3k');
+    assert.equal(await reviewer.locator('[data-testid="agent-cost"]').innerText(), '$0.0056');
+    assert.equal(await auditor.locator('[data-testid="agent-cost"]').innerText(), '—');
+    await wholePageScreenshot(page, artifactPath('webview-dashboard-models-waiting.png'));
+
+    for (const event of all.slice(waiting.length)) await harness.send({ type: 'events', sessionId: MODEL_SESSION, events: [event] });
+    await harness.waitForSeq(all[all.length - 1]!.seq);
+    assert.equal(await reviewer.getAttribute('data-waiting'), null);
+    assert.ok(!(await reviewer.locator('[data-testid="agent-waiting"]').isVisible()), 'the waiting badge goes when the agent resumes');
+    assert.equal(await reviewer.locator('[data-testid="agent-turns"]').innerText(), '3');
+    assert.equal(await reviewer.locator('[data-testid="agent-tokens"]').innerText(), '39.5k / 1.55k');
+    assert.equal(await reviewer.locator('[data-testid="agent-cost"]').innerText(), '$0.0056 + 1 unpriced');
+    const tile = (key: string) => page.locator(`[data-testid="metrics"] [data-metric="${key}"]`);
+    assert.match(await tile('modelCalls').innerText(), /3/);
+    assert.match(await tile('tokens').innerText(), /41k[\s\S]*39\.5k in \/ 1\.55k out, 8k cached/);
+    assert.match(await tile('cost').innerText(), /\$0\.0056[\s\S]*1 call without a price/);
+    assert.deepEqual(harness.problems, []);
+    await wholePageScreenshot(page, artifactPath('webview-dashboard-models.png'));
+  });
+
+  it('hides the model columns and model tiles of a run that used no model', async () => {
+    const page = harness.page;
+    await harness.send({ type: 'snapshot', session: liveSession(), events: recorded });
+    await harness.waitForSeq(recorded[recorded.length - 1]!.seq);
+    assert.ok(await page.locator('.agents-table th', { hasText: 'Status' }).isVisible());
+    for (const label of ['Model', 'Turns', 'Cost']) assert.ok(!(await page.locator('.agents-table th', { hasText: label }).isVisible()), `no ${label} column`);
+    assert.ok(!(await page.locator('[data-testid="agent-tokens"]').first().isVisible()));
+    for (const key of ['modelCalls', 'tokens', 'cost']) assert.ok(!(await page.locator(`[data-testid="metrics"] [data-metric="${key}"]`).isVisible()), `no ${key} tile`);
+    assert.ok(await page.locator('[data-testid="metrics"] [data-metric="tools"]').isVisible());
   });
 
   it('posts openLocation when a finding is clicked or activated with the keyboard', async () => {

@@ -32,6 +32,9 @@
  *     effectiveHandoffs = per handoff source, how many executions received a handoff from it and the percentage
  *     of those that succeeded; communicationEfficiency = percentage of executions with messages (sent or
  *     received) that succeeded, 0 when none had messages.
+ *   - estimatedUsage: over the executions that used a model (the successful ones when any succeeded), like the
+ *     duration: turns, tokens (input + output) and, over those with a known price only, cost in dollars; null
+ *     when no execution used a model, costUsd null when none had a known price.
  *   - confidenceScore = round(100 * n/(n+3) * (0.5 + 0.5 * |S|/n)), capped at 95: sample size and success rate.
  *   - minePatterns():
  *       agent_sequence: from repository.sessionAgentSequences, sessions of >= 2 agents; support = successful
@@ -60,6 +63,7 @@ import {
   type LearningRecord,
   type LearningsQuery,
   type LearningsQueryResult,
+  type UsageEstimate,
 } from '../protocol/learning';
 import { AgentNameSchema, MessageInputSchema, type MessageInput } from '../protocol/messages';
 import { parseOrThrow, ProtocolValidationError } from '../protocol/validation';
@@ -389,6 +393,7 @@ export class AgentLearningSystem {
           userSatisfaction: null,
           requiresRework: false,
         },
+        ...(summary.modelUsage ? { modelUsage: summary.modelUsage } : {}),
       },
       'learning record',
     );
@@ -575,9 +580,31 @@ function computeLearnings(runs: readonly LearningRecord[]): LearningsQueryResult
       communicationEfficiency: percentage(withMessagesSucceeded, withMessages),
     },
     estimatedDuration: estimate(estimateBase),
+    estimatedUsage: estimateUsage(runs),
     confidenceScore: n === 0 ? 0 : Math.min(CONFIDENCE_CAP, Math.round(100 * (n / (n + 3)) * (0.5 + (0.5 * successes) / n))),
     sampleSize: n,
   };
+}
+
+function estimateUsage(runs: readonly LearningRecord[]): UsageEstimate | null {
+  const withModel = runs.filter((run) => run.modelUsage);
+  if (withModel.length === 0) return null;
+  const succeeded = withModel.filter((run) => run.outcomes.success);
+  const base = (succeeded.length > 0 ? succeeded : withModel).map((run) => run.modelUsage as NonNullable<LearningRecord['modelUsage']>);
+  const priced = base.flatMap((usage) => (usage.costUsd === null ? [] : [usage.costUsd]));
+  return {
+    turns: estimate(base.map((usage) => usage.turns)),
+    tokens: estimate(base.map((usage) => usage.inputTokens + usage.outputTokens)),
+    costUsd: priced.length === 0 ? null : estimateScaled(priced, MICRODOLLARS),
+  };
+}
+
+const MICRODOLLARS = 1_000_000;
+
+/** `estimate` rounds to whole units: dollars are estimated in millionths and scaled back. */
+function estimateScaled(values: readonly number[], scale: number): Estimate {
+  const scaled = estimate(values.map((value) => value * scale));
+  return { ...scaled, estimated: scaled.estimated / scale, min: Math.round(scaled.min) / scale, max: Math.round(scaled.max) / scale };
 }
 
 function estimate(durations: readonly number[]): Estimate {

@@ -2,8 +2,8 @@
 // Markdown version is what the CLI writes next to the log and what a Markdown preview shows.
 import type { MessageType } from '../protocol/messages';
 import { severityRank, type Severity } from '../protocol/findings';
-import { metricsOf, progressOf, recommendationsOf, type AgentView, type Recommendation, type RunState } from './runState';
-import { cell, isoTime, mdCode, mdText, ms, progressBar, shortClockTime } from './format';
+import { metricsOf, progressOf, recommendationsOf, runUsage, runUsesModels, type AgentView, type Recommendation, type RunState } from './runState';
+import { cell, isoTime, mdCode, mdText, ms, plural, progressBar, shortClockTime, usageCost, usageTokens, WAITING_LABEL } from './format';
 
 const AGENT_STATUS: Record<AgentView['status'], string> = {
   pending: '⏳ Pending',
@@ -83,6 +83,14 @@ function closingLine(state: RunState): string {
   }
 }
 
+function modelMetricLines(state: RunState): string[] {
+  const usage = runUsage(state);
+  if (usage.modelCalls === 0) return [];
+  const lines = [`- **Model Calls**: ${usage.modelCalls}`, `- **Tokens**: ${mdText(usageTokens(usage))}`, `- **Model Cost**: ${mdText(usageCost(usage))}`];
+  if (usage.unpricedCalls > 0) lines.push(`- **Calls Without a Price**: ${plural(usage.unpricedCalls, 'call')}`);
+  return lines;
+}
+
 export function renderDashboardMarkdown(state: RunState): string {
   const metrics = metricsOf(state);
   const progress = progressOf(state);
@@ -92,16 +100,18 @@ export function renderDashboardMarkdown(state: RunState): string {
   out += `**Started**: ${isoTime(state.startedAt)}\n`;
   out += `**Status**: ${RUN_STATUS[state.status]}\n\n---\n\n`;
 
-  const rows = state.agents.map(
-    (agent) =>
-      `| ${cell(agent.name)} | ${AGENT_STATUS[agent.status]} | ${agentDuration(agent, state)} | ${agent.toolCalls} | ${agent.messagesSent + agent.messagesReceived} |`,
-  );
-  out += section(
-    '📊 Real-Time Agent Status',
-    rows.length > 0
-      ? ['| Agent | Status | Duration | Tools Used | Messages |', '|-------|--------|----------|------------|----------|', ...rows].join('\n')
-      : '_No agents planned yet._',
-  );
+  const withModels = runUsesModels(state);
+  const rows = state.agents.map((agent) => {
+    const status = agent.status === 'running' && agent.waitingFor ? `${AGENT_STATUS.running} (${WAITING_LABEL[agent.waitingFor]})` : AGENT_STATUS[agent.status];
+    const model = withModels
+      ? ` ${agent.model ? mdCode(agent.model, { inTable: true }) : '—'} | ${agent.usage.modelCalls} | ${agent.usage.modelCalls > 0 ? cell(usageTokens(agent.usage)) : '—'} | ${cell(usageCost(agent.usage))} |`
+      : '';
+    return `| ${cell(agent.name)} | ${status} | ${agentDuration(agent, state)} | ${agent.toolCalls} | ${agent.messagesSent + agent.messagesReceived} |${model}`;
+  });
+  const header = withModels
+    ? ['| Agent | Status | Duration | Tools Used | Messages | Model | Turns | Tokens | Cost |', '|-------|--------|----------|------------|----------|-------|-------|--------|------|']
+    : ['| Agent | Status | Duration | Tools Used | Messages |', '|-------|--------|----------|------------|----------|'];
+  out += section('📊 Real-Time Agent Status', rows.length > 0 ? [...header, ...rows].join('\n') : '_No agents planned yet._');
 
   if (state.flow.length > 0) {
     const ids = mermaidIds(state.flow.flatMap((edge) => [edge.from, edge.to]));
@@ -130,6 +140,7 @@ export function renderDashboardMarkdown(state: RunState): string {
       `- **MCP Utilization**: ${metrics.mcpUtilizationPercent}%`,
       `- **Tool Calls**: ${metrics.toolCalls}`,
       `- **Avg Response Time**: ${ms(metrics.avgToolMs)}`,
+      ...modelMetricLines(state),
     ].join('\n'),
   );
 

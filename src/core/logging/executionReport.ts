@@ -5,8 +5,11 @@ import type { LearnedPattern } from '../protocol/learning';
 import type { Priority } from '../protocol/messages';
 import { severityRank } from '../protocol/findings';
 import {
+  emptyUsage,
   metricsOf,
   recommendationsOf,
+  runUsage,
+  type ModelUsageTotals,
   type AgentStatus,
   type ChangeView,
   type Recommendation,
@@ -15,7 +18,7 @@ import {
   type ValidationView,
 } from './runState';
 import { PRIORITY_EMOJI } from './dashboardMarkdown';
-import { cell, diffStats, humanDuration, isoTime, mdCode, mdText, ms } from './format';
+import { cell, diffStats, humanDuration, isoTime, mdCode, mdText, ms, plural, usageCost, usageTokens } from './format';
 
 export interface ExecutionReport {
   sessionId: string;
@@ -34,6 +37,10 @@ export interface ExecutionReport {
     toolCalls: number;
     messagesSent: number;
     error: string | null;
+    /** `provider/model`, null for an offline agent. */
+    model: string | null;
+    /** Its model turns (`modelCalls`), tokens and cost. */
+    usage: ModelUsageTotals;
   }[];
   findings: Finding[];
   handoffs: { from: string; to: string; task: string; contextItems: number }[];
@@ -43,6 +50,8 @@ export interface ExecutionReport {
   validations: ValidationView[];
   patterns: LearnedPattern[];
   metrics: RunMetrics;
+  /** Model turns, tokens and cost of the whole run; zeros for an offline run. */
+  usage: ModelUsageTotals;
   recommendations: Recommendation[];
 }
 
@@ -65,6 +74,8 @@ export function buildExecutionReport(state: RunState): ExecutionReport {
       toolCalls: agent.toolCalls,
       messagesSent: agent.messagesSent,
       error: agent.error,
+      model: agent.model ?? null,
+      usage: { ...(agent.usage ?? emptyUsage()) },
     })),
     findings: state.findings.map((finding) => ({ ...finding })),
     handoffs: state.handoffs.map((handoff) => ({ from: handoff.from, to: handoff.to, task: handoff.task, contextItems: handoff.contextItems })),
@@ -73,6 +84,7 @@ export function buildExecutionReport(state: RunState): ExecutionReport {
     validations: state.validations.map((validation) => ({ ...validation, files: [...validation.files], reasons: [...validation.reasons] })),
     patterns: state.patterns.map((pattern) => ({ ...pattern, sequence: [...pattern.sequence] })),
     metrics: metricsOf(state),
+    usage: { ...runUsage(state) },
     recommendations: recommendationsOf(state),
   };
 }
@@ -91,6 +103,15 @@ function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
 
+/** The run's model totals as Markdown list items; none for an offline run. */
+export function modelUsageLines(usage: ModelUsageTotals): string[] {
+  if (usage.modelCalls === 0) return [];
+  const failed = usage.failedCalls > 0 ? ` (${usage.failedCalls} failed)` : '';
+  const lines = [`- **Model Calls**: ${usage.modelCalls}${failed}`, `- **Tokens**: ${mdText(usageTokens(usage))}`, `- **Model Cost**: ${mdText(usageCost(usage))}`];
+  if (usage.unpricedCalls > 0) lines.push(`- **Calls Without a Price**: ${plural(usage.unpricedCalls, 'call')} (not in the cost)`);
+  return lines;
+}
+
 export function renderReportMarkdown(report: ExecutionReport): string {
   const parts: string[] = [];
   parts.push(
@@ -106,12 +127,25 @@ export function renderReportMarkdown(report: ExecutionReport): string {
     ].join('\n'),
   );
 
+  // Model columns only when some agent used a model: an offline report keeps the seed's table.
+  const withModels = report.agents.some((a) => a.model !== null || a.usage.modelCalls > 0);
+  const modelHeader = withModels ? ['Model', 'Turns', 'Tokens (in / out)', 'Cost'] : [];
+  const modelCells = (a: ExecutionReport['agents'][number]): string[] =>
+    withModels ? [a.model ? mdCode(a.model, { inTable: true }) : '—', String(a.usage.modelCalls), a.usage.modelCalls > 0 ? cell(usageTokens(a.usage)) : '—', cell(usageCost(a.usage))] : [];
   parts.push(
     `## Agents\n\n${
       report.agents.length > 0
         ? table(
-            ['Agent', 'Status', 'Duration', 'Tool Calls', 'Messages Sent', 'Error'],
-            report.agents.map((a) => [cell(a.name), AGENT_STATUS[a.status], a.durationMs === null ? '—' : ms(a.durationMs), String(a.toolCalls), String(a.messagesSent), a.error ? cell(a.error) : '']),
+            ['Agent', 'Status', 'Duration', 'Tool Calls', 'Messages Sent', ...modelHeader, 'Error'],
+            report.agents.map((a) => [
+              cell(a.name),
+              AGENT_STATUS[a.status],
+              a.durationMs === null ? '—' : ms(a.durationMs),
+              String(a.toolCalls),
+              String(a.messagesSent),
+              ...modelCells(a),
+              a.error ? cell(a.error) : '',
+            ]),
           )
         : '_No agents ran._'
     }`,
@@ -130,6 +164,7 @@ export function renderReportMarkdown(report: ExecutionReport): string {
       `- **Tool Calls**: ${m.toolCalls} (avg ${ms(m.avgToolMs)})`,
       `- **Messages**: ${m.messages}`,
       `- **Findings**: ${report.findings.length}${bySeverity.length > 0 ? ` (${bySeverity.join(', ')})` : ''}`,
+      ...modelUsageLines(report.usage),
     ].join('\n'),
   );
 

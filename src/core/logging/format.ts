@@ -99,3 +99,65 @@ export function modelCallDetail(call: {
 export function formatUsd(usd: number): string {
   return usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`;
 }
+
+/** Token counts at a glance: "850", "12.3k", "1.25M". */
+export function formatTokens(count: number): string {
+  if (count < 1000) return String(count);
+  if (count < 1_000_000) return `${(count / 1000).toFixed(count < 10_000 ? 2 : 1).replace(/\.?0+$/, '')}k`;
+  return `${(count / 1_000_000).toFixed(2).replace(/\.?0+$/, '')}M`;
+}
+
+/** What `model.called` events add up to, for one agent or a whole run (the shape of RunState's usage). */
+export interface UsageTotals {
+  modelCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  costUsd: number;
+  unpricedCalls: number;
+  failedCalls: number;
+}
+
+/** "12.3k in (8k cached) / 1.2k out". */
+export function usageTokens(usage: UsageTotals): string {
+  const cached = usage.cachedInputTokens > 0 ? ` (${formatTokens(usage.cachedInputTokens)} cached)` : '';
+  return `${formatTokens(usage.inputTokens)} in${cached} / ${formatTokens(usage.outputTokens)} out`;
+}
+
+/**
+ * "$0.0420", "$0.0420 + 2 unpriced", "unknown" (no call had a price), "—" (no call). A partial sum is never shown
+ * as the whole cost: the unpriced calls are named.
+ */
+export function usageCost(usage: UsageTotals): string {
+  if (usage.modelCalls === 0) return '—';
+  if (usage.unpricedCalls === usage.modelCalls) return 'unknown';
+  return usage.unpricedCalls > 0 ? `${formatUsd(usage.costUsd)} + ${usage.unpricedCalls} unpriced` : formatUsd(usage.costUsd);
+}
+
+/** "3 turns, 12.3k in / 1.2k out tokens, $0.0420" in one line, for tooltips and summaries. */
+export function usageSummary(usage: UsageTotals): string {
+  const failed = usage.failedCalls > 0 ? ` (${usage.failedCalls} failed)` : '';
+  return `${plural(usage.modelCalls, 'turn')}${failed}, ${usageTokens(usage)} tokens, cost ${usageCost(usage)}`;
+}
+
+/** What an agent waits for, as the dashboard and the Agents view say it. */
+export const WAITING_LABEL: Record<'model' | 'approval' | 'message' | 'rate-limit', string> = {
+  model: 'waiting for a model reply',
+  approval: 'waiting for approval',
+  message: 'waiting for a message',
+  'rate-limit': 'waiting out a rate limit',
+};
+
+/**
+ * A learned usage estimate in a few words: "~3 turns, ~12.3k tokens, ~$0.0042" (cost left out when no past run
+ * had a known price).
+ */
+export function formatUsageEstimate(estimate: {
+  turns: { estimated: number };
+  tokens: { estimated: number };
+  costUsd: { estimated: number } | null;
+}): string {
+  const parts = [`~${plural(Math.round(estimate.turns.estimated), 'turn')}`, `~${formatTokens(Math.round(estimate.tokens.estimated))} tokens`];
+  if (estimate.costUsd) parts.push(`~${formatUsd(estimate.costUsd.estimated)}`);
+  return parts.join(', ');
+}

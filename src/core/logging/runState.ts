@@ -65,6 +65,16 @@ export function emptyUsage(): ModelUsageTotals {
   return { modelCalls: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, costUsd: 0, unpricedCalls: 0, failedCalls: 0 };
 }
 
+/** Whether any agent of the run talked to a model: views hide their model columns for offline runs. */
+export function runUsesModels(state: RunState): boolean {
+  return state.agents.some((agent) => agent.model !== null || (agent.usage?.modelCalls ?? 0) > 0);
+}
+
+/** Run-wide usage; a state stored before model events existed has none. */
+export function runUsage(state: RunState): ModelUsageTotals {
+  return state.usage ?? emptyUsage();
+}
+
 function addUsage(totals: ModelUsageTotals, call: EventPayloads['model.called']): void {
   totals.modelCalls++;
   totals.inputTokens += call.inputTokens;

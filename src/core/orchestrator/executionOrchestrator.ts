@@ -136,6 +136,7 @@ export class ExecutionOrchestrator {
       roster: this.#deps.roster,
       modelAvailable: this.#deps.modelAvailable ?? false,
       estimate: (agent, taskType) => this.#learning.estimateDuration(agent, taskType),
+      estimateUsage: (agent, taskType) => this.#learning.queryLearnings(agent, { taskType }).estimatedUsage,
       only: agents,
       mcpServers: this.#deps.mcpServers,
     });

@@ -3,10 +3,11 @@ import { AgentCommunicationBus } from '../bus/agentCommunicationBus';
 import type { RunEventStream } from '../events/runEventStream';
 import { AgentHandoffSystem } from '../handoff/agentHandoffSystem';
 import type { AgentLearningSystem } from '../learning/agentLearningSystem';
-import type { RunState } from '../logging/runState';
+import type { AgentView, RunState } from '../logging/runState';
 import type { Clock } from '../ports';
 import type { RunStatus } from '../protocol/events';
 import type { Finding } from '../protocol/findings';
+import type { ModelUsageRecord } from '../protocol/learning';
 import type { Message, MessageInput } from '../protocol/messages';
 import type { ExecutionPlan } from '../protocol/plan';
 import { HandoffRequestSchema } from '../protocol/handoff';
@@ -347,6 +348,7 @@ export class RunExecution {
         handoffs: handoffTimes.get(record.planned.name) ?? [],
         parallelExecutions: plan.agents.filter((a) => a.phase === record.planned.phase && a.name !== record.planned.name).map((a) => a.name),
         securityIssues: record.outcome?.securityIssues ?? [],
+        modelUsage: modelUsageOf(view),
       });
     }
     const ran = new Set([...this.#records.values()].filter((r) => r.startedAt > 0).map((r) => r.planned.name));
@@ -379,4 +381,18 @@ export function collapseRepeatedCycle(tools: readonly string[]): string[] {
     if (tools.every((tool, index) => tool === tools[index % period])) return tools.slice(0, period);
   }
   return tools.filter((tool, index) => index === 0 || tool !== tools[index - 1]);
+}
+
+/** The learning record's model part from the agent's view: null for an agent that never called a model. */
+function modelUsageOf(view: AgentView | undefined): ModelUsageRecord | null {
+  const usage = view?.usage;
+  if (!view?.model || !usage || usage.modelCalls === 0) return null;
+  return {
+    model: view.model,
+    turns: usage.modelCalls,
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    cachedInputTokens: usage.cachedInputTokens,
+    costUsd: usage.unpricedCalls > 0 ? null : usage.costUsd,
+  };
 }

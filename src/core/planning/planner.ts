@@ -1,4 +1,4 @@
-import type { Estimate } from '../protocol/learning';
+import type { Estimate, UsageEstimate } from '../protocol/learning';
 import type { ExecutionPlan, PlannedAgent } from '../protocol/plan';
 import { AgentCapabilities } from '../protocol/messages';
 
@@ -75,6 +75,8 @@ export interface PlanInput {
   modelAvailable: boolean;
   /** Learned duration of an agent for a task type; samples 0 means no history. */
   estimate: (agent: string, taskType: string) => Estimate;
+  /** Learned turns, tokens and cost of a model agent; null without model history. */
+  estimateUsage?: (agent: string, taskType: string) => UsageEstimate | null;
   /** Restrict the plan to these agents (command line --agents). */
   only?: readonly string[];
   mcpServers?: readonly string[];
@@ -133,6 +135,7 @@ export function planRequest(input: PlanInput): ExecutionPlan {
         capabilities: agent.capabilities,
         runtime: agent.runtime,
         estimatedDuration: estimate.samples > 0 ? estimate : null,
+        estimatedUsage: input.estimateUsage?.(agent.name, taskType) ?? null,
       };
     })
     .sort((a, b) => a.phase - b.phase);
@@ -146,8 +149,32 @@ export function planRequest(input: PlanInput): ExecutionPlan {
     skipped,
     warnings,
     estimatedDuration: criticalPathEstimate(planned),
+    estimatedUsage: totalUsageEstimate(planned),
     mcpServers: [...(input.mcpServers ?? [])],
   };
+}
+
+/** Sum of two estimates; confidence and samples are those of the weaker one. */
+function addEstimates(a: Estimate, b: Estimate): Estimate {
+  return {
+    estimated: a.estimated + b.estimated,
+    min: a.min + b.min,
+    max: a.max + b.max,
+    confidence: Math.min(a.confidence, b.confidence),
+    samples: Math.min(a.samples, b.samples),
+  };
+}
+
+/** What the whole run should spend on models: every agent's turns, tokens and cost add up, parallel or not. */
+function totalUsageEstimate(agents: readonly PlannedAgent[]): UsageEstimate | null {
+  const known = agents.flatMap((agent) => (agent.estimatedUsage ? [agent.estimatedUsage] : []));
+  if (known.length === 0) return null;
+  return known.reduce((total, next) => ({
+    turns: addEstimates(total.turns, next.turns),
+    tokens: addEstimates(total.tokens, next.tokens),
+    // A run part of whose agents has no known price has no known total cost.
+    costUsd: total.costUsd && next.costUsd ? addEstimates(total.costUsd, next.costUsd) : null,
+  }));
 }
 
 /** Sum over phases of the slowest agent's estimate; null when no planned agent has history. */

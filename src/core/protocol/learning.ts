@@ -3,6 +3,19 @@ import { AgentNameSchema } from './messages';
 
 const strings = z.array(z.string()).default([]);
 
+/** What one execution of a model agent spent on its model: turns, tokens and cost (null when unpriced). */
+export const ModelUsageRecordSchema = z.object({
+  /** `provider/model`. */
+  model: z.string().min(1),
+  turns: z.number().int().nonnegative(),
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  cachedInputTokens: z.number().int().nonnegative().default(0),
+  /** Null when some turn had no known price: a partial sum would understate the cost. */
+  costUsd: z.number().nonnegative().nullable(),
+});
+export type ModelUsageRecord = z.output<typeof ModelUsageRecordSchema>;
+
 /** The seed's learning data structure: one record per agent execution. */
 export const LearningRecordSchema = z.object({
   agent: AgentNameSchema,
@@ -44,6 +57,8 @@ export const LearningRecordSchema = z.object({
     userSatisfaction: z.number().min(0).max(100).nullable().default(null),
     requiresRework: z.boolean().default(false),
   }),
+  /** Null for an offline execution, and in records stored before model usage was learned. */
+  modelUsage: ModelUsageRecordSchema.nullable().optional(),
 });
 export type LearningRecord = z.output<typeof LearningRecordSchema>;
 
@@ -65,6 +80,7 @@ export const ExecutionSummarySchema = z.object({
   parallelExecutions: strings,
   newPatterns: z.array(z.object({ name: z.string(), type: z.string(), confidence: z.number().min(0).max(100) })).default([]),
   securityIssues: strings,
+  modelUsage: ModelUsageRecordSchema.nullable().optional(),
 });
 export type ExecutionSummary = z.input<typeof ExecutionSummarySchema>;
 
@@ -77,6 +93,18 @@ export const EstimateSchema = z.object({
   samples: z.number().int().nonnegative(),
 });
 export type Estimate = z.infer<typeof EstimateSchema>;
+
+/**
+ * What the next run of a model agent is expected to spend, learned like its duration: turns and tokens (input +
+ * output) from past model runs, cost from those with a known price (null when none had one).
+ */
+export const UsageEstimateSchema = z.object({
+  turns: EstimateSchema,
+  tokens: EstimateSchema,
+  /** Dollars; null when no past run had a known price. */
+  costUsd: EstimateSchema.nullable(),
+});
+export type UsageEstimate = z.infer<typeof UsageEstimateSchema>;
 
 /** A pattern mined from stored runs (never invented): support counts runs, confidence is a percentage. */
 export const LearnedPatternSchema = z.object({
@@ -111,6 +139,8 @@ export interface LearningsQueryResult {
     communicationEfficiency: number;
   };
   estimatedDuration: Estimate;
+  /** Null when no past execution of the agent used a model. */
+  estimatedUsage: UsageEstimate | null;
   confidenceScore: number;
   sampleSize: number;
 }

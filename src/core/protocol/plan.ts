@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EstimateSchema } from './learning';
+import { EstimateSchema, UsageEstimateSchema } from './learning';
 
 /** The agent name a planning model's turns are recorded under (model.called, model.exchange). */
 export const PLANNER_AGENT = 'orchestrator';
@@ -14,6 +14,8 @@ export const PlannedAgentSchema = z.object({
   capabilities: z.array(z.string()),
   runtime: AgentRuntimeKindSchema,
   estimatedDuration: EstimateSchema.nullable(),
+  /** Learned turns, tokens and cost of a model agent; absent or null without model history. */
+  estimatedUsage: UsageEstimateSchema.nullable().optional(),
 });
 export type PlannedAgent = z.infer<typeof PlannedAgentSchema>;
 
@@ -28,6 +30,8 @@ export const ExecutionPlanSchema = z.object({
   warnings: z.array(z.string()),
   /** Critical-path estimate from learned durations, null when no agent has history. */
   estimatedDuration: EstimateSchema.nullable(),
+  /** Sum of the agents' usage estimates; absent or null when no planned agent has model history. */
+  estimatedUsage: UsageEstimateSchema.nullable().optional(),
   mcpServers: z.array(z.string()),
   /** Who made the plan; absent in plans stored before models could plan (the rule planner made those). */
   source: z.discriminatedUnion('kind', [

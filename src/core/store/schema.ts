@@ -63,6 +63,15 @@ const MIGRATIONS: readonly string[] = [
     pattern TEXT NOT NULL
   );
   `,
+  // 2: model usage of an execution, as columns so it can be summed and filtered in SQL; NULL for offline
+  // executions and for rows written before (their record JSON has no modelUsage either).
+  `
+  ALTER TABLE executions ADD COLUMN model TEXT;
+  ALTER TABLE executions ADD COLUMN model_turns INTEGER;
+  ALTER TABLE executions ADD COLUMN input_tokens INTEGER;
+  ALTER TABLE executions ADD COLUMN output_tokens INTEGER;
+  ALTER TABLE executions ADD COLUMN cost_usd REAL;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -538,8 +538,9 @@ export class SessionStore implements EventJournal, LearningRepository {
       case 'learning.recorded': {
         const record = event.payload.record;
         this.#run(
-          `INSERT OR IGNORE INTO executions (session_id, seq, agent, timestamp, task_type, success, duration, record)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT OR IGNORE INTO executions
+             (session_id, seq, agent, timestamp, task_type, success, duration, record, model, model_turns, input_tokens, output_tokens, cost_usd)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           [
             id,
             event.seq,
@@ -549,6 +550,11 @@ export class SessionStore implements EventJournal, LearningRepository {
             record.outcomes.success ? 1 : 0,
             record.successPatterns.duration,
             JSON.stringify(record),
+            record.modelUsage?.model ?? null,
+            record.modelUsage?.turns ?? null,
+            record.modelUsage?.inputTokens ?? null,
+            record.modelUsage?.outputTokens ?? null,
+            record.modelUsage?.costUsd ?? null,
           ],
         );
         if (this.#db.getRowsModified() > 0) {

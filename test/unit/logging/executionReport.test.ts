@@ -20,6 +20,8 @@ describe('execution report', () => {
       toolCalls: 1,
       messagesSent: 1,
       error: null,
+      model: null,
+      usage: { modelCalls: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, costUsd: 0, unpricedCalls: 0, failedCalls: 0 },
     });
     assert.deepEqual(report.handoffs, [{ from: 'security-auditor', to: 'backend-api-developer', task: 'Fix authentication security vulnerability', contextItems: 3 }]);
     assert.deepEqual(report.messages.map((m) => m.type), ['finding_report', 'handoff', 'validation_request', 'validation_result', 'pattern_discovered']);

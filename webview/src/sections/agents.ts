@@ -1,5 +1,6 @@
 // The seed's "Real-Time Agent Status" table: one row per agent, updated cell by cell as events arrive.
-import type { AgentView, RunState } from '../../../src/core/logging/runState';
+import { formatTokens, formatUsd, usageCost, usageTokens, WAITING_LABEL } from '../../../src/core/logging/format';
+import { runUsesModels, type AgentView, type RunState } from '../../../src/core/logging/runState';
 import { h, reconcileList, setAttr, setText } from '../dom';
 import { AGENT_STATUS_LABEL, count, duration } from '../format';
 import { card, type RenderContext, type SectionView } from './section';
@@ -9,6 +10,12 @@ interface AgentRow {
   task: HTMLElement;
   status: HTMLElement;
   statusNote: HTMLElement;
+  waiting: HTMLElement;
+  model: HTMLElement;
+  modelName: HTMLElement;
+  turns: HTMLElement;
+  tokens: HTMLElement;
+  cost: HTMLElement;
   phase: HTMLElement;
   duration: HTMLElement;
   tools: HTMLElement;
@@ -31,7 +38,17 @@ function agentDuration(agent: AgentView, state: RunState): { text: string; title
 function statusNote(agent: AgentView): string {
   if (agent.status === 'skipped') return agent.skipReason ?? '';
   if (agent.status === 'failed') return agent.error ?? '';
+  if (agent.status === 'running' && agent.waitingFor) return agent.waitingDetail;
+  if (agent.status === 'running' && agent.currentTool) return `tool: ${agent.currentTool}`;
   return '';
+}
+
+/** Cost of one agent's turns, with a hover that says how it was counted. */
+function costCell(agent: AgentView): { text: string; title: string | null } {
+  const usage = agent.usage;
+  if (usage.modelCalls === 0) return { text: '—', title: null };
+  if (usage.unpricedCalls === 0) return { text: formatUsd(usage.costUsd), title: null };
+  return { text: usageCost(usage), title: `${usage.unpricedCalls} of ${usage.modelCalls} model calls have no known price; the cost counts only the others` };
 }
 
 export class AgentsView implements SectionView {
@@ -50,6 +67,10 @@ export class AgentsView implements SectionView {
         h('tr', {}, [
           column('Agent'),
           column('Status'),
+          column('Model', 'model-col'),
+          column('Turns', 'num model-col'),
+          column('Tokens in / out', 'num model-col'),
+          column('Cost', 'num model-col'),
           column('Phase', 'num'),
           column('Duration', 'num'),
           column('Tools', 'num'),
@@ -67,6 +88,8 @@ export class AgentsView implements SectionView {
   update({ state }: RenderContext): void {
     this.#empty.hidden = state.agents.length > 0;
     this.#table.hidden = state.agents.length === 0;
+    // Offline runs have no model, turns or tokens: empty columns would only push the useful ones off screen.
+    this.#table.classList.toggle('without-models', !runUsesModels(state));
     setText(this.#count, state.agents.length > 0 ? count(state.agents.length, 'agent') : '');
     reconcileList(
       this.#tbody,
@@ -86,6 +109,12 @@ export class AgentsView implements SectionView {
       task: h('span', { class: 'secondary clamp' }),
       status: h('span', { class: 'badge' }),
       statusNote: h('span', { class: 'secondary clamp' }),
+      waiting: h('span', { class: 'badge status-warning waiting-badge', 'data-testid': 'agent-waiting' }),
+      model: h('td', { class: 'model-col model-name' }),
+      modelName: h('span', { class: 'primary' }),
+      turns: h('td', { class: 'num model-col', 'data-testid': 'agent-turns' }),
+      tokens: h('td', { class: 'num model-col', 'data-testid': 'agent-tokens' }),
+      cost: h('td', { class: 'num model-col', 'data-testid': 'agent-cost' }),
       phase: h('td', { class: 'num' }),
       duration: h('td', { class: 'num' }),
       tools: h('td', { class: 'num' }),
@@ -95,7 +124,11 @@ export class AgentsView implements SectionView {
     };
     cells.row.append(
       h('th', { scope: 'row', class: 'agent-name' }, [h('span', { class: 'primary' }, [agent.name]), cells.task]),
-      h('td', {}, [cells.status, cells.statusNote]),
+      h('td', {}, [cells.status, cells.waiting, cells.statusNote]),
+      cells.model,
+      cells.turns,
+      cells.tokens,
+      cells.cost,
       cells.phase,
       cells.duration,
       cells.tools,
@@ -103,6 +136,7 @@ export class AgentsView implements SectionView {
       cells.received,
       cells.files,
     );
+    cells.model.append(cells.modelName);
     this.#rows.set(cells.row, cells);
     this.#fill(cells, agent, state);
     return cells.row;
@@ -114,9 +148,23 @@ export class AgentsView implements SectionView {
     setAttr(cells.task, 'title', agent.task || null);
     setText(cells.status, AGENT_STATUS_LABEL[agent.status]);
     setAttr(cells.status, 'class', `badge status-${agent.status}`);
+    const waiting = agent.status === 'running' && agent.waitingFor ? WAITING_LABEL[agent.waitingFor] : '';
+    setText(cells.waiting, waiting);
+    setAttr(cells.waiting, 'hidden', waiting === '');
+    setAttr(cells.row, 'data-waiting', waiting === '' ? null : agent.waitingFor);
     const note = statusNote(agent);
     setText(cells.statusNote, note);
     setAttr(cells.statusNote, 'title', note || null);
+    setText(cells.modelName, agent.model ?? '—');
+    setAttr(cells.model, 'title', agent.model);
+    const usage = agent.usage;
+    setText(cells.turns, usage.modelCalls === 0 ? '—' : String(usage.modelCalls));
+    setAttr(cells.turns, 'title', usage.failedCalls > 0 ? `${usage.failedCalls} failed` : null);
+    setText(cells.tokens, usage.modelCalls === 0 ? '—' : `${formatTokens(usage.inputTokens)} / ${formatTokens(usage.outputTokens)}`);
+    setAttr(cells.tokens, 'title', usage.modelCalls === 0 ? null : usageTokens(usage));
+    const cost = costCell(agent);
+    setText(cells.cost, cost.text);
+    setAttr(cells.cost, 'title', cost.title);
     setText(cells.phase, String(agent.phase + 1));
     const shown = agentDuration(agent, state);
     setText(cells.duration, shown.text);
