@@ -49,6 +49,8 @@ export interface ExecutionOptions {
   agents?: readonly string[];
   /** Called with every event as soon as it is durable. */
   onEvent?: (event: OrchestratorEvent) => void;
+  /** Runs this plan instead of planning (replay: the plan a recorded run made, whatever learnings say now). */
+  plan?: ExecutionPlan;
 }
 
 export interface ExecutionResult {
@@ -199,7 +201,7 @@ export class ExecutionOrchestrator {
 
       let plan: ExecutionPlan;
       try {
-        plan = this.plan(request, options.agents);
+        plan = options.plan ?? this.plan(request, options.agents);
       } catch (error) {
         stream.emit('run.completed', { success: false, status: 'failed', durationMs: elapsed(), error: (error as Error).message });
         throw error;
