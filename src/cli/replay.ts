@@ -223,12 +223,12 @@ function restoreBeforeRun(scratch: string, applied: readonly EventPayloads['chan
     const exists = (() => { try { return lstatSync(file).isFile(); } catch { return false; } })();
     const current = exists ? readFileSync(file, 'utf8') : '';
     const before = patch ? applyPatch(current, reversePatch(patch)) : false;
-    if (before === false) {
+    // A file the run created has no old lines (jsdiff reports its `-0,0` hunk as starting at line 1); it was absent.
+    const created = patch !== undefined && patch.hunks.length === 1 && patch.hunks[0]!.oldLines === 0;
+    if (before === false || (created && before !== '')) {
       throw new ReplayUnavailableError(`${escapeControl(change.file)} changed since the session applied its change (the recorded diff no longer fits), so the workspace as it was before the run cannot be restored; replay it from a checkout of that state`);
     }
-    // A file the run created has no old lines (jsdiff reports its `-0,0` hunk as starting at line 1).
-    const created = patch !== undefined && patch.hunks.length === 1 && patch.hunks[0]!.oldLines === 0;
-    if (created && before === '') rmSync(file, { force: true });
+    if (created) rmSync(file, { force: true });
     else writeFileAtomicInside(scratch, file, before);
   }
 }
