@@ -5,11 +5,11 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } 
 import os from 'node:os';
 import path from 'node:path';
 import { applyPatch, parsePatch, reversePatch } from 'diff';
-import { loadConfig } from '../core/config/loadConfig';
+import { CONFIG_DIR_NAME, CONFIG_FILE_NAME, loadConfig } from '../core/config/loadConfig';
 import type { ModelClient, ModelRequest, ModelStreamPart } from '../core/ports';
 import type { RecordedModelExchange } from '../core/protocol/modelExchange';
 import type { EventPayloads, OrchestratorEvent } from '../core/protocol/events';
-import { escapeControl, isInside, readFileNoFollow, writeFileAtomicInside } from '../core/files/safeFiles';
+import { ensureDirInside, escapeControl, isInside, readFileNoFollow, writeFileAtomicInside } from '../core/files/safeFiles';
 import { maskSecretsDeep } from '../core/security/secretMasking';
 import { openWorkspaceEngine } from '../agents/workspaceEngine';
 import { ReplayDivergenceError, ReplayModelClient } from '../models/recordReplay';
@@ -43,7 +43,7 @@ export interface ReplayOutcome {
 
 /** Copies bounded in size: a replay must not fill the disk with someone's build output. */
 const MAX_COPY_BYTES = 512 * 1024 * 1024;
-const SKIPPED_DIRS = new Set(['.agent-orchestrator', 'node_modules', '.git']);
+const SKIPPED_DIRS = new Set([CONFIG_DIR_NAME, 'node_modules', '.git']);
 
 export async function replaySession(options: {
   workspaceRoot: string;
@@ -76,6 +76,9 @@ export async function replaySession(options: {
   try {
     mkdirSync(scratch, { mode: 0o700 });
     copyWorkspace(workspaceRoot, scratch);
+    // The run's settings (limits, communication, permissions) come with it; its sessions and learnings do not.
+    const config = readFileNoFollow(path.join(workspaceRoot, CONFIG_DIR_NAME, CONFIG_FILE_NAME));
+    if (config !== null) writeFileAtomicInside(scratch, path.join(ensureDirInside(scratch, path.join(scratch, CONFIG_DIR_NAME)), CONFIG_FILE_NAME), config);
     restoreBeforeRun(scratch, changes.filter((change) => change.payload.applied).map((change) => change.payload));
 
     const divergences: ReplayDivergence[] = [];
@@ -200,11 +203,11 @@ function copyWorkspace(from: string, to: string): void {
         mkdirSync(targetPath, { mode: 0o700 });
         walk(sourcePath, targetPath);
       } else if (entry.isFile()) {
-        const content = readFileNoFollow(sourcePath);
-        if (content === null) continue;
-        bytes += content.length;
+        // Counted before reading, so one huge file is refused without being loaded.
+        bytes += lstatSync(sourcePath).size;
         if (bytes > MAX_COPY_BYTES) throw new ReplayUnavailableError(`The workspace holds more than ${MAX_COPY_BYTES / 1024 / 1024} MB outside node_modules and .git: too much to copy for a replay`);
-        writeFileAtomicInside(to, targetPath, content);
+        const content = readFileNoFollow(sourcePath);
+        if (content !== null) writeFileAtomicInside(to, targetPath, content);
       }
     }
   };
