@@ -10,6 +10,7 @@ import type { AgentOrchestratorApi } from './vscode/extensionApi';
 import { ExtensionSettings } from './vscode/extensionSettings';
 import { FindingDiagnostics } from './vscode/findingDiagnostics';
 import { HandoffsTreeProvider } from './vscode/handoffsTreeProvider';
+import { ApprovalPrompt } from './vscode/approvalPrompt';
 import { LanguageModelBridge } from './vscode/languageModelBridge';
 import { LearningCommands } from './vscode/learningCommands';
 import { LiveLog } from './vscode/liveLog';
@@ -40,15 +41,17 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
   const folder = vscode.workspace.workspaceFolders?.[0];
   const settings = push(new ExtensionSettings(log));
 
+  const workspaceRoot = folder?.uri.scheme === 'file' ? folder.uri.fsPath : null;
+  const approvals = push(new ApprovalPrompt(() => workspaceRoot));
   const engine = new EngineProcess({
     scriptPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'engineHost.js').fsPath,
     wasmPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'sql-wasm.wasm').fsPath,
     // Without a local folder (none open, or a virtual one) the client refuses every request: no store is created
     // anywhere else.
-    workspaceRoot: folder?.uri.scheme === 'file' ? folder.uri.fsPath : null,
+    workspaceRoot,
     log: (line) => log.warn(`[engine] ${line}`),
-    // The engine reaches the window's VS Code language models (vscode.lm) through these.
-    hostHandlers: new LanguageModelBridge((line) => log.warn(`[vscode.lm] ${line}`)).handlers(),
+    // The engine reaches the window's VS Code language models (vscode.lm) and asks the user's approvals through these.
+    hostHandlers: { ...new LanguageModelBridge((line) => log.warn(`[vscode.lm] ${line}`)).handlers(), ...approvals.handlers() },
     environment: () => engineKeyEnvironment(settings.provider, context.secrets),
   });
   // A new provider or key takes effect in a fresh engine process, started once no request is in flight.

@@ -43,10 +43,12 @@ export interface WorkspaceEngineOptions {
   models?: ModelAgentWiring;
   /** Who is asked when the permissions say "ask" (a TTY prompt, VS Code's approval UI); absent: nobody, so it is refused. */
   approvalGate?: ApprovalGate | null;
+  /** Ask the gate before each edit and command even where the run's flags allow it (VS Code's "ask before each"). */
+  askBeforeChanges?: boolean;
 }
 
 /** The resolver's clients and budgets as the engine's wiring; null when it gives no agent a model. */
-export function wiringFromResolver(models: ModelResolver, approvalGate: ApprovalGate | null): ModelAgentWiring | undefined {
+export function wiringFromResolver(models: ModelResolver, approvalGate: ApprovalGate | null, askBeforeChanges = false): ModelAgentWiring | undefined {
   if (models === OFFLINE_MODELS) return undefined;
   return {
     forAgent: (agentName, agentModel) => models.forAgent(agentName, agentModel ?? undefined),
@@ -54,6 +56,7 @@ export function wiringFromResolver(models: ModelResolver, approvalGate: Approval
     limitsFor: (agentName) => models.limitsFor(agentName),
     runLimits: models.runLimits,
     approvalGate,
+    askBeforeChanges,
   };
 }
 
@@ -68,6 +71,8 @@ export interface ModelAgentWiring {
   runLimits?: { maxTokens?: number; maxCostUsd?: number };
   /** Asked when the policy says "ask" or no flag covers a call; null: nobody can be asked (CLI without --ask). */
   approvalGate?: ApprovalGate | null;
+  /** Every edit and command goes to the gate even when the run's flags would allow it (see RunApprovals). */
+  askBeforeChanges?: boolean;
 }
 
 /**
@@ -76,7 +81,7 @@ export interface ModelAgentWiring {
  */
 export function agentRuntimes(roster: readonly AgentDefinition[], offline: readonly AgentRuntime[], wiring: ModelAgentWiring | undefined, permissions: LoadedConfig['config']['permissions'], warn: (message: string) => void): { runtimes: AgentRuntime[]; modelAvailable: boolean } {
   if (!wiring) return { runtimes: [...offline], modelAvailable: false };
-  const approvals = perRun(() => new RunApprovals(permissions ?? { allow: [], ask: [], deny: [] }, wiring.approvalGate ?? null));
+  const approvals = perRun(() => new RunApprovals(permissions ?? { allow: [], ask: [], deny: [] }, wiring.approvalGate ?? null, { askBeforeChanges: wiring.askBeforeChanges === true }));
   const budget = perRun(() => ({ ...wiring.runLimits, tokens: 0, costUsd: 0 }));
   const runtimes: AgentRuntime[] = [];
   let modelAvailable = false;
@@ -157,7 +162,7 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
     }
 
     const commandRunner: CommandRunner | null = options.allowCommands ? new NodeCommandRunner() : null;
-    const { runtimes, modelAvailable } = agentRuntimes(roster.agents, createOfflineAgents(), options.models ?? wiringFromResolver(models, options.approvalGate ?? null), config.config.permissions, warn);
+    const { runtimes, modelAvailable } = agentRuntimes(roster.agents, createOfflineAgents(), options.models ?? wiringFromResolver(models, options.approvalGate ?? null, options.askBeforeChanges === true), config.config.permissions, warn);
     const orchestrator = new ExecutionOrchestrator({
       workspace: new NodeWorkspaceFiles(workspaceRoot, { onWarning: warn }),
       store,

@@ -178,7 +178,8 @@ export interface UserNotifier {
 
 /** What an agent asks to do: an edit shown as its diff, a command shown in full, or another tool with its input. */
 export type ApprovalRequest =
-  | { kind: 'edit'; agent: string; tool: string; file: string; diff: string }
+  /** `content`: the whole file as proposed, so an editor can show it beside the current one. */
+  | { kind: 'edit'; agent: string; tool: string; file: string; diff: string; content: string }
   | { kind: 'command'; agent: string; tool: string; command: string }
   | { kind: 'tool'; agent: string; tool: string; input: Record<string, unknown> };
 

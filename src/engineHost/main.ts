@@ -13,8 +13,10 @@ import { foldEvents } from '../core/logging/runState';
 import type { ExecutionResult } from '../core/orchestrator/executionOrchestrator';
 import { ProtocolValidationError, parseOrThrow } from '../core/protocol/validation';
 import { SessionStore, StoreLockedError, storeDirFor } from '../core/store/sessionStore';
-import { ModelError, type ModelStreamPart } from '../core/ports';
-import { EngineErrorCodes, EngineMethods, modelErrorData, type EngineMethod, type EngineResult } from '../shared/engineProtocol';
+import { ModelError, type ApprovalGate, type ModelClient, type ModelResolver, type ModelStreamPart } from '../core/ports';
+import type { ModelSettings } from '../core/protocol/config';
+import { EngineErrorCodes, EngineMethods, modelErrorData, type EngineMethod, type EngineResult, type ModelChoice } from '../shared/engineProtocol';
+import { ForwardingApprovalGate } from './forwardingApprovalGate';
 import { createVscodeLmModelClient, VscodeLmBridgeClient } from './vscodeLmModelClient';
 import type { z } from 'zod';
 
@@ -134,6 +136,7 @@ export class EngineHost {
   async #plan(params: Params<'plan'>): Promise<EngineResult<'plan'>> {
     const engine = await this.#open('read', params.config, false);
     try {
+      const model = await this.#describeModel(params.model, engine.config.config.models);
       const plan = engine.orchestrator.plan(params.request, params.agents);
       const roster = engine.roster.map((agent) => ({
         name: agent.name,
@@ -143,7 +146,7 @@ export class EngineHost {
         source: agent.source.kind === 'builtin' ? 'builtin' : path.relative(engine.workspaceRoot, agent.source.path).split(path.sep).join('/'),
         runtime: agent.runtime,
       }));
-      return { plan, roster, warnings: [...engine.warnings] };
+      return { plan, roster, warnings: [...engine.warnings], ...(model ? { model } : {}) };
     } finally {
       await engine.close();
     }
@@ -158,7 +161,11 @@ export class EngineHost {
     try {
       // The run becomes the active one within its turn, so reads and deletions queued behind it use its store.
       started = await this.#inTurn(async () => {
-        const engine = await this.#open('write', params.config, params.allowCommands);
+        const engine = await this.#open('write', params.config, params.allowCommands, {
+          choice: params.model,
+          askBeforeChanges: params.askBeforeChanges === true,
+          gate: new ForwardingApprovalGate(this.#connection, (line) => process.stderr.write(`${line}\n`)),
+        });
         const execution = engine.orchestrator.executeRequest(params.request, {
           apply: params.apply,
           allowCommands: params.allowCommands,
@@ -196,16 +203,64 @@ export class EngineHost {
     }
   }
 
-  #open(mode: 'read' | 'write', config: Params<'plan'>['config'], allowCommands: boolean): Promise<WorkspaceEngine> {
-    return openWorkspaceEngine({
+  /**
+   * Opens the workspace's engine. For a run, the agents' models follow the window's choice (`models.choice`);
+   * with `askBeforeChanges`, every edit and command goes to the window first, so the run refuses to start when an
+   * agent would run offline (offline agents write with --apply alone, without asking).
+   */
+  async #open(
+    mode: 'read' | 'write',
+    config: Params<'plan'>['config'],
+    allowCommands: boolean,
+    models?: { choice: ModelChoice | undefined; askBeforeChanges: boolean; gate: ApprovalGate },
+  ): Promise<WorkspaceEngine> {
+    const vscodeLm = mode === 'write' && models ? await this.#vscodeLmClientFor(models.choice) : null;
+    const engine = await openWorkspaceEngine({
       workspaceRoot: this.#launch.workspaceRoot,
       mode,
       wasmPath: this.#launch.wasmPath,
       allowCommands,
-      configOverrides: config,
-      createModelResolver,
+      configOverrides: { ...config, models: httpOverrides(models?.choice) },
+      createModelResolver: (settings, env) => resolverFor(models?.choice, vscodeLm, settings, env),
+      ...(models ? { approvalGate: models.gate, askBeforeChanges: models.askBeforeChanges } : {}),
       onWarning: (message) => void this.#connection.sendNotification('warning', { message }),
     });
+    if (models?.askBeforeChanges) {
+      const offline = engine.roster.filter((agent) => !engine.models.forAgent(agent.name, agent.model ?? undefined));
+      if (offline.length > 0) {
+        await engine.close();
+        throw new ResponseError(
+          ErrorCodes.InvalidRequest,
+          `"Ask before each edit or command" needs a language model for every agent, and ${offline.map((agent) => agent.name).join(', ')} would run offline (offline agents cannot ask). Choose a model with Select Model Provider, or start without applying.`,
+          { code: EngineErrorCodes.config },
+        );
+      }
+    }
+    return engine;
+  }
+
+  /** The VS Code language model the choice names: null when it names none or `auto` finds none. */
+  async #vscodeLmClientFor(choice: ModelChoice | undefined): Promise<ModelClient | null> {
+    if (!choice || (choice.provider !== 'vscode-lm' && choice.provider !== 'auto')) return null;
+    const client = await createVscodeLmModelClient(this.vscodeLm, choice.selector).catch((error: unknown) => {
+      if (choice.provider === 'auto') return null;
+      throw error;
+    });
+    if (!client && choice.provider === 'vscode-lm') {
+      throw new ResponseError(ErrorCodes.InvalidRequest, `VS Code offers no language model for ${describeSelector(choice.selector)}: choose another with Select Model Provider.`, { code: EngineErrorCodes.notFound });
+    }
+    return client;
+  }
+
+  /** One line for the plan: which model the agents would use, or why none can be used. */
+  async #describeModel(choice: ModelChoice | undefined, settings: ModelSettings): Promise<string | undefined> {
+    if (!choice) return undefined;
+    try {
+      const vscodeLm = await this.#vscodeLmClientFor(choice);
+      return resolverFor(choice, vscodeLm, settings, process.env).describe();
+    } catch (error) {
+      return `no usable model: ${error instanceof Error ? error.message : String(error)}`;
+    }
   }
 
   /** Runs `task` after the store openings queued before it have finished, successfully or not. */
@@ -254,6 +309,33 @@ export class EngineHost {
     await run.done;
     await run.engine.close();
   }
+}
+
+/** The config's model overrides for an HTTP provider chosen in VS Code (its key is in the engine's environment). */
+function httpOverrides(choice: ModelChoice | undefined): { provider?: string; model?: string; baseUrl?: string } | undefined {
+  if (!choice) return undefined;
+  if (choice.provider === 'openai-compatible' || choice.provider === 'anthropic') return { provider: choice.provider, model: choice.model, baseUrl: choice.baseUrl };
+  if (choice.provider === 'offline' || choice.provider === 'vscode-lm') return { provider: 'offline' };
+  return undefined;
+}
+
+/**
+ * The resolver for the window's choice: a VS Code model serves every agent (budgets and prices still from the
+ * config); otherwise the config, with the HTTP choice already applied as overrides, decides.
+ */
+function resolverFor(choice: ModelChoice | undefined, vscodeLm: ModelClient | null, settings: ModelSettings, env: NodeJS.ProcessEnv): ModelResolver {
+  if (!vscodeLm) {
+    if (choice?.provider === 'offline' || choice?.provider === 'vscode-lm') return createModelResolver({ ...settings, default: { provider: 'offline' }, agents: {} }, env);
+    return createModelResolver(settings, env);
+  }
+  const limits = createModelResolver({ ...settings, default: { provider: 'offline' }, agents: {} }, env);
+  return {
+    forAgent: () => vscodeLm,
+    describe: () => `VS Code language model ${vscodeLm.modelId}`,
+    estimateCostUsd: (provider, modelId, usage) => limits.estimateCostUsd(provider, modelId, usage),
+    runLimits: limits.runLimits,
+    limitsFor: (agentName) => limits.limitsFor(agentName),
+  };
 }
 
 function notFound(message: string): ResponseError<{ code: string }> {

@@ -80,6 +80,35 @@ export const ModelStreamedPartSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('tool-call'), call: ModelToolCallSchema }),
 ]);
 
+/** Bounds on what an approval request may carry across the process boundary (a diff of a large file fits). */
+const MAX_APPROVAL_TEXT = 4 * 1024 * 1024;
+
+/** A model agent's edit, command or other tool call waiting for the user's consent (ApprovalRequest of the ports). */
+export const ApprovalRequestSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('edit'), agent: z.string().min(1).max(200), tool: z.string().min(1).max(200), file: z.string().min(1).max(4096), diff: z.string().max(MAX_APPROVAL_TEXT), content: z.string().max(MAX_APPROVAL_TEXT) }),
+  z.object({ kind: z.literal('command'), agent: z.string().min(1).max(200), tool: z.string().min(1).max(200), command: z.string().min(1).max(MAX_APPROVAL_TEXT) }),
+  z.object({ kind: z.literal('tool'), agent: z.string().min(1).max(200), tool: z.string().min(1).max(200), input: z.record(z.string(), z.unknown()) }),
+]);
+
+export const ApprovalDecisionSchema = z.discriminatedUnion('decision', [
+  z.object({ decision: z.literal('approve') }),
+  z.object({ decision: z.literal('reject'), reason: z.string().max(10_000) }),
+  z.object({ decision: z.literal('approve-all') }),
+]);
+
+/**
+ * Which model the run's agents use, from the VS Code settings: a VS Code language model (reached back through the
+ * window), an HTTP provider (its key is in the engine's environment, never here), offline, or auto (a VS Code model
+ * when one is offered, else what the workspace's config says).
+ */
+export const ModelChoiceSchema = z.discriminatedUnion('provider', [
+  z.object({ provider: z.literal('auto'), selector: LanguageModelSelectorSchema }),
+  z.object({ provider: z.literal('vscode-lm'), selector: LanguageModelSelectorSchema }),
+  z.object({ provider: z.enum(['openai-compatible', 'anthropic']), model: z.string().min(1).max(400).optional(), baseUrl: z.string().url().max(2000).optional() }),
+  z.object({ provider: z.literal('offline') }),
+]);
+export type ModelChoice = z.infer<typeof ModelChoiceSchema>;
+
 /**
  * Requests the engine process sends to the extension host, for what only the window has (vscode.lm). The same
  * validation rule as EngineMethods, mirrored: the extension host validates params, the engine validates results
@@ -100,6 +129,14 @@ export const HostMethods = {
     params: ModelTurnParamsSchema.extend({ requestId: z.string().min(1).max(200) }),
     result: ModelFinishSchema.extend({ modelId: z.string().min(1) }),
   },
+  /**
+   * A model agent asks for consent (an edit with its diff and proposed content, a command in full, another tool).
+   * JSON-RPC cancellation (the run was cancelled) withdraws the question; the engine then treats it as rejected.
+   */
+  'approval/request': {
+    params: z.object({ request: ApprovalRequestSchema }),
+    result: ApprovalDecisionSchema,
+  },
 } as const;
 export type HostMethod = keyof typeof HostMethods;
 export type HostParams<M extends HostMethod> = z.output<(typeof HostMethods)[M]['params']>;
@@ -118,8 +155,9 @@ export const ModelErrorDataSchema = z.object({ code: z.literal('model'), modelEr
 export const EngineMethods = {
   /** The roster and the plan the orchestrator would run for `request`, with learned estimates. */
   plan: {
-    params: z.object({ request: z.string().min(1), agents: z.array(z.string()).optional(), config: ConfigOverridesSchema }),
-    result: z.object({ plan: ExecutionPlanSchema, roster: z.array(RosterEntrySchema), warnings: z.array(z.string()) }),
+    params: z.object({ request: z.string().min(1), agents: z.array(z.string()).optional(), config: ConfigOverridesSchema, model: ModelChoiceSchema.optional() }),
+    /** `model`: which model the agents would use, one line (or why none can be used). */
+    result: z.object({ plan: ExecutionPlanSchema, roster: z.array(RosterEntrySchema), warnings: z.array(z.string()), model: z.string().optional() }),
   },
   /**
    * Runs a request to the end; events arrive meanwhile as `event` notifications once durable. JSON-RPC
@@ -133,6 +171,10 @@ export const EngineMethods = {
       agents: z.array(z.string()).optional(),
       timeoutMs: z.number().int().positive().optional(),
       config: ConfigOverridesSchema,
+      /** Absent: what the workspace's config says (tests, older callers). */
+      model: ModelChoiceSchema.optional(),
+      /** Ask the window before each edit and command (approval/request), even though apply/allowCommands are set. */
+      askBeforeChanges: z.boolean().optional(),
     }),
     result: z.object({
       success: z.boolean(),

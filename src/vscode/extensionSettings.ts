@@ -2,7 +2,7 @@
 // changed setting applies to the next plan or run without a reload; a change to an invalid value is reported at
 // once, naming the setting.
 import * as vscode from 'vscode';
-import type { LanguageModelSelector } from '../shared/engineProtocol';
+import type { LanguageModelSelector, ModelChoice } from '../shared/engineProtocol';
 import {
   configOverridesFromSettings,
   describeSettingErrors,
@@ -68,6 +68,19 @@ export class ExtensionSettings implements vscode.Disposable {
       if (value !== undefined) selector[name] = value;
     }
     return selector;
+  }
+
+  /** Which model the agents of the next plan or run use, as the engine protocol carries it (never a key). */
+  get modelChoice(): ModelChoice {
+    const provider = this.provider;
+    if (provider === 'vscode-lm' || provider === 'auto') return { provider, selector: this.vscodeLmSelector };
+    if (provider === 'openai-compatible' || provider === 'anthropic') {
+      const configuration = this.#configuration();
+      const model = configuration.get<string>(provider === 'anthropic' ? 'anthropic.model' : 'openaiCompatible.model', '').trim();
+      const baseUrl = provider === 'openai-compatible' ? configuration.get<string>('openaiCompatible.baseUrl', '').trim() : '';
+      return { provider, ...(model ? { model } : {}), ...(baseUrl ? { baseUrl } : {}) };
+    }
+    return { provider: 'offline' };
   }
 
   dispose(): void {

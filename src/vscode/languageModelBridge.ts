@@ -21,7 +21,7 @@ export class LanguageModelBridge {
   }
 
   /** The handlers to pass to EngineProcess (hostHandlers). */
-  handlers(): HostHandlers {
+  handlers(): Pick<HostHandlers, 'model/list' | 'model/stream'> {
     return {
       'model/list': (params) => this.listModels(params.selector).then((models) => ({ models })),
       'model/stream': (params, context) => this.stream(params, context),

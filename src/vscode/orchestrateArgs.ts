@@ -10,6 +10,11 @@ export const OrchestrateArgsSchema = z
     apply: z.boolean().default(false),
     /** Let agents run the workspace's commands (its tests). @default false */
     allowCommands: z.boolean().default(false),
+    /**
+     * Ask in the window before each edit and command (with apply and allowCommands: the run may write and run
+     * what the user approves, one by one).
+     */
+    askBeforeChanges: z.boolean().optional(),
     /** Run only these agents. */
     agents: z.array(z.string().min(1)).min(1).optional(),
   })

@@ -29,14 +29,15 @@ export interface OrchestrateDependencies {
   log: vscode.LogOutputChannel;
 }
 
-type RunFlags = Pick<OrchestrateArgs, 'request' | 'apply' | 'allowCommands' | 'agents'>;
+type RunFlags = Pick<OrchestrateArgs, 'request' | 'apply' | 'allowCommands' | 'agents' | 'askBeforeChanges'>;
 
-type PlanAction = 'dryRun' | 'applyAndTest' | 'cancel';
+type PlanAction = 'dryRun' | 'applyAndTest' | 'askEach' | 'cancel';
 type PlanPickItem = vscode.QuickPickItem & { action?: PlanAction };
 type RequestPickItem = vscode.QuickPickItem & { request?: string };
 
 export const START_DRY_RUN_LABEL = 'Start (report changes as diffs; no commands)';
 export const START_APPLY_LABEL = 'Start, apply fixes and run tests';
+export const START_ASK_LABEL = 'Start, ask before each edit or command';
 
 export class OrchestrateRequestCommand {
   readonly #deps: OrchestrateDependencies;
@@ -78,7 +79,9 @@ export class OrchestrateRequestCommand {
       if (!planned) return undefined;
       const action = await this.#pickPlanAction(planned);
       if (!action || action === 'cancel') return undefined;
-      flags = { request, apply: action === 'applyAndTest', allowCommands: action === 'applyAndTest' };
+      // Asking: the run may write and run, but only what the user approves, one by one, in the approval prompt.
+      const consent = action === 'applyAndTest' || action === 'askEach';
+      flags = { request, apply: consent, allowCommands: consent, askBeforeChanges: action === 'askEach' };
       // The pickers took time: another run may have started, the settings may have changed.
       if (this.#refuseWhileRunning()) return undefined;
       config = this.#configOrExplain();
@@ -162,7 +165,7 @@ export class OrchestrateRequestCommand {
           const abort = new AbortController();
           const subscription = token.onCancellationRequested(() => abort.abort());
           try {
-            const planned = await this.#deps.engine.request('plan', { request, config }, abort.signal);
+            const planned = await this.#deps.engine.request('plan', { request, config, model: this.#deps.settings.modelChoice }, abort.signal);
             // Planning is quick and the engine may answer despite the cancellation: the user said stop, so stop.
             return token.isCancellationRequested ? undefined : planned;
           } finally {
@@ -191,8 +194,14 @@ export class OrchestrateRequestCommand {
         action: 'applyAndTest',
         detail: "Writes the validated fixes to your files and runs the workspace's test command.",
       },
+      {
+        label: `$(question) ${START_ASK_LABEL}`,
+        action: 'askEach',
+        detail: 'Shows each edit as a diff and each command in full, and writes or runs only what you approve.',
+      },
       { label: '$(close) Cancel', action: 'cancel' },
     ];
+    if (planned.model) items.push({ label: `$(sparkle) Model: ${planned.model}`, description: 'Select Model Provider changes it' });
     for (const row of planRows(plan, roster)) {
       switch (row.kind) {
         case 'separator':
@@ -238,7 +247,8 @@ export class OrchestrateRequestCommand {
 
   async #run(flags: RunFlags, config: ConfigOverrides, userSet: readonly string[]): Promise<EngineResult<'run'> | undefined> {
     const { runs, log } = this.#deps;
-    log.info(`Starting: ${flags.request} (${flags.apply ? 'apply fixes' : 'dry run'}, ${flags.allowCommands ? 'commands allowed' : 'no commands'})`);
+    const mode = flags.askBeforeChanges ? 'ask before each edit or command' : `${flags.apply ? 'apply fixes' : 'dry run'}, ${flags.allowCommands ? 'commands allowed' : 'no commands'}`;
+    log.info(`Starting: ${flags.request} (${mode})`);
     let result: EngineResult<'run'> | undefined;
     try {
       result = await vscode.window.withProgress(
@@ -248,7 +258,7 @@ export class OrchestrateRequestCommand {
           progress.report({ message: truncateLine(flags.request, 80) });
           let reported = 0;
           let current = 'planning…';
-          return runs.run({ ...flags, config }, (event, state) => {
+          return runs.run({ ...flags, config, model: this.#deps.settings.modelChoice }, (event, state) => {
             if (event.type === 'agent.started') current = `${event.payload.agent}: ${truncateLine(event.payload.task, 60)}`;
             else if (event.type !== 'agent.completed' && event.type !== 'agent.failed' && event.type !== 'plan.created') return;
             const { done, total, percent } = progressOf(state);

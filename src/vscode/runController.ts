@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { applyEvent, createRunState, type RunState } from '../core/logging/runState';
 import type { OrchestratorEvent } from '../core/protocol/events';
-import type { ConfigOverrides, EngineResult } from '../shared/engineProtocol';
+import type { ConfigOverrides, EngineResult, ModelChoice } from '../shared/engineProtocol';
 import type { EngineApi } from './engineClient';
 import type { SessionModel } from './sessionModel';
 
@@ -16,6 +16,10 @@ export interface RunParams {
   allowCommands: boolean;
   agents?: string[];
   config: ConfigOverrides;
+  /** Which model the agents use (the VS Code settings); absent: the workspace's config decides. */
+  model?: ModelChoice;
+  /** Ask in the window before each edit and command (the approval prompt), although apply/allowCommands are set. */
+  askBeforeChanges?: boolean;
 }
 
 interface LiveRun {
@@ -91,8 +95,12 @@ export class RunController implements vscode.Disposable {
       this.#onDidChange.fire();
     });
     try {
-      const { request, apply, allowCommands, agents, config } = params;
-      return await this.#engine.request('run', { request, apply, allowCommands, ...(agents ? { agents } : {}), config }, live.abort.signal);
+      const { request, apply, allowCommands, agents, config, model, askBeforeChanges } = params;
+      return await this.#engine.request(
+        'run',
+        { request, apply, allowCommands, ...(agents ? { agents } : {}), config, ...(model ? { model } : {}), ...(askBeforeChanges ? { askBeforeChanges } : {}) },
+        live.abort.signal,
+      );
     } finally {
       unsubscribe();
       if (live.sessionId) this.#sessionModel.endLive(live.sessionId);

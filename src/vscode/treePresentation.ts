@@ -30,7 +30,13 @@ export function agentDescription(agent: AgentView, now: number | null): string {
   const duration = agentDurationMs(agent, now);
   if (agent.status === 'skipped') return 'skipped';
   if (agent.status === 'pending') return agent.estimatedDurationMs !== null ? `pending · est. ~${formatDuration(agent.estimatedDurationMs)}` : 'pending';
+  if (agent.status === 'running' && agent.waitingFor) return `${waitingLabel(agent.waitingFor)}${agent.waitingDetail ? ` · ${truncateLine(agent.waitingDetail, 60)}` : ''}`;
   return duration === null ? agent.status : `${agent.status} · ${formatDuration(duration)}`;
+}
+
+/** What a running agent is blocked on, as the Agents view says it. */
+export function waitingLabel(waitingFor: NonNullable<AgentView['waitingFor']>): string {
+  return waitingFor === 'approval' ? 'waiting for approval' : `waiting for ${waitingFor}`;
 }
 
 export function agentTooltip(agent: AgentView, now: number | null): string {

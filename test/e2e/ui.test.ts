@@ -2,11 +2,14 @@
 // Palette -> Orchestrate Request -> request typed -> plan started -> dashboard shows every agent done and the flow
 // graph -> a clicked finding opens its file at its line -> the sidebar views show the run -> after a window reload
 // the dashboard comes back with the same session -> Clear Learnings asks first, then empties Learned Patterns -> Select Model Provider stores
-// the choice in user settings and the API key nowhere on disk in settings or logs.
+// the choice in user settings and the API key nowhere on disk in settings or logs -> with the test language model
+// (test/extensionHost/lmProvider, packaged and installed beside it) chosen, "ask before each edit or command" shows
+// the agent's edit in a diff editor, Approve writes it, and the dashboard shows the agents done.
 // Screenshots: test-results/dashboard.png and test-results/sidebar.png (taken whenever those screens were reached,
 // pass or fail) and test-results/failure-ui-*.png for a failed step.
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
@@ -24,6 +27,10 @@ import {
 const COMMAND_TITLE = 'Agent Orchestrator: Orchestrate Request';
 const REQUEST = 'Fix security vulnerability in authentication endpoint';
 const START_ITEM = 'Start (report changes as diffs; no commands)';
+const MODEL_NAME = 'claude-sonnet-4-5';
+const START_ASK_ITEM = 'Start, ask before each edit or command';
+const EDITED_FILE = path.join('notes', 'approval.txt');
+const EDIT_REQUEST = 'Please edit notes/approval.txt replacing "color = red" with "color = blue"';
 const API_KEY = 'sk-ant-e2e-0123456789-never-in-settings';
 /** Each sidebar view and a text one of its rows shows after the run (an error row would not). */
 const SIDEBAR_VIEWS: readonly [title: string, rowText: string][] = [
@@ -39,6 +46,24 @@ const RUN_TIMEOUT_MS = 4 * 60_000;
 function vsixPath(): string {
   const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
   return path.join(REPO_ROOT, `agent-orchestrator-${version}.vsix`);
+}
+
+/**
+ * The test-only language model extension as a VSIX: bundled by scripts/e2e/buildTests.mjs, packaged with vsce.
+ * Installed beside the extension, it is what "a VS Code language model" is in this window (no Copilot here).
+ */
+function packageTestModelExtension(outDir: string): string {
+  const build = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'e2e', 'buildTests.mjs')], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(build.status, 0, `bundling the test model extension failed:\n${build.stdout}${build.stderr}`);
+  const vsix = path.join(outDir, 'agent-orchestrator-test-language-model.vsix');
+  const vsce = path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce');
+  const pack = spawnSync(vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix], {
+    cwd: path.join(REPO_ROOT, 'out', 'test', 'extensionHost', 'lmProvider'),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(pack.status, 0, `packaging the test model extension failed:\n${pack.stdout}${pack.stderr}`);
+  return vsix;
 }
 
 /** The settings and log files VS Code keeps under a user-data folder: where a leaked secret would land on disk. */
@@ -73,6 +98,10 @@ describe('VS Code UI with the packaged extension (code-server + Chromium)', func
     const extensionsDir = path.join(baseDir, 'extensions');
     userDataDir = path.join(baseDir, 'user-data');
     await installExtension({ vsix, extensionsDir, userDataDir });
+    await installExtension({ vsix: packageTestModelExtension(baseDir), extensionsDir, userDataDir });
+    // The first runs check the offline agents' findings: with the default (auto) the test model would run them.
+    mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+    writeFileSync(path.join(userDataDir, 'User', 'settings.json'), `${JSON.stringify({ 'agentOrchestrator.provider': 'offline' }, null, 2)}\n`);
     server = await startCodeServer({ baseDir, extensionsDir, userDataDir, trustWorkspace: true });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
@@ -234,6 +263,13 @@ describe('VS Code UI with the packaged extension (code-server + Chromium)', func
     const ui = page!;
     await runCommandFromPalette(ui, 'Agent Orchestrator: Select Model Provider');
     await pickItem(ui, 'Anthropic');
+    // Step 1 of 2 asks for the model, in a plain text box titled as such.
+    await waitFor('the model prompt', 15_000, async () => ((await ui.locator('.quick-input-widget .quick-input-title', { hasText: 'Anthropic (1/2): model' }).count()) > 0 ? true : undefined));
+    const modelBox = await waitForPrompt(ui, 'the model prompt');
+    assert.notEqual(await modelBox.getAttribute('type'), 'password', 'the model name is not a secret');
+    await modelBox.fill(MODEL_NAME);
+    await ui.keyboard.press('Enter');
+    await waitFor('the API key prompt', 15_000, async () => ((await ui.locator('.quick-input-widget .quick-input-title', { hasText: 'Anthropic (2/2): API key' }).count()) > 0 ? true : undefined));
     const keyBox = await waitForPrompt(ui, 'the API key prompt');
     // The quick pick turns into the key's input box in place: a password box, so the key is never shown.
     await waitFor('the API key prompt to be a password box', 15_000, async () => ((await keyBox.getAttribute('type')) === 'password' ? true : undefined));
@@ -246,11 +282,77 @@ describe('VS Code UI with the packaged extension (code-server + Chromium)', func
     );
     const toast = ui.locator('.notifications-toasts .notification-toast', { hasText: 'Model provider: Anthropic' }).first();
     await toast.waitFor({ state: 'visible', timeout: 15_000 });
-    assert.match(await toast.innerText(), /skipped until model runtimes land/, 'the notice must say that agents needing a model are still skipped');
+    assert.match(await toast.innerText(), new RegExp(`Model ${MODEL_NAME}`), 'the notice names the model the agents will use');
+    // A machine-scoped setting: in code-server it lands in the server's Machine settings rather than the User ones.
+    const modelSetting = new RegExp(`"agentOrchestrator\\.anthropic\\.model"\\s*:\\s*"${MODEL_NAME}"`);
+    const settingsFiles = [userSettings, path.join(userDataDir, 'Machine', 'settings.json')].filter((file) => existsSync(file));
+    assert.ok(settingsFiles.some((file) => modelSetting.test(readFileSync(file, 'utf8'))), `the model is kept in the settings (${settingsFiles.join(', ')})`);
     const files = settingsAndLogFiles(userDataDir);
     assert.ok(files.some((file) => /Agent Orchestrator\.log$/.test(file)), `the extension's log file should be among the files checked: ${files.join(', ')}`);
     const leaks = files.filter((file) => readFileSync(file, 'utf8').includes(API_KEY));
     assert.deepEqual(leaks, [], 'the API key was written to these settings or log files');
     await dismissNotifications(ui);
+  });
+
+  it('asks before a language model agent edits: the diff shows the change, Approve writes it, the dashboard shows the agents done', async () => {
+    const ui = page!;
+    const target = path.join(workspace!.path, EDITED_FILE);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, 'color = red\nsize = 3\n');
+
+    await runCommandFromPalette(ui, 'Agent Orchestrator: Select Model Provider');
+    await pickItem(ui, 'VS Code Language Model API');
+    await pickItem(ui, 'Scripted Test Model');
+    const userSettings = path.join(userDataDir, 'User', 'settings.json');
+    await waitFor('"agentOrchestrator.provider": "vscode-lm" in the user settings', 20_000, async () =>
+      /"agentOrchestrator\.provider"\s*:\s*"vscode-lm"/.test(readFileSync(userSettings, 'utf8')) ? true : undefined,
+    );
+    await dismissNotifications(ui);
+
+    await runCommandFromPalette(ui, COMMAND_TITLE);
+    await waitForPrompt(ui, 'the request prompt of Orchestrate Request');
+    await ui.keyboard.type(EDIT_REQUEST);
+    await ui.keyboard.press('Enter');
+    await pickItem(ui, START_ASK_ITEM);
+
+    const approvalTitle = ui.locator('.quick-input-widget .quick-input-title', { hasText: 'wants to change notes/approval.txt' }).first();
+    const approveRow = ui.locator('.quick-input-widget .monaco-list-row', { hasText: 'Approve' }).first();
+    const proposedSide = ui.locator('.monaco-diff-editor .editor.modified .view-lines', { hasText: /color.=.blue/ }).first();
+    const consent = ui.locator('.monaco-dialog-box .monaco-button', { hasText: /^Allow/ }).first();
+    let approvals = 0;
+    try {
+      // Every agent of the plan may propose the edit; each proposal is approved only once its diff is on screen.
+      await waitFor('the edit to be approved and written to disk', RUN_TIMEOUT_MS, async () => {
+        // VS Code may ask once whether this extension may use another extension's language model.
+        if (await consent.isVisible().catch(() => false)) await consent.click().catch(() => undefined);
+        if ((await approvalTitle.isVisible().catch(() => false)) && (await proposedSide.isVisible().catch(() => false))) {
+          assert.equal(readFileSync(target, 'utf8'), 'color = red\nsize = 3\n', 'the file changed before the edit was approved');
+          await ui.screenshot({ path: artifactPath('approval.png') });
+          await approveRow.click();
+          approvals += 1;
+        }
+        return approvals > 0 && readFileSync(target, 'utf8') === 'color = blue\nsize = 3\n' ? true : undefined;
+      }, 500);
+
+      const frame = await frameContaining(ui, '[data-testid="run-status"]', 'the dashboard webview', 60_000);
+      await waitFor('the dashboard to show the new run completed', RUN_TIMEOUT_MS, async () => {
+        if (await consent.isVisible().catch(() => false)) await consent.click().catch(() => undefined);
+        // Another agent may still propose the same edit: approving it again changes nothing on disk.
+        if (await approvalTitle.isVisible().catch(() => false)) await approveRow.click().catch(() => undefined);
+        const status = (await frame.locator('[data-testid="run-status"]').first().innerText()).trim();
+        const session = (await frame.locator('.session-id').first().innerText()).trim();
+        if (session === sessionId) return undefined;
+        if (/\b(failed|cancelled|canceled)\b/i.test(status)) throw new GiveUp(`the run ended as "${status}"`);
+        return /completed/i.test(status) ? true : undefined;
+      }, 500);
+      const rows = await frame.locator('[data-testid="agent-row"]').evaluateAll((elements) =>
+        elements.map((element) => ({ text: (element.textContent ?? '').trim().slice(0, 80), status: element.getAttribute('data-status') })),
+      );
+      assert.ok(rows.some((row) => row.status === 'completed'), `no agent completed: ${JSON.stringify(rows)}`);
+      assert.deepEqual(rows.filter((row) => row.status !== 'completed' && row.status !== 'skipped'), [], 'every agent should be completed or skipped');
+      assert.equal(readFileSync(target, 'utf8'), 'color = blue\nsize = 3\n');
+    } finally {
+      await dismissNotifications(ui);
+    }
   });
 });

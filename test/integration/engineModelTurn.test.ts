@@ -23,6 +23,7 @@ describe('engine process: one vscode.lm model turn through the window (forked, J
   let environmentReads = 0;
 
   const handlers: HostHandlers = {
+    'approval/request': async () => ({ decision: 'reject', reason: 'not asked in this test' }),
     'model/list': async ({ selector }) => ({ models: selector.vendor === 'nobody' ? [] : [MODEL] }),
     'model/stream': async (params, { notify }) => {
       turns.push(params);

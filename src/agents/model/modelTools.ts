@@ -94,7 +94,7 @@ async function proposeEdit(session: ToolSession, toolName: string, file: string,
   const current = exists ? await context.workspace.readFile(file) : '';
   if (exists) refuseStale(session, file, current);
   const diff = unifiedDiff(file, current, content);
-  await approve(session, { kind: 'edit', agent: context.agent, tool: toolName, file, diff }, true);
+  await approve(session, { kind: 'edit', agent: context.agent, tool: toolName, file, diff, content }, true);
   const result = await context.proposeChange(file, content, session.findingIds);
   session.seen.set(file, content);
   session.filesModified.add(file);

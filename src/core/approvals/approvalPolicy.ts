@@ -65,12 +65,18 @@ export class RunApprovals {
   readonly #policy: ApprovalPolicy;
   readonly #gate: ApprovalGate | null;
   readonly #approvedKinds = new Set<string>();
+  readonly #askBeforeChanges: boolean;
 
-  constructor(policy: ApprovalPolicy, gate: ApprovalGate | null) {
+  /**
+   * `askBeforeChanges`: the user chose to be asked before each edit and command (VS Code's "ask before each edit or
+   * command"), so the run's flags do not stand in for consent to those; the policy's rules still apply first.
+   */
+  constructor(policy: ApprovalPolicy, gate: ApprovalGate | null, options: { askBeforeChanges?: boolean } = {}) {
     // Parse every rule now, so a malformed one is reported when the run starts, not at the first tool call.
     for (const rule of [...policy.allow, ...policy.ask, ...policy.deny]) parseRule(rule);
     this.#policy = policy;
     this.#gate = gate;
+    this.#askBeforeChanges = options.askBeforeChanges === true;
   }
 
   /**
@@ -83,7 +89,8 @@ export class RunApprovals {
     if (verdict === 'allow') return { approved: true, by: 'policy' };
     const kind = request.kind === 'tool' ? `tool:${request.tool}` : request.kind;
     if (this.#approvedKinds.has(kind)) return { approved: true, by: 'user' };
-    if (verdict === null && flagAllows) return { approved: true, by: 'flag' };
+    const flagCounts = !(this.#askBeforeChanges && (request.kind === 'edit' || request.kind === 'command'));
+    if (verdict === null && flagAllows && flagCounts) return { approved: true, by: 'flag' };
     if (!this.#gate) {
       return { approved: false, reason: verdict === 'ask' ? 'the permission policy asks for approval, and no one can be asked in this run' : 'not allowed in this run (no flag or rule allows it, and no one can be asked)' };
     }

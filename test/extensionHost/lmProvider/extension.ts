@@ -4,6 +4,8 @@
 // 1.104; the extension under test keeps its lower engines.vscode. Bundled with the suites by scripts/e2e/buildTests.mjs.
 //
 // Script, by the last message of the request:
+// - Edit is offered and the conversation asks to 'edit <file> replacing "<old>" with "<new>"': Read the file first,
+//   then (after the Read's result) Edit it, then (after the Edit's result) answer "Edit said: <the result's text>";
 // - it holds a tool result: answer "Read returned: <the result's text>";
 // - its text contains "fail with blocked": throw LanguageModelError.Blocked;
 // - its text contains "never finish": stream one text part, then wait for cancellation;
@@ -40,6 +42,8 @@ type LanguageModelsWithProviders = typeof vscode.lm & {
   registerLanguageModelChatProvider(vendor: string, provider: ChatProvider): vscode.Disposable;
 };
 
+const EDIT_REQUEST = /\bedit (\S+) replacing "([^"]+)" with "([^"]*)"/;
+
 const MODEL: ChatInformation = {
   id: TEST_MODEL_ID,
   name: 'Scripted Test Model',
@@ -70,6 +74,18 @@ async function respond(
 ): Promise<void> {
   const last = messages.at(-1);
   const toolResult = last?.content.find(isToolResult);
+  const editing = options.tools?.some((tool) => tool.name === 'Edit') ? EDIT_REQUEST.exec(messages.map(textOf).join('\n')) : null;
+  if (editing) {
+    const [, file, oldText, newText] = editing;
+    if (!toolResult) {
+      progress.report(new vscode.LanguageModelToolCallPart('call-edit-read', 'Read', { file_path: file }));
+    } else if (toolResult.callId === 'call-edit-read') {
+      progress.report(new vscode.LanguageModelToolCallPart('call-edit-1', 'Edit', { file_path: file, old_string: oldText, new_string: newText }));
+    } else {
+      progress.report(new vscode.LanguageModelTextPart(`Edit said: ${toolResult.content.map(textOf).join('')}`));
+    }
+    return;
+  }
   if (toolResult) {
     progress.report(new vscode.LanguageModelTextPart(`Read returned: ${toolResult.content.map(textOf).join('')}`));
     return;

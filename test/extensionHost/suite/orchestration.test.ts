@@ -43,9 +43,13 @@ describe('Orchestrate Request on the example workspace', function () {
 
   before(async () => {
     api = await extensionApi();
+    // The offline agents' findings are what this suite checks: with the default provider (auto) the test model
+    // loaded beside the extension would run the agents instead.
+    await vscode.workspace.getConfiguration('agentOrchestrator').update('provider', 'offline', vscode.ConfigurationTarget.Global);
   });
 
   after(async () => {
+    await vscode.workspace.getConfiguration('agentOrchestrator').update('provider', undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 

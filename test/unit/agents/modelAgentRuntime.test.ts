@@ -300,7 +300,7 @@ describe('ModelAgentRuntime (tool loop)', () => {
 });
 
 describe('permission policy', () => {
-  const edit = { kind: 'edit' as const, agent: 'a', tool: 'Edit', file: 'src/a.ts', diff: '' };
+  const edit = { kind: 'edit' as const, agent: 'a', tool: 'Edit', file: 'src/a.ts', diff: '', content: '' };
   const command = (text: string) => ({ kind: 'command' as const, agent: 'a', tool: 'Bash', command: text });
 
   it('reads Claude Code style rules: deny beats ask beats allow, prefixes with :* and wildcards with *', () => {
@@ -329,6 +329,19 @@ describe('permission policy', () => {
     assert.deepEqual(await approvals.decide(command('make'), false, signal, () => {}), { approved: true, by: 'user' });
     assert.deepEqual(await approvals.decide(command('make check'), false, signal, () => {}), { approved: true, by: 'user' });
     assert.equal(asked, 1);
+  });
+
+  it('with "ask before each change", asks for edits and commands the run flags would allow; the rules still apply first', async () => {
+    const asked: string[] = [];
+    const gate: ApprovalGate = { request: async (request) => { asked.push(request.kind); return { decision: 'reject', reason: 'not now' }; } };
+    const signal = new AbortController().signal;
+    const approvals = new RunApprovals(ApprovalPolicySchema.parse({ allow: ['Bash(npm test)'] }), gate, { askBeforeChanges: true });
+    assert.deepEqual(await approvals.decide(edit, true, signal, () => {}), { approved: false, reason: 'rejected by the user: not now' });
+    assert.deepEqual(await approvals.decide(command('make'), true, signal, () => {}), { approved: false, reason: 'rejected by the user: not now' });
+    assert.deepEqual(await approvals.decide(command('npm test'), true, signal, () => {}), { approved: true, by: 'policy' });
+    assert.deepEqual(asked, ['edit', 'command']);
+    // Without it, the flags are the consent (--apply, --allow-commands), as before.
+    assert.deepEqual(await new RunApprovals(ApprovalPolicySchema.parse({}), gate).decide(edit, true, signal, () => {}), { approved: true, by: 'flag' });
   });
 });
 

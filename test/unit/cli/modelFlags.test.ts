@@ -66,15 +66,18 @@ describe('CLI model flags', () => {
     assert.ok(!result.stderr.includes('sk-live-abcdef'));
   });
 
-  it('hands the model chosen by the flags to the engine, over the config, and stays offline without them', async () => {
+  it('runs the agents on the model chosen by the flags, over the config, and stays offline without them', async () => {
     mkdirSync(storeDirFor(workspace));
     writeFileSync(path.join(storeDirFor(workspace), 'config.json'), JSON.stringify({ models: { default: { provider: 'openai-compatible', model: 'gpt-4.1', baseUrl: 'http://127.0.0.1:11434/v1' } } }));
     const flagged = await cli('run', REQUEST, '--workspace', workspace, '--model', 'llama3.1');
     assert.match(flagged.stdout, /Model: openai-compatible llama3\.1 at 127\.0\.0\.1:11434/);
 
     rmSync(path.join(storeDirFor(workspace), 'config.json'));
+    // Nothing listens there: the agents now really call the model, and say clearly why they could not.
+    assert.match(flagged.stdout, /failed \(network\): openai-compatible: cannot reach 127\.0\.0\.1:11434/);
+    assert.equal(flagged.code, ExitCode.runFailed);
     const plain = await cli('run', REQUEST, '--workspace', workspace);
-    assert.doesNotMatch(plain.stdout, /Model:/);
-    assert.equal(plain.code, flagged.code);
+    assert.doesNotMatch(plain.stdout, /Model:|🧠/);
+    assert.equal(plain.code, ExitCode.success);
   });
 });

@@ -24,7 +24,7 @@ describe('TtyApprovalGate (--ask)', () => {
   it('shows an edit as its diff and answers approve-all', async () => {
     const t = terminal();
     const gate = new TtyApprovalGate(t.input, t.output);
-    const decision = gate.request({ kind: 'edit', agent: 'fixer', tool: 'Edit', file: 'src/a.ts', diff: '-old\n+new' }, new AbortController().signal);
+    const decision = gate.request({ kind: 'edit', agent: 'fixer', tool: 'Edit', file: 'src/a.ts', diff: '-old\n+new', content: 'new' }, new AbortController().signal);
     t.input.write('a\n');
     assert.deepEqual(await decision, { decision: 'approve-all' });
     assert.match(t.shown(), /fixer wants to change src\/a\.ts:\n-old\n\+new/);

@@ -36,6 +36,17 @@ describe('sidebar tree presentation', () => {
     assert.equal(agentDescription(state.agents[1]!, state.lastEventAt), 'pending');
   });
 
+  it('says a running agent is waiting for approval, and what for, until it is answered', () => {
+    const log = new EventLog();
+    for (const event of sampleRun().events.slice(0, 3)) log.events.push(event);
+    log.add('agent.waiting', { agent: 'security-auditor', waitingFor: 'approval', detail: 'edit src/routes/auth.ts' }, 1202);
+    let state = log.state();
+    assert.equal(agentDescription(state.agents[0]!, state.lastEventAt), 'waiting for approval · edit src/routes/auth.ts');
+    log.add('agent.waiting', { agent: 'security-auditor', waitingFor: null, detail: '' }, 1300);
+    state = log.state();
+    assert.equal(agentDescription(state.agents[0]!, state.lastEventAt), 'running · 1.3 s');
+  });
+
   it('labels messages "TYPE from → to" with priority and gist', () => {
     const state = sampleRun().state();
     const message = state.messages[0]!;
