@@ -14,6 +14,7 @@ import type { Bench, BenchRow } from './harness';
 import { learningBench } from './learning.bench';
 import { learningStoreBench } from './learningStore.bench';
 import { mcpBench } from './mcp.bench';
+import { modelLoopBench } from './modelLoop.bench';
 import { orchestrationBench } from './orchestration.bench';
 import { stallBench } from './stall.bench';
 import { storeBench } from './store.bench';
@@ -30,6 +31,7 @@ const BENCHES: readonly { name: string; run: Bench }[] = [
   { name: 'activation', run: activationBench },
   { name: 'dashboard', run: dashboardBench },
   { name: 'mcp', run: mcpBench },
+  { name: 'model-loop', run: modelLoopBench },
 ];
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'bench-results');

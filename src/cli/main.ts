@@ -15,6 +15,7 @@ import { StoreLockedError } from '../core/store/sessionStore';
 import { OFFLINE_MODELS, openWorkspaceEngine, type WorkspaceEngine } from '../agents/workspaceEngine';
 import { createModelResolver } from '../models/modelResolver';
 import { TtyApprovalGate } from './ttyApprovalGate';
+import { replaySession, ReplayUnavailableError, type ReplayOutcome } from './replay';
 import { OrchestratorService } from '../mcp/orchestratorService';
 import { MCP_TOKEN_ENV, serveHttp, serveStdio } from '../mcp/transports';
 import { formatUsageEstimate } from '../core/logging/format';
@@ -268,6 +269,39 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
         else if (opts.markdown) io.out(printable(renderMarkdownLog(events), { keepNewlines: true }));
         else io.out(printable(renderReportMarkdown(buildExecutionReport(foldEvents(sessionId, events))), { keepNewlines: true }));
       });
+    });
+
+  program
+    .command('replay')
+    .description('Run a recorded session again in a scratch copy of the workspace with the recorded model replies (no provider, no network) and say whether it still does the same')
+    .argument('<sessionId>', 'session id, a unique part of it, or "latest"')
+    .option('-w, --workspace <dir>', 'workspace folder', process.cwd())
+    .option('--keep', 'keep the scratch copy and print where it is', false)
+    .option('--json', 'print the outcome as JSON', false)
+    .action(async (id: string, opts: { workspace: string; keep: boolean; json: boolean }) => {
+      const { sessionId, events } = await withEngine(opts.workspace, 'read', io, {}, async (engine) => {
+        const resolved = resolveSessionId(engine, id);
+        return { sessionId: resolved, events: engine.store.getEvents(resolved) };
+      });
+      let outcome: ReplayOutcome;
+      try {
+        outcome = await replaySession({ workspaceRoot: opts.workspace, sessionId, events, keepScratch: opts.keep, onWarning: (message) => io.err(pc.yellow(`⚠ ${printable(message)}`)) });
+      } catch (error) {
+        if (error instanceof ReplayUnavailableError) throw new UsageError(error.message);
+        throw error;
+      }
+      if (opts.json) io.out(jsonForTerminal(outcome, 2));
+      else {
+        io.out(`Replayed ${printable(sessionId)}: ${outcome.modelTurns} model turn(s), ${outcome.events.replayed}/${outcome.events.recorded} events, ${outcome.filesChanged.length} file(s) changed`);
+        if (outcome.divergence) {
+          const { agent, turn, difference } = outcome.divergence;
+          io.out(pc.red(`✗ Diverges: ${printable(agent)}${turn !== null ? `, model turn ${turn}` : ''}: ${printable(difference)}`));
+        } else {
+          io.out(pc.green(`✓ Same events${outcome.interleavingDiffers ? ' (per agent; parallel agents interleaved differently)' : ''} and the same file changes`));
+        }
+        if (outcome.scratchDir) io.out(`Scratch copy: ${printable(outcome.scratchDir)}`);
+      }
+      setExitCode(outcome.same ? ExitCode.success : ExitCode.runFailed);
     });
 
   program

@@ -77,6 +77,11 @@ export class ReplayModelClient implements ModelClient {
   constructor(
     private readonly exchanges: readonly RecordedModelExchange[],
     identity: { provider?: string; modelId?: string } = {},
+    /**
+     * Applied to the recorded and the live request before they are compared: what may differ between runs without
+     * the run being different (random ids, the folder the run happens in, secrets masked in the journal).
+     */
+    private readonly comparable: (request: Omit<ModelRequest, 'signal'>) => Omit<ModelRequest, 'signal'> = (request) => request,
   ) {
     this.provider = identity.provider ?? exchanges[0]?.provider ?? 'replay';
     this.modelId = identity.modelId ?? exchanges[0]?.modelId ?? 'replay';
@@ -91,7 +96,8 @@ export class ReplayModelClient implements ModelClient {
     const turn = ++this.turn;
     const recorded = this.exchanges[turn - 1];
     if (!recorded) throw new ReplayDivergenceError(turn, `the run asks for another model turn, but the recording has only ${this.exchanges.length}`);
-    const difference = describeDifference(recorded.request, request);
+    const { signal: _signal, ...asked } = request;
+    const difference = describeDifference(this.comparable(recorded.request), this.comparable(asked));
     if (difference) throw new ReplayDivergenceError(turn, difference);
     for (const part of recorded.parts) {
       if (request.signal?.aborted) throw new ModelError('aborted', this.provider, `${this.provider}: the model call was cancelled`);
@@ -105,7 +111,7 @@ export class ReplayModelClient implements ModelClient {
 }
 
 /** The first difference in messages or offered tool names, said so a reader finds it; undefined when none. */
-function describeDifference(recorded: RecordedModelExchange['request'], actual: ModelRequest): string | undefined {
+function describeDifference(recorded: Omit<ModelRequest, 'signal'>, actual: Omit<ModelRequest, 'signal'>): string | undefined {
   const recordedTools = (recorded.tools ?? []).map((tool) => tool.name);
   const actualTools = (actual.tools ?? []).map((tool) => tool.name);
   if (!isDeepStrictEqual(recordedTools, actualTools)) return `tools offered: recorded [${recordedTools.join(', ')}], now [${actualTools.join(', ')}]`;

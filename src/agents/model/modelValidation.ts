@@ -4,9 +4,11 @@
 // submit_validation. An approval the evidence contradicts (new findings, a file that no longer parses, failing
 // tests) is turned into a rejection that says why.
 import path from 'node:path';
+import { applyPatch, parsePatch, reversePatch } from 'diff';
 import { z } from 'zod';
 import type { RunApprovals } from '../../core/approvals/approvalPolicy';
 import type { ServiceEnvironment } from '../../core/orchestrator/agentRuntime';
+import type { WorkspaceFiles } from '../../core/ports';
 import type { Finding } from '../../core/protocol/findings';
 import type { MessagePayloads, ValidationEvidence } from '../../core/protocol/messages';
 import { SecurityScanner } from '../offline/security/securityScanner';
@@ -61,12 +63,45 @@ export interface GatheredEvidence {
   rescanText: string;
 }
 
+/**
+ * What the scanner finds in the changed files as they were before this run's changes (undone from the recorded
+ * diffs), so a problem the change did not bring in is never counted as new. Null when a diff does not undo cleanly
+ * (its text was masked where a secret sits): the run's own findings are then the baseline.
+ */
+async function findingsBeforeTheChanges(env: ServiceEnvironment, files: readonly string[]): Promise<Finding[] | null> {
+  const changes = env.runState().changes;
+  const originals = new Map<string, string>();
+  for (const file of files) {
+    const current = await env.workspace.readFile(file).catch(() => null);
+    if (current === null) continue;
+    let content: string | false = current;
+    for (const change of changes.filter((c) => c.file === file).reverse()) {
+      const patch = parsePatch(change.diff)[0];
+      content = content === false || !patch ? false : applyPatch(content, reversePatch(patch));
+    }
+    if (content === false) return null;
+    originals.set(file, content);
+  }
+  const workspace = env.workspace;
+  const asBefore: WorkspaceFiles = {
+    root: workspace.root,
+    listFiles: (options) => workspace.listFiles(options),
+    readFile: async (file) => originals.get(file) ?? workspace.readFile(file),
+    writeFile: () => Promise.reject(new Error('the baseline scan only reads')),
+    exists: (file) => workspace.exists(file),
+    resolve: (file) => workspace.resolve(file),
+  };
+  return (await new SecurityScanner(asBefore).scan({ files: [...originals.keys()], signal: env.signal })).findings;
+}
+
 export async function gatherEvidence(env: ServiceEnvironment, request: MessagePayloads['validation_request']): Promise<GatheredEvidence> {
   const files = changedFiles(env, request.filesModified);
   const rescan = await env.useTool('scan_security', { scope: 'changed files', files, requestedBy: env.from }, () => new SecurityScanner(env.workspace).scan({ files, signal: env.signal }), (scan) => `${scan.filesScanned.length} files re-scanned, ${scan.findings.length} findings`);
   const state = env.runState();
   const baseline = state.findings.filter((finding) => files.includes(finding.file));
-  const before = countByKey(baseline);
+  // "New" means the change brought it in: compared with the files before the change, not only with what agents reported.
+  const scannedBefore = await findingsBeforeTheChanges(env, files);
+  const before = countByKey(scannedBefore ? [...scannedBefore, ...baseline.filter((f) => !scannedBefore.some((s) => problemKey(s) === problemKey(f)))] : baseline);
   const after = countByKey(rescan.findings);
   const claimed = baseline.filter((finding) => request.findingIds.includes(finding.id));
   const claimedByKey = countByKey(claimed);

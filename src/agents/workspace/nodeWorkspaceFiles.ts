@@ -1,6 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ensureDirInside, realPathInside, writeFileAtomicAsync } from '../../core/files/safeFiles';
+import { ensureDirInside, escapeControl, realPathInside, removeLeftoverTempFiles, writeFileAtomicAsync } from '../../core/files/safeFiles';
+
+/** Temp files older than this process cannot be a write of this process still in flight. */
+const PROCESS_STARTED_MS = Date.now() - process.uptime() * 1000;
 import { PathOutsideWorkspaceError, type WorkspaceFiles } from '../../core/ports';
 
 /** Folders that hold dependencies, build output or our own data: never scanned. */
@@ -15,6 +18,8 @@ export class NodeWorkspaceFiles implements WorkspaceFiles {
   readonly #onWarning: ((message: string) => void) | undefined;
   /** Folders already reported as unreadable: every agent lists the workspace, the user hears it once. */
   readonly #reportedFolders = new Set<string>();
+  /** Folders already cleared of interrupted writes' temp files. */
+  readonly #swept = new Set<string>();
 
   constructor(root: string, options: { onWarning?: (message: string) => void } = {}) {
     this.root = path.resolve(root);
@@ -92,8 +97,18 @@ export class NodeWorkspaceFiles implements WorkspaceFiles {
     const target = await this.#resolveReal(relativePath);
     // No link anywhere below the root, the file included: a write never lands outside or replaces a link.
     ensureDirInside(this.root, path.dirname(target));
+    const real = realPathInside(this.root, target);
+    this.#sweepLeftovers(path.dirname(real));
     // Beside and renamed, so a crash never leaves a half-written source file; the temp name is random.
-    await writeFileAtomicAsync(realPathInside(this.root, target), content);
+    await writeFileAtomicAsync(real, content);
+  }
+
+  /** Once per folder: a write killed before its rename (in an earlier process) left a copy of its content here. */
+  #sweepLeftovers(dir: string): void {
+    if (this.#swept.has(dir)) return;
+    this.#swept.add(dir);
+    const removed = removeLeftoverTempFiles(dir, PROCESS_STARTED_MS);
+    if (removed.length > 0) this.#onWarning?.(`Removed ${removed.length} temp file(s) left by an interrupted write in ${path.relative(this.root, dir) || '.'}: ${removed.map(escapeControl).join(', ')}`);
   }
 
   async exists(relativePath: string): Promise<boolean> {

@@ -229,9 +229,43 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
 }
 
-/** A temp file name beside `target` that nobody can predict, so nobody can plant a link there in advance. */
+/**
+ * A temp file name beside `target` that nobody can predict, so nobody can plant a link there in advance. Hidden and
+ * marked as ours, so a leftover of a killed write (a copy of the new content) is recognised and removed later.
+ */
 export function tempNameFor(target: string): string {
-  return `${target}.${randomBytes(8).toString('hex')}.tmp`;
+  return path.join(path.dirname(target), `.${path.basename(target)}.agent-orchestrator-${randomBytes(8).toString('hex')}.tmp`);
+}
+
+/** Exactly the names tempNameFor makes, and nothing a user would name a file by chance. */
+export const LEFTOVER_TEMP_NAME = /^\..+\.agent-orchestrator-[0-9a-f]{16}\.tmp$/;
+
+/**
+ * Removes the temp files of writes that were killed between the write and the rename, in `dir`: regular files
+ * (never links) named exactly as tempNameFor names them, last modified before `olderThanMs` (so a write in flight
+ * in this process is left alone). Returns the names removed; a folder that cannot be read is left as it is.
+ */
+export function removeLeftoverTempFiles(dir: string, olderThanMs: number): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!LEFTOVER_TEMP_NAME.test(name)) continue;
+    const file = path.join(dir, name);
+    const stat = lstatOrNull(file);
+    if (!stat?.isFile() || stat.mtimeMs >= olderThanMs) continue;
+    try {
+      fs.unlinkSync(file);
+      removed.push(name);
+    } catch {
+      // Gone already, or not ours to remove: the next open tries again.
+    }
+  }
+  return removed;
 }
 
 /**

@@ -52,6 +52,8 @@ export interface ExecutionOptions {
   agents?: readonly string[];
   /** Called with every event as soon as it is durable. */
   onEvent?: (event: OrchestratorEvent) => void;
+  /** Runs this plan instead of planning (replay: the plan a recorded run made, whatever learnings say now). */
+  plan?: ExecutionPlan;
 }
 
 export interface ExecutionResult {
@@ -223,7 +225,8 @@ export class ExecutionOrchestrator {
 
       let plan: ExecutionPlan;
       try {
-        plan = await this.planRun(request, options.agents, {
+        // A replay (or a plan the user already saw and edited) is run as given.
+        plan = options.plan ?? await this.planRun(request, options.agents, {
           signal: options.signal,
           record: {
             exchange: (turn, exchange) => stream.emit('model.exchange', { agent: PLANNER_AGENT, turn, exchange }),
