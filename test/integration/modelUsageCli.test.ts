@@ -3,7 +3,7 @@
 // token estimate, and the live run ends with the model summary.
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { scratchCopyOfExample } from '../helpers/exampleWorkspace';
@@ -22,6 +22,10 @@ describe('model usage in the CLI (run --json, report, plan estimate, summary)', 
 
   before(async () => {
     workspace = scratchCopyOfExample();
+    // The rule planner plans these runs: the totals checked below are the agents' own (the planner's turns count in
+    // the run's totals too; test/unit/planning/modelPlanner.test.ts covers that).
+    mkdirSync(path.join(workspace, '.agent-orchestrator'), { recursive: true });
+    writeFileSync(path.join(workspace, '.agent-orchestrator', 'config.json'), JSON.stringify({ models: { agents: { orchestrator: { provider: 'offline' } } } }));
     // Every turn: a final answer with 1200 input (200 cached) and 300 output tokens.
     server = await startFakeServer([(_request, res) => sse(res, [openaiText('Done.'), openaiFinish('stop'), openaiUsage(1200, 300, 200), OPENAI_DONE])]);
   });
