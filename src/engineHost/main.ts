@@ -15,6 +15,8 @@ import { ProtocolValidationError, parseOrThrow } from '../core/protocol/validati
 import { SessionStore, StoreLockedError, storeDirFor } from '../core/store/sessionStore';
 import { ModelError, type ApprovalGate, type ModelClient, type ModelResolver, type ModelStreamPart } from '../core/ports';
 import type { ModelSettings } from '../core/protocol/config';
+import { PLANNER_AGENT } from '../core/protocol/plan';
+import type { PlanModel } from '../core/planning/modelPlanner';
 import { EngineErrorCodes, EngineMethods, modelErrorData, type EngineMethod, type EngineResult, type ModelChoice } from '../shared/engineProtocol';
 import { ForwardingApprovalGate } from './forwardingApprovalGate';
 import { createVscodeLmModelClient, VscodeLmBridgeClient } from './vscodeLmModelClient';
@@ -137,7 +139,11 @@ export class EngineHost {
     const engine = await this.#open('read', params.config, false);
     try {
       const model = await this.#describeModel(params.model, engine.config.config.models);
-      const plan = engine.orchestrator.plan(params.request, params.agents);
+      // With a model, the plan the user sees is the model's (the run then runs exactly this plan, see #run).
+      const planner = await this.#plannerFor(params.model, engine).catch(() => null);
+      const plan = planner
+        ? await engine.orchestrator.planRun(params.request, params.agents, { planModel: planner.planModel, modelAvailable: planner.modelAvailable })
+        : engine.orchestrator.plan(params.request, params.agents);
       const roster = engine.roster.map((agent) => ({
         name: agent.name,
         description: agent.description,
@@ -170,6 +176,8 @@ export class EngineHost {
           apply: params.apply,
           allowCommands: params.allowCommands,
           agents: params.agents,
+          // The plan the user saw in the plan picker runs as it was shown, not re-planned.
+          ...(params.plan ? { plan: params.plan } : {}),
           timeout: params.timeoutMs,
           signal: abort.signal,
           onEvent: (event) => void this.#connection.sendNotification('event', { event }),
@@ -250,6 +258,22 @@ export class EngineHost {
       throw new ResponseError(ErrorCodes.InvalidRequest, `VS Code offers no language model for ${describeSelector(choice.selector)}: choose another with Select Model Provider.`, { code: EngineErrorCodes.notFound });
     }
     return client;
+  }
+
+  /**
+   * The model that plans for the window's choice, and whether any agent would get a model; null when the choice
+   * names none (the rule planner plans). Throws when the choice cannot be resolved (the plan's model line says why).
+   */
+  async #plannerFor(choice: ModelChoice | undefined, engine: WorkspaceEngine): Promise<{ planModel: PlanModel; modelAvailable: boolean } | null> {
+    if (!choice) return null;
+    const vscodeLm = await this.#vscodeLmClientFor(choice);
+    const resolver = resolverFor(choice, vscodeLm, engine.config.config.models, process.env);
+    const client = resolver.forAgent(PLANNER_AGENT);
+    if (!client) return null;
+    return {
+      planModel: { client, estimateCostUsd: (provider, modelId, usage) => resolver.estimateCostUsd(provider, modelId, usage) },
+      modelAvailable: engine.roster.some((agent) => resolver.forAgent(agent.name, agent.model ?? undefined) !== null),
+    };
   }
 
   /** One line for the plan: which model the agents would use, or why none can be used. */

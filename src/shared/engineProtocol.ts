@@ -175,6 +175,8 @@ export const EngineMethods = {
       model: ModelChoiceSchema.optional(),
       /** Ask the window before each edit and command (approval/request), even though apply/allowCommands are set. */
       askBeforeChanges: z.boolean().optional(),
+      /** The plan the user saw (from `plan`): run as given instead of planning again. */
+      plan: ExecutionPlanSchema.optional(),
     }),
     result: z.object({
       success: z.boolean(),

@@ -2,6 +2,7 @@
 // the plan with learned estimates, and choose how to start it (dry run, or apply fixes and run tests: the explicit
 // consent for writes and commands). With arguments (another command, a test): those are the explicit flags.
 // Then the run executes in the engine process while the dashboard, trees, diagnostics and status bar follow it.
+import type { ExecutionPlan } from '../core/protocol/plan';
 import * as vscode from 'vscode';
 import { progressOf } from '../core/logging/runState';
 import type { ConfigOverrides, EngineResult } from '../shared/engineProtocol';
@@ -29,7 +30,7 @@ export interface OrchestrateDependencies {
   log: vscode.LogOutputChannel;
 }
 
-type RunFlags = Pick<OrchestrateArgs, 'request' | 'apply' | 'allowCommands' | 'agents' | 'askBeforeChanges'>;
+type RunFlags = Pick<OrchestrateArgs, 'request' | 'apply' | 'allowCommands' | 'agents' | 'askBeforeChanges'> & { plan?: ExecutionPlan };
 
 type PlanAction = 'dryRun' | 'applyAndTest' | 'askEach' | 'cancel';
 type PlanPickItem = vscode.QuickPickItem & { action?: PlanAction };
@@ -81,7 +82,8 @@ export class OrchestrateRequestCommand {
       if (!action || action === 'cancel') return undefined;
       // Asking: the run may write and run, but only what the user approves, one by one, in the approval prompt.
       const consent = action === 'applyAndTest' || action === 'askEach';
-      flags = { request, apply: consent, allowCommands: consent, askBeforeChanges: action === 'askEach' };
+      // The plan the user just saw runs as shown (with a model configured, the model made it): no second planning.
+      flags = { request, apply: consent, allowCommands: consent, askBeforeChanges: action === 'askEach', plan: planned.plan };
       // The pickers took time: another run may have started, the settings may have changed.
       if (this.#refuseWhileRunning()) return undefined;
       config = this.#configOrExplain();

@@ -1,6 +1,7 @@
 // The run executing in this window: starts it through the engine, folds its events, feeds the session model (the
 // shown session) and knows how to cancel it. At most one run at a time; the context key
 // `agentOrchestrator.running` follows it so menus and keybindings offer Cancel Run only while one runs.
+import type { ExecutionPlan } from '../core/protocol/plan';
 import * as vscode from 'vscode';
 import { applyEvent, createRunState, type RunState } from '../core/logging/runState';
 import type { OrchestratorEvent } from '../core/protocol/events';
@@ -20,6 +21,8 @@ export interface RunParams {
   model?: ModelChoice;
   /** Ask in the window before each edit and command (the approval prompt), although apply/allowCommands are set. */
   askBeforeChanges?: boolean;
+  /** The plan shown in the plan picker: the run runs it as shown instead of planning again. */
+  plan?: ExecutionPlan;
 }
 
 interface LiveRun {
@@ -95,10 +98,10 @@ export class RunController implements vscode.Disposable {
       this.#onDidChange.fire();
     });
     try {
-      const { request, apply, allowCommands, agents, config, model, askBeforeChanges } = params;
+      const { request, apply, allowCommands, agents, config, model, askBeforeChanges, plan } = params;
       return await this.#engine.request(
         'run',
-        { request, apply, allowCommands, ...(agents ? { agents } : {}), config, ...(model ? { model } : {}), ...(askBeforeChanges ? { askBeforeChanges } : {}) },
+        { request, apply, allowCommands, ...(agents ? { agents } : {}), config, ...(model ? { model } : {}), ...(askBeforeChanges ? { askBeforeChanges } : {}), ...(plan ? { plan } : {}) },
         live.abort.signal,
       );
     } finally {

@@ -24,6 +24,10 @@ async function scriptedTurn(params: HostParams<'model/stream'>, notify: Paramete
     await notify('model/part', { requestId: params.requestId, part: { type: 'tool-call', call: { id, name, input, inputText: JSON.stringify(input) } } });
     return { modelId: MODEL.id, reason: 'tool-calls' as const, usage: USAGE };
   };
+  // Asked to plan (only the planner is offered submit_plan): backend-api-developer alone, with its own task.
+  if (params.tools?.some((tool) => tool.name === 'submit_plan')) {
+    return toolCall('plan-1', 'submit_plan', { taskType: 'settings-change', agents: [{ name: 'backend-api-developer', task: 'Set the color to blue in notes/settings.txt', dependsOn: [] }], phases: [['backend-api-developer']] });
+  }
   if (last?.role === 'tool' && last.toolCallId === 'read-1') return toolCall('edit-1', 'Edit', { file_path: FILE, old_string: 'color = red', new_string: 'color = blue' });
   if (last?.role === 'tool') {
     await notify('model/part', { requestId: params.requestId, part: { type: 'text', text: `Edit said: ${last.content}` } });
@@ -143,6 +147,28 @@ describe('engine process: a model agent\'s edit waits for the window\'s approval
         assert.match(error.message, /no language model for vendor "nobody"/);
       },
     );
+  });
+
+  it('shows the model\'s plan in the plan request, and a run given that plan runs it without planning again', async () => {
+    const choice = { provider: 'vscode-lm' as const, selector: { vendor: 'test-vendor' } };
+    const planned = await engine.request('plan', { request: 'Change the color setting', config: {}, model: choice });
+    assert.deepEqual(planned.plan.source, { kind: 'model', provider: 'vscode-lm', model: MODEL.id });
+    assert.deepEqual(planned.plan.agents.map((agent) => [agent.name, agent.task]), [['backend-api-developer', 'Set the color to blue in notes/settings.txt']]);
+
+    decide = () => ({ decision: 'approve' });
+    const events: OrchestratorEvent[] = [];
+    const unsubscribe = engine.onEvent((event) => events.push(event));
+    try {
+      const result = await engine.request('run', { request: 'Change the color setting', apply: true, allowCommands: true, askBeforeChanges: true, config: {}, model: choice, plan: planned.plan });
+      assert.equal(result.status, 'completed');
+    } finally {
+      unsubscribe();
+    }
+    const created = events.find((event) => event.type === 'plan.created');
+    assert.ok(created?.type === 'plan.created');
+    assert.deepEqual(created.payload.plan.agents.map((agent) => [agent.name, agent.task]), planned.plan.agents.map((agent) => [agent.name, agent.task]), 'the run ran the plan the user saw');
+    assert.equal(events.filter((event) => event.type === 'model.called' && event.payload.agent === 'orchestrator').length, 0, 'the run did not ask the planner again');
+    assert.equal(readFileSync(path.join(workspace, FILE), 'utf8'), 'color = blue\nsize = 3\n');
   });
 
   it('names the model the agents would use in the plan', async () => {

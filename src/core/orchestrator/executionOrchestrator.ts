@@ -148,13 +148,18 @@ export class ExecutionOrchestrator {
    * The plan a run would use: the planning model's when one is configured (its turns recorded through `record`),
    * else the rule planner's.
    */
-  async planRun(request: string, agents?: readonly string[], options: { signal?: AbortSignal; record?: Parameters<typeof planWithModel>[0]['record'] } = {}): Promise<ExecutionPlan> {
-    const model = this.#deps.planModel;
+  async planRun(
+    request: string,
+    agents?: readonly string[],
+    options: { signal?: AbortSignal; record?: Parameters<typeof planWithModel>[0]['record']; planModel?: PlanModel | null; modelAvailable?: boolean } = {},
+  ): Promise<ExecutionPlan> {
+    // A host previewing the plan (VS Code's plan picker, from a read-only engine) may give the planner for this call.
+    const model = options.planModel !== undefined ? options.planModel : this.#deps.planModel;
     if (!model) return this.plan(request, agents);
     return planWithModel({
       request,
       roster: this.#deps.roster,
-      modelAvailable: this.#deps.modelAvailable ?? false,
+      modelAvailable: options.modelAvailable ?? this.#deps.modelAvailable ?? false,
       estimate: (agent, taskType) => this.#learning.estimateDuration(agent, taskType),
       only: agents,
       mcpServers: this.#deps.mcpServers,
