@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { applyPatch, parsePatch, reversePatch } from 'diff';
 import { CONFIG_DIR_NAME, CONFIG_FILE_NAME, loadConfig } from '../core/config/loadConfig';
-import type { ModelClient, ModelRequest, ModelStreamPart } from '../core/ports';
+import type { ModelClient, ModelMessage, ModelRequest, ModelStreamPart } from '../core/ports';
 import type { RecordedModelExchange } from '../core/protocol/modelExchange';
 import type { EventPayloads, OrchestratorEvent } from '../core/protocol/events';
 import { PLANNER_AGENT } from '../core/protocol/plan';
@@ -165,7 +165,7 @@ class GuardedReplayClient implements ModelClient {
   ) {
     this.#inner = new ReplayModelClient(exchanges, {}, (request) => {
       const here = replaceInStrings(structuredClone(request), paths.scratch, paths.recorded);
-      return replaceInStrings(maskSecretsDeep(here), UUID, '<id>');
+      return withoutLearnings(replaceInStrings(maskSecretsDeep(here), UUID, '<id>'));
     });
     this.provider = this.#inner.provider;
     this.modelId = this.#inner.modelId;
@@ -183,6 +183,16 @@ class GuardedReplayClient implements ModelClient {
       throw error;
     }
   }
+}
+
+/**
+ * The system prompt's "What past runs teach" section comes from the store's history at the time of the run, which a
+ * scratch copy does not have: it is left out of the comparison (the recorded replies answer either way), so a session
+ * recorded after earlier runs still replays; any other change to a prompt is still a divergence.
+ */
+const LEARNINGS_SECTION = /\n\nWhat past runs teach:\n[\s\S]*$/;
+function withoutLearnings<T extends { messages: readonly ModelMessage[] }>(request: T): T {
+  return { ...request, messages: request.messages.map((message) => (message.role === 'system' ? { ...message, content: message.content.replace(LEARNINGS_SECTION, '') } : message)) };
 }
 
 function replaceInStrings<T>(value: T, from: string | RegExp, to: string): T {
@@ -243,10 +253,19 @@ const UUID = /(?:[a-z]+_)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 // Learning statistics draw on the store's history, which a scratch copy does not have.
 const NOT_COMPARED = new Set(['learning.recorded']);
 
-/** The planner's model turns: a replay runs the recorded plan as given, so it does not ask the planner again. */
-function isPlanningTurn(event: OrchestratorEvent): boolean {
+/**
+ * Not compared: the planner's model turns (a replay runs the recorded plan as given, so it does not ask the planner
+ * again), and patterns mined from the store's history (agent and tool sequences), which a scratch copy does not have.
+ * Patterns an agent shares itself are compared.
+ */
+function isLeftOutOfComparison(event: OrchestratorEvent): boolean {
+  if (event.type === 'pattern.discovered') return MINED_PATTERN_TYPES.has(event.payload.pattern.type);
+  if (event.type === 'message.sent' && event.payload.message.type === 'pattern_discovered') {
+    return MINED_PATTERN_TYPES.has(String((event.payload.message.payload as { type?: unknown }).type));
+  }
   return (event.type === 'model.called' || event.type === 'model.exchange' || event.type === 'agent.waiting') && (event.payload as { agent?: unknown }).agent === PLANNER_AGENT;
 }
+const MINED_PATTERN_TYPES = new Set(['agent_sequence', 'tool_sequence']);
 
 function normalized(event: OrchestratorEvent, root: string): string {
   const strip = (value: unknown): unknown => {
@@ -254,7 +273,7 @@ function normalized(event: OrchestratorEvent, root: string): string {
     if (value && typeof value === 'object') {
       return Object.fromEntries(Object.entries(value).filter(([key]) => !VOLATILE_KEY.test(key)).map(([key, inner]) => [key, strip(inner)]));
     }
-    return typeof value === 'string' ? value.replaceAll(root, '<workspace>').replace(UUID, '<id>') : value;
+    return typeof value === 'string' ? value.replaceAll(root, '<workspace>').replace(UUID, '<id>').replace(LEARNINGS_SECTION, '') : value;
   };
   return JSON.stringify({ type: event.type, payload: strip(event.payload) });
 }
@@ -273,7 +292,7 @@ function compareEvents(recorded: readonly OrchestratorEvent[], replayed: readonl
   const lanes = (list: readonly OrchestratorEvent[], root: string): Map<string, string[]> => {
     const byLane = new Map<string, string[]>();
     for (const event of list) {
-      if (NOT_COMPARED.has(event.type) || isPlanningTurn(event)) continue;
+      if (NOT_COMPARED.has(event.type) || isLeftOutOfComparison(event)) continue;
       const lane = laneOf(event);
       byLane.set(lane, [...(byLane.get(lane) ?? []), normalized(event, root)]);
     }
@@ -281,7 +300,7 @@ function compareEvents(recorded: readonly OrchestratorEvent[], replayed: readonl
   };
   const was = lanes(recorded, originalRoot);
   const now = lanes(replayed, scratchRoot);
-  const compared = (list: readonly OrchestratorEvent[]): number => list.filter((event) => !NOT_COMPARED.has(event.type) && !isPlanningTurn(event)).length;
+  const compared = (list: readonly OrchestratorEvent[]): number => list.filter((event) => !NOT_COMPARED.has(event.type) && !isLeftOutOfComparison(event)).length;
   let divergence: ReplayDivergence | null = null;
   for (const lane of new Set([...was.keys(), ...now.keys()])) {
     const before = was.get(lane) ?? [];
@@ -294,6 +313,6 @@ function compareEvents(recorded: readonly OrchestratorEvent[], replayed: readonl
     }
     if (divergence) break;
   }
-  const order = (list: readonly OrchestratorEvent[], root: string): string => list.filter((event) => !NOT_COMPARED.has(event.type) && !isPlanningTurn(event)).map((event) => normalized(event, root)).join('\n');
+  const order = (list: readonly OrchestratorEvent[], root: string): string => list.filter((event) => !NOT_COMPARED.has(event.type) && !isLeftOutOfComparison(event)).map((event) => normalized(event, root)).join('\n');
   return { divergence, recordedCount: compared(recorded), replayedCount: compared(replayed), interleavingDiffers: divergence === null && order(recorded, originalRoot) !== order(replayed, scratchRoot) };
 }

@@ -105,6 +105,23 @@ describe('model agents: the seed\'s Example 1 recorded and replayed (integration
       writeFileSync(agentFile, original);
     }
   });
+
+  // Runs last in this suite: it adds a second session, recorded while the store already held the first run's learnings.
+  it('replays a session recorded after earlier runs, whose prompts carried what past runs teach, exit 0', async () => {
+    const server = await startScriptedModelServer(scripts);
+    let second: CliResult;
+    try {
+      second = await runCli(['run', REQUEST, '-w', workspace, '--provider', 'openai-compatible', '--base-url', server.baseUrl, '--model', 'test-model', '--json']);
+    } finally {
+      await server.close();
+    }
+    const secondEvents = JSON.parse((await runCli(['show', 'latest', '-w', workspace, '--json'])).stdout) as OrchestratorEvent[];
+    const taught = secondEvents.some((event) => event.type === 'model.exchange' && JSON.stringify(event.payload).includes('What past runs teach'));
+    assert.ok(taught, `the second run's prompts carried learnings (run output: ${second.stdout.slice(0, 300)})`);
+    const replay = await runCli(['replay', 'latest', '-w', workspace, '--json']);
+    assert.equal(replay.code, 0, replay.stdout + replay.stderr);
+    assert.equal((JSON.parse(replay.stdout) as { same: boolean }).same, true);
+  });
 });
 
 describe('model agents: the seed\'s Example 2, parallel feature development, recorded and replayed (integration)', function () {
