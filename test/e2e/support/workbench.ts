@@ -53,13 +53,20 @@ export async function waitForPrompt(page: Page, what: string, timeoutMs = 30_000
   return input;
 }
 
-/** Clicks the quick pick item whose label contains `label`. */
+/**
+ * Accepts the quick pick item whose label contains `label`: filters the list by the label and presses Enter once
+ * that item is the highlighted row. Clicking instead races the list, which re-renders (and is briefly hidden) while
+ * it updates; a click then waits on a row that is not visible.
+ */
 export async function pickItem(page: Page, label: string, timeoutMs = 60_000): Promise<void> {
-  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
-  await row.waitFor({ state: 'visible', timeout: timeoutMs }).catch(() => {
-    throw new Error(`no quick pick item "${label}" appeared within ${Math.round(timeoutMs / 1000)} s`);
-  });
-  await row.click();
+  const input = quickInput(page);
+  const focusedRow = page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: label }).first();
+  await waitFor(`the quick pick item "${label}" to be highlighted`, timeoutMs, async () => {
+    if (!(await input.isVisible().catch(() => false))) return undefined;
+    if ((await input.inputValue()) !== label) await input.fill(label);
+    return (await focusedRow.isVisible().catch(() => false)) ? true : undefined;
+  }, 250);
+  await input.press('Enter');
 }
 
 /** The (nested) frame whose document contains `selector`: webview content lives two iframes below the page. */
