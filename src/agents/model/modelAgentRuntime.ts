@@ -109,6 +109,14 @@ function userPrompt(context: AgentContext): string {
 /** What a model turn needs from whoever drives it: the agent's own run, or a service it performs for another. */
 type TurnHost = Pick<AgentContext, 'agent' | 'signal' | 'setWaiting' | 'recordModelCall' | 'recordModelExchange'>;
 
+/** Counts a turn's tokens and cost against the agent's own spending and the run's budget. */
+function spend(reply: { usage: { inputTokens: number; outputTokens: number }; costUsd: number | null }, spent: { tokens: number; costUsd: number }, runBudget: RunBudget | undefined): void {
+  for (const account of runBudget ? [spent, runBudget] : [spent]) {
+    account.tokens += reply.usage.inputTokens + reply.usage.outputTokens;
+    account.costUsd += reply.costUsd ?? 0;
+  }
+}
+
 export class ModelAgentRuntime implements AgentRuntime {
   readonly name: string;
   readonly capabilities: readonly string[];
@@ -152,12 +160,7 @@ export class ModelAgentRuntime implements AgentRuntime {
         this.#checkBudgets(context.agent, spent, runBudget);
         fitContext(messages, model.contextWindow, deps.maxOutputTokens ?? 4096);
         const reply = await this.#turnWithRetries(context, ++this.#turnNumbers(context.sessionId).last, messages, specs);
-        spent.tokens += reply.usage.inputTokens + reply.usage.outputTokens;
-        spent.costUsd += reply.costUsd ?? 0;
-        if (runBudget) {
-          runBudget.tokens += reply.usage.inputTokens + reply.usage.outputTokens;
-          runBudget.costUsd += reply.costUsd ?? 0;
-        }
+        spend(reply, spent, runBudget);
         messages.push({ role: 'assistant', content: reply.text, ...(reply.calls.length > 0 ? { toolCalls: reply.calls } : {}) });
         if (reply.text.trim()) summary = reply.text.trim();
         if (reply.calls.length === 0) break;
@@ -203,12 +206,7 @@ export class ModelAgentRuntime implements AgentRuntime {
       for (let turn = 1; turn <= maxTurns && !submitted; turn++) {
         this.#checkBudgets(this.name, spent, runBudget);
         const reply = await this.#turnWithRetries(host, ++this.#turnNumbers(env.sessionId).last, messages, specs);
-        spent.tokens += reply.usage.inputTokens + reply.usage.outputTokens;
-        spent.costUsd += reply.costUsd ?? 0;
-        if (runBudget) {
-          runBudget.tokens += reply.usage.inputTokens + reply.usage.outputTokens;
-          runBudget.costUsd += reply.costUsd ?? 0;
-        }
+        spend(reply, spent, runBudget);
         messages.push({ role: 'assistant', content: reply.text, ...(reply.calls.length > 0 ? { toolCalls: reply.calls } : {}) });
         if (reply.calls.length === 0) {
           noVerdict = `it answered without calling ${SUBMIT_VALIDATION_TOOL}`;

@@ -1,5 +1,6 @@
 // Small text helpers shared by the Markdown projections, so the log, the dashboard and the report agree on
 // how a time, a duration or a table cell looks, and escape what they copy from a run the same way.
+import type { ModelUsageTotals } from './runState';
 
 /** `HH:MM:SS.mmm` in UTC: event timestamps are wall-clock milliseconds and logs are read across time zones. */
 export function clockTime(ts: number): string {
@@ -107,16 +108,8 @@ export function formatTokens(count: number): string {
   return `${(count / 1_000_000).toFixed(2).replace(/\.?0+$/, '')}M`;
 }
 
-/** What `model.called` events add up to, for one agent or a whole run (the shape of RunState's usage). */
-export interface UsageTotals {
-  modelCalls: number;
-  inputTokens: number;
-  outputTokens: number;
-  cachedInputTokens: number;
-  costUsd: number;
-  unpricedCalls: number;
-  failedCalls: number;
-}
+/** What `model.called` events add up to, for one agent or a whole run: RunState's usage, defined once there. */
+export type UsageTotals = ModelUsageTotals;
 
 /** "12.3k in (8k cached) / 1.2k out". */
 export function usageTokens(usage: UsageTotals): string {
