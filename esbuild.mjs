@@ -39,6 +39,8 @@ const common = {
   sourcemap: !production,
   minify: production,
   external,
+  // jsonc-parser's "main" is a UMD build that requires its parts at run time, which a bundle cannot resolve.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   logLevel: 'info',
 };
 

@@ -14,6 +14,8 @@ import type { AgentDefinition } from './definitions/agentDefinition';
 import { loadAgentFiles } from './definitions/agentFileLoader';
 import { buildAgentRoster } from './definitions/agentRegistry';
 import { builtinAgents } from './definitions/builtinAgents';
+import { startLearningMemory } from './memory/learningMemorySetup';
+import type { MemoryServerLearnings } from './memory/memoryServerLearnings';
 import { createOfflineAgents } from './offline/offlineAgents';
 import { NodeCommandRunner } from './process/nodeCommandRunner';
 import { NodeWorkspaceFiles } from './workspace/nodeWorkspaceFiles';
@@ -46,6 +48,8 @@ export interface WorkspaceEngineOptions {
   approvalGate?: ApprovalGate | null;
   /** Ask the gate before each edit and command even where the run's flags allow it (VS Code's "ask before each"). */
   askBeforeChanges?: boolean;
+  /** Consent to start the MCP servers the workspace names (.mcp.json, .vscode/mcp.json, the config's mcpServers). */
+  allowMcpServers?: boolean;
 }
 
 /** The resolver's clients and budgets as the engine's wiring; null when it gives no agent a model. */
@@ -120,6 +124,8 @@ export interface WorkspaceEngine {
   readonly orchestrator: ExecutionOrchestrator;
   /** Which model each agent uses (null = offline), its budgets and the cost of its turns. */
   readonly models: ModelResolver;
+  /** The MCP memory server that mirrors the learnings; null when they stay local only. */
+  readonly learningMemory: MemoryServerLearnings | null;
   close(): Promise<void>;
 }
 
@@ -154,6 +160,7 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
 
   const storeDir = storeDirFor(workspaceRoot);
   const store = await SessionStore.open({ dir: storeDir, root: workspaceRoot, mode: options.mode, wasmPath: options.wasmPath, clock: options.clock, onWarning: warn });
+  let learningMemory: MemoryServerLearnings | null = null;
   try {
     const logDirSetting = config.config.orchestration.logDir;
     const logDir = logDirSetting ? path.resolve(workspaceRoot, logDirSetting) : path.join(storeDir, 'logs');
@@ -170,6 +177,9 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
     const wiring = options.models ?? wiringFromResolver(models, options.approvalGate ?? null, options.askBeforeChanges === true);
     const { runtimes, modelAvailable } = agentRuntimes(roster.agents, createOfflineAgents(), wiring, config.config.permissions, warn);
     const planner = wiring?.planner ?? null;
+    learningMemory = startLearningMemory({
+      workspaceRoot, env: options.env ?? process.env, config: config.config, allowed: options.allowMcpServers === true, repository: store, warn,
+    });
     const orchestrator = new ExecutionOrchestrator({
       workspace: new NodeWorkspaceFiles(workspaceRoot, { onWarning: warn }),
       store,
@@ -182,6 +192,7 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
       modelAvailable,
       planModel: planner ? { client: planner, ...(wiring?.estimateCostUsd ? { estimateCostUsd: (provider: string, modelId: string, usage: ModelUsage) => wiring.estimateCostUsd!(provider, modelId, usage) } : {}) } : null,
       onWarning: warn,
+      ...(learningMemory ? { observers: [learningMemory.observe] } : {}),
     });
     await orchestrator.initialize();
     return {
@@ -193,13 +204,17 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
       logDir,
       orchestrator,
       models,
+      learningMemory,
       async close() {
         await orchestrator.shutdown();
+        // Before the store closes: the server's backfill reads from it.
+        await learningMemory?.close();
         await store.close();
       },
     };
   } catch (error) {
     // Never keep the lock of a store nobody will close (a long-lived VS Code window would refuse every later run).
+    await learningMemory?.close(0);
     await store.close();
     throw error;
   }

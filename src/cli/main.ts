@@ -14,6 +14,7 @@ import { ProtocolValidationError } from '../core/protocol/validation';
 import { StoreLockedError } from '../core/store/sessionStore';
 import { OFFLINE_MODELS, openWorkspaceEngine, type WorkspaceEngine } from '../agents/workspaceEngine';
 import { createModelResolver } from '../models/modelResolver';
+import { mergeLearnings } from '../agents/memory/memoryServerLearnings';
 import { TtyApprovalGate } from './ttyApprovalGate';
 import { replaySession, ReplayUnavailableError, type ReplayOutcome } from './replay';
 import { OrchestratorService } from '../mcp/orchestratorService';
@@ -128,7 +129,8 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
     .addOption(new Option('--provider <name>', 'language model for the agents (key from AGENT_ORCHESTRATOR_API_KEY, OPENAI_API_KEY or ANTHROPIC_API_KEY); overrides models.default in the config').choices(['openai-compatible', 'anthropic', 'offline']))
     .option('--model <id>', 'model id, e.g. claude-sonnet-4-5, gpt-4.1 or llama3.1')
     .option('--base-url <url>', 'endpoint, e.g. http://127.0.0.1:11434/v1 (Ollama) or https://openrouter.ai/api/v1')
-    .action(async (request: string, opts: { workspace: string; apply: boolean; allowCommands: boolean; json: boolean; stream: boolean; maxParallel?: number; timeout?: number; agentTimeout?: number; agents?: string[]; provider?: string; model?: string; baseUrl?: string; ask: boolean }) => {
+    .option('--allow-mcp', 'let the orchestrator start the MCP servers that .mcp.json, .vscode/mcp.json or the config name (the memory server that mirrors learnings)', false)
+    .action(async (request: string, opts: { workspace: string; apply: boolean; allowCommands: boolean; allowMcp: boolean; json: boolean; stream: boolean; maxParallel?: number; timeout?: number; agentTimeout?: number; agents?: string[]; provider?: string; model?: string; baseUrl?: string; ask: boolean }) => {
       // Checked before the engine opens, so a bad call leaves no store behind in the workspace.
       if (!request.trim()) throw new UsageError('The request is empty: say what the agents should do.');
       if (opts.json && opts.stream) throw new UsageError('Choose one of --json (one result object) and --stream (NDJSON events)');
@@ -148,6 +150,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
       try {
         await withEngine(opts.workspace, 'write', io, {
           allowCommands: opts.allowCommands,
+          allowMcpServers: opts.allowMcp,
           configOverrides: { orchestration: { maxParallelAgents: opts.maxParallel, agentTimeout: opts.agentTimeout } },
           modelOverrides: { provider: opts.provider, model: opts.model, baseUrl: opts.baseUrl },
           createModelResolver,
@@ -311,24 +314,43 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
     .option('-w, --workspace <dir>', 'workspace folder', process.cwd())
     .option('--task-type <type>', 'look at runs of this task type first (e.g. security-fix)')
     .option('--json', 'print JSON', false)
-    .action(async (agent: string | undefined, opts: { workspace: string; json: boolean; taskType?: string }) => {
-      await withEngine(opts.workspace, 'read', io, {}, async (engine) => {
+    .option('--allow-mcp', 'also ask the memory server that mirrors learnings (.mcp.json, .vscode/mcp.json or the config), starting it', false)
+    .action(async (agent: string | undefined, opts: { workspace: string; json: boolean; taskType?: string; allowMcp: boolean }) => {
+      await withEngine(opts.workspace, 'read', io, { allowMcpServers: opts.allowMcp }, async (engine) => {
         const learning = engine.orchestrator.learningSystem;
         if (agent) {
           if (!engine.roster.some((a) => a.name === agent) && !engine.store.agentsWithHistory().includes(agent)) {
             throw new UsageError(`Unknown agent "${agent}". Known: ${engine.roster.map((a) => a.name).join(', ')}`);
           }
-          const result = learning.queryLearnings(agent, opts.taskType ? { taskType: opts.taskType } : {});
+          const local = learning.queryLearnings(agent, opts.taskType ? { taskType: opts.taskType } : {});
+          const memory = engine.learningMemory;
+          const merged = memory
+            ? mergeLearnings(local, await memory.knowledgeFor(agent), { name: memory.serverName, problem: memory.problem }, new Set(engine.store.recentExecutions(agent, Number.MAX_SAFE_INTEGER).map((r) => r.sessionId)))
+            : null;
+          const result = merged ?? local;
           if (opts.json) return io.out(jsonForTerminal(result, 2));
           const e = result.estimatedDuration;
           io.out(pc.bold(printable(agent)) + ` — ${result.sampleSize} recorded execution(s), confidence ${result.confidenceScore}%`);
           io.out(`  Estimated duration: ${e.samples ? `${Math.round(e.estimated)}ms (${Math.round(e.min)}–${Math.round(e.max)}ms, ${e.confidence}% confidence)` : 'no history'}`);
           if (result.estimatedUsage) io.out(`  Model usage per run: ${printable(formatUsageEstimate(result.estimatedUsage))}`);
           io.out(`  Recommended tools: ${printable(result.recommendedApproach.toolSequence.join(' → ')) || '—'}${result.recommendedApproach.support ? ` (seen ${result.recommendedApproach.support}×)` : ''}`);
-          for (const p of result.commonPitfalls) io.out(`  Pitfall (${p.severity}, ${p.frequency}×): ${printable(p.issue)}`);
+          for (const p of result.commonPitfalls) {
+            const source = 'source' in p && p.source !== 'local' ? pc.dim(p.source === 'both' ? ' [local + memory server]' : ' [memory server]') : '';
+            io.out(`  Pitfall (${p.severity}, ${p.frequency}×): ${printable(p.issue)}${source}`);
+          }
           for (const tip of result.optimizationTips) io.out(`  Tip (${tip.confidence}%): ${printable(tip.tip)}`);
           const collaborators = Object.entries(result.collaborationPatterns.frequentCollaborators).map(([name, n]) => `${name} ${n}×`).join(', ');
           if (collaborators) io.out(`  Works with: ${printable(collaborators)}`);
+          if (merged) {
+            const remote = merged.memoryServer;
+            if (remote.status === 'unavailable') {
+              io.out(pc.yellow(`  Memory server "${printable(remote.server)}": unavailable${remote.problem ? ` (${printable(remote.problem)})` : ''}; the above is from the local store only`));
+            } else {
+              io.out(`  Memory server "${printable(remote.server)}": ${remote.executionsOnlyInServer.length} execution(s) not in the local store${remote.patterns.length ? `, ${remote.patterns.length} pattern(s)` : ''}`);
+              for (const e of remote.executionsOnlyInServer.slice(0, 10)) io.out(pc.dim(`    ${printable(e.sessionId)}: ${printable(e.taskType)}, ${e.success ? 'succeeded' : 'failed'} in ${e.durationMs}ms [memory server]`));
+              for (const pattern of remote.patterns.slice(0, 10)) io.out(pc.dim(`    ${printable(pattern.type)}: ${printable(pattern.name)}${pattern.confidence !== null ? ` — confidence ${pattern.confidence}%` : ''} [memory server]`));
+            }
+          }
           return;
         }
         const agents = engine.store.agentsWithHistory();

@@ -34,6 +34,7 @@ const ENV_KEYS: Record<string, { section: 'orchestration' | 'communication' | 'l
   MAX_EXECUTIONS_PER_AGENT: { section: 'learning', key: 'maxExecutionsPerAgent', kind: 'integer' },
   PATTERN_CONFIDENCE_THRESHOLD: { section: 'learning', key: 'patternConfidenceThreshold', kind: 'number' },
   MCP_INTEGRATION: { section: 'learning', key: 'mcpIntegration', kind: 'boolean' },
+  MEMORY_SERVER: { section: 'learning', key: 'memoryServer', kind: 'string' },
 };
 
 function parseEnvValue(variable: string, raw: string, kind: ValueKind): unknown {

@@ -38,6 +38,8 @@ export interface OrchestratorDependencies {
   newSessionId?: () => string;
   /** Problems the user should see that do not stop a run (a view that failed to update). */
   onWarning?: (message: string) => void;
+  /** Projections the host keeps beyond the run's own (a memory server mirroring learnings); told every durable event. */
+  observers?: readonly ((event: OrchestratorEvent) => void)[];
 }
 
 export interface ExecutionOptions {
@@ -206,6 +208,7 @@ export class ExecutionOrchestrator {
     const state = createRunState(sessionId);
     stream.subscribe((event) => applyEvent(state, event));
     if (options.onEvent) stream.subscribe(options.onEvent);
+    for (const observer of this.#deps.observers ?? []) stream.subscribe(observer);
     const logger = new RuntimeLogger(stream, { logDir: this.#deps.logDir, workspaceRoot: this.#deps.workspace.root, dashboardEnabled: config.orchestration.dashboardEnabled });
     this.#activeRun = sessionId;
     this.#persistTarget = stream;

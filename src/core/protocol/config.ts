@@ -61,6 +61,24 @@ export const ModelSettingsSchema = z
 export type ModelSettings = z.output<typeof ModelSettingsSchema>;
 export type ModelLimits = z.output<typeof ModelLimitsSchema>;
 
+/**
+ * An MCP server as Claude Code's `.mcp.json` names it: a process over stdio (`command`, `args`, `env`) or a
+ * Streamable HTTP endpoint (`url`, `headers`). `${VAR}` and `${VAR:-default}` are expanded when it is started.
+ */
+export const McpServerEntrySchema = z
+  .object({
+    type: z.enum(['stdio', 'http']).optional(),
+    command: z.string().min(1).optional(),
+    args: z.array(z.string()).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    cwd: z.string().optional(),
+    url: z.string().min(1).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  })
+  .strict()
+  .refine((entry) => entry.command !== undefined || entry.url !== undefined, { message: 'needs "command" (stdio) or "url" (HTTP)' });
+export type McpServerEntry = z.output<typeof McpServerEntrySchema>;
+
 /** The seed's configuration file shape (.agent-orchestrator/config.json). Unknown keys are errors, so typos are caught. */
 export const OrchestratorConfigSchema = z
   .object({
@@ -90,11 +108,19 @@ export const OrchestratorConfigSchema = z
         maxExecutionsPerAgent: z.number().int().min(1).default(100),
         patternConfidenceThreshold: z.number().min(0).max(100).default(70),
         mcpIntegration: z.boolean().default(true),
+        /**
+         * The MCP server that also keeps the learnings (a knowledge-graph memory server or a Memory Bank server),
+         * by its name in .mcp.json, .vscode/mcp.json or `mcpServers`; absent: a server named "memory" or
+         * "memory-bank" when there is one.
+         */
+        memoryServer: z.string().min(1).optional(),
       })
       .strict()
       .prefault({}),
     /** What model agents may do without asking (Claude Code's `permissions`); absent: the run's flags decide. */
     permissions: ApprovalPolicySchema.optional(),
+    /** MCP servers beyond those in .mcp.json and .vscode/mcp.json (same shape as .mcp.json's `mcpServers`). */
+    mcpServers: z.record(z.string(), McpServerEntrySchema).optional(),
     models: ModelSettingsSchema.prefault({}),
   })
   .strict();
