@@ -14,6 +14,8 @@ import type { AgentDefinition } from './definitions/agentDefinition';
 import { loadAgentFiles } from './definitions/agentFileLoader';
 import { buildAgentRoster } from './definitions/agentRegistry';
 import { builtinAgents } from './definitions/builtinAgents';
+import { loadMcpServerConfigs } from './mcp/mcpServerConfig';
+import { McpToolHub, type McpToolSource } from './mcp/mcpToolHub';
 import { startLearningMemory } from './memory/learningMemorySetup';
 import type { MemoryServerLearnings } from './memory/memoryServerLearnings';
 import { createOfflineAgents } from './offline/offlineAgents';
@@ -88,7 +90,7 @@ export interface ModelAgentWiring {
  * The runtime of each agent: a model agent with a model runs in the tool loop; a built-in agent runs its prompt
  * in the tool loop when a model is given for it, and offline otherwise.
  */
-export function agentRuntimes(roster: readonly AgentDefinition[], offline: readonly AgentRuntime[], wiring: ModelAgentWiring | undefined, permissions: LoadedConfig['config']['permissions'], warn: (message: string) => void): { runtimes: AgentRuntime[]; modelAvailable: boolean } {
+export function agentRuntimes(roster: readonly AgentDefinition[], offline: readonly AgentRuntime[], wiring: ModelAgentWiring | undefined, permissions: LoadedConfig['config']['permissions'], warn: (message: string) => void, mcpTools: McpToolSource | null = null): { runtimes: AgentRuntime[]; modelAvailable: boolean } {
   if (!wiring) return { runtimes: [...offline], modelAvailable: false };
   const approvals = perRun(() => new RunApprovals(permissions ?? { allow: [], ask: [], deny: [] }, wiring.approvalGate ?? null, { askBeforeChanges: wiring.askBeforeChanges === true }));
   const budget = perRun(() => ({ ...wiring.runLimits, tokens: 0, costUsd: 0 }));
@@ -100,7 +102,7 @@ export function agentRuntimes(roster: readonly AgentDefinition[], offline: reado
       modelAvailable = true;
       runtimes.push(new ModelAgentRuntime({
         name: definition.name, capabilities: definition.capabilities, prompt: definition.prompt, description: definition.description,
-        tools: definition.tools, model, approvals, runBudget: budget, limits: wiring.limitsFor?.(definition.name),
+        tools: definition.tools, model, approvals, runBudget: budget, limits: wiring.limitsFor?.(definition.name), mcpTools,
         ...(wiring.estimateCostUsd ? { estimateCostUsd: (provider, modelId, usage) => wiring.estimateCostUsd!(provider, modelId, usage) } : {}),
       }));
       continue;
@@ -161,6 +163,7 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
   const storeDir = storeDirFor(workspaceRoot);
   const store = await SessionStore.open({ dir: storeDir, root: workspaceRoot, mode: options.mode, wasmPath: options.wasmPath, clock: options.clock, onWarning: warn });
   let learningMemory: MemoryServerLearnings | null = null;
+  let mcpTools: McpToolHub | null = null;
   try {
     const logDirSetting = config.config.orchestration.logDir;
     const logDir = logDirSetting ? path.resolve(workspaceRoot, logDirSetting) : path.join(storeDir, 'logs');
@@ -175,7 +178,8 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
 
     const commandRunner: CommandRunner | null = options.allowCommands ? new NodeCommandRunner() : null;
     const wiring = options.models ?? wiringFromResolver(models, options.approvalGate ?? null, options.askBeforeChanges === true);
-    const { runtimes, modelAvailable } = agentRuntimes(roster.agents, createOfflineAgents(), wiring, config.config.permissions, warn);
+    mcpTools = options.mode === 'write' && options.allowMcpServers === true ? mcpToolHubFor(workspaceRoot, options.env ?? process.env, config.config, warn) : null;
+    const { runtimes, modelAvailable } = agentRuntimes(roster.agents, createOfflineAgents(), wiring, config.config.permissions, warn, mcpTools);
     const planner = wiring?.planner ?? null;
     learningMemory = startLearningMemory({
       workspaceRoot, env: options.env ?? process.env, config: config.config, allowed: options.allowMcpServers === true, repository: store, warn,
@@ -192,7 +196,8 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
       modelAvailable,
       planModel: planner ? { client: planner, ...(wiring?.estimateCostUsd ? { estimateCostUsd: (provider: string, modelId: string, usage: ModelUsage) => wiring.estimateCostUsd!(provider, modelId, usage) } : {}) } : null,
       onWarning: warn,
-      ...(learningMemory ? { observers: [learningMemory.observe] } : {}),
+      mcpServers: mcpTools?.serverNames ?? [],
+      observers: [...(learningMemory ? [learningMemory.observe] : []), ...(mcpTools ? [mcpTools.observe] : [])],
     });
     await orchestrator.initialize();
     return {
@@ -207,6 +212,7 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
       learningMemory,
       async close() {
         await orchestrator.shutdown();
+        await mcpTools?.closeAll();
         // Before the store closes: the server's backfill reads from it.
         await learningMemory?.close();
         await store.close();
@@ -215,9 +221,17 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
   } catch (error) {
     // Never keep the lock of a store nobody will close (a long-lived VS Code window would refuse every later run).
     await learningMemory?.close(0);
+    await mcpTools?.closeAll();
     await store.close();
     throw error;
   }
+}
+
+/** The MCP servers agents may use, with a warning per broken entry; null when the workspace names none. */
+function mcpToolHubFor(workspaceRoot: string, env: NodeJS.ProcessEnv, config: LoadedConfig['config'], warn: (message: string) => void): McpToolHub | null {
+  const { servers, problems } = loadMcpServerConfigs(workspaceRoot, env, config.mcpServers ?? {});
+  for (const problem of problems) warn(`${problem.message}; that server's tools are not available to agents`);
+  return servers.size > 0 ? new McpToolHub({ servers }) : null;
 }
 
 const ARTIFACT_NAME = /^session_\d{8}_\d{6}_[0-9a-f]{6}\.(log|dashboard|report|summary)\.(md|json|html)$/;

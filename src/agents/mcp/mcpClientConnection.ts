@@ -26,6 +26,13 @@ export class McpServerError extends Error {
   }
 }
 
+export interface McpToolInfo {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  readOnly: boolean;
+}
+
 export interface McpToolCallResult {
   /** The tool's text content joined, or its structured content as JSON when it has no text. */
   text: string;
@@ -92,8 +99,18 @@ export class McpClientConnection {
   }
 
   async listToolNames(timeoutMs = DEFAULT_MCP_CALL_TIMEOUT_MS): Promise<string[]> {
+    return (await this.listTools(timeoutMs)).map((tool) => tool.name);
+  }
+
+  /** The server's tools; `readOnly` only when the server says so (readOnlyHint), never assumed. */
+  async listTools(timeoutMs = DEFAULT_MCP_CALL_TIMEOUT_MS): Promise<McpToolInfo[]> {
     const result = await this.#bounded(this.#client.listTools(undefined, { timeout: timeoutMs }), timeoutMs, 'listing its tools');
-    return result.tools.map((tool) => tool.name);
+    return result.tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description ?? tool.title ?? '',
+      inputSchema: tool.inputSchema as Record<string, unknown>,
+      readOnly: tool.annotations?.readOnlyHint === true,
+    }));
   }
 
   async callTool(name: string, args: Record<string, unknown>, timeoutMs = DEFAULT_MCP_CALL_TIMEOUT_MS): Promise<McpToolCallResult> {

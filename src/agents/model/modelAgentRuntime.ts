@@ -6,6 +6,7 @@ import type { AgentContext, AgentOutcome, AgentRuntime, AgentServices, ServiceEn
 import type { MessagePayloads } from '../../core/protocol/messages';
 import { ModelError, PathOutsideWorkspaceError, type ModelClient, type ModelMessage, type ModelStreamPart, type ModelToolCall, type ModelUsage } from '../../core/ports';
 import type { RecordedModelExchange } from '../../core/protocol/modelExchange';
+import type { McpToolSource } from '../mcp/mcpToolHub';
 import { grantedTools, toolSpec, ToolError, type ModelTool, type ToolSession } from './modelTools';
 import { DEFAULT_VALIDATION_TURNS, gatherEvidence, runTestsForValidation, SUBMIT_VALIDATION_TOOL, SubmitValidationSchema, validationPrompt, verdictFrom, type SubmittedValidation } from './modelValidation';
 import { z } from 'zod';
@@ -48,6 +49,8 @@ export interface ModelAgentDependencies {
   maxRateLimitWaitMs?: number;
   commandTimeoutMs?: number;
   maxOutputTokens?: number;
+  /** Tools of MCP servers (granted by `tools` like any other); absent: none. */
+  mcpTools?: McpToolSource | null;
 }
 
 export const DEFAULT_MAX_TURNS = 25;
@@ -136,14 +139,14 @@ export class ModelAgentRuntime implements AgentRuntime {
   async run(context: AgentContext): Promise<AgentOutcome> {
     const deps = this.#deps;
     const { model } = deps;
-    const tools = grantedTools(deps.tools);
+    const tools = [...grantedTools(deps.tools), ...(await this.#mcpTools(context))];
     const byName = new Map(tools.map((t) => [t.name, t]));
     const specs = tools.map(toolSpec);
     const approvals = typeof deps.approvals === 'function' ? deps.approvals(context.sessionId) : deps.approvals;
     const runBudget = typeof deps.runBudget === 'function' ? deps.runBudget(context.sessionId) : deps.runBudget;
     const session: ToolSession = {
       context, approvals, seen: new Map(), filesRead: new Set(), filesModified: new Set(), handoffs: [], findingIds: [], originals: new Map(),
-      commandTimeoutMs: deps.commandTimeoutMs ?? 120_000,
+      commandTimeoutMs: deps.commandTimeoutMs ?? 120_000, mcpData: {},
     };
     const messages: ModelMessage[] = [
       { role: 'system', content: systemPrompt(deps, context, tools) },
@@ -264,6 +267,15 @@ export class ModelAgentRuntime implements AgentRuntime {
     if (limits?.maxCostUsd !== undefined && spent.costUsd >= limits.maxCostUsd) throw new AgentStop(`${agent} stopped: its cost budget of $${limits.maxCostUsd} is spent ($${spent.costUsd.toFixed(4)})`);
     if (runBudget?.maxTokens !== undefined && runBudget.tokens >= runBudget.maxTokens) throw new AgentStop(`${agent} stopped: the run's token budget of ${runBudget.maxTokens} is spent (${runBudget.tokens} tokens)`);
     if (runBudget?.maxCostUsd !== undefined && runBudget.costUsd >= runBudget.maxCostUsd) throw new AgentStop(`${agent} stopped: the run's cost budget of $${runBudget.maxCostUsd} is spent ($${runBudget.costUsd.toFixed(4)})`);
+  }
+
+  /** The MCP tools granted to this agent; a server that cannot be reached is an error event of the agent, not a stop. */
+  async #mcpTools(context: AgentContext): Promise<ModelTool[]> {
+    const source = this.#deps.mcpTools;
+    if (!source) return [];
+    return source.toolsFor(this.#deps.tools, async (server, message) => {
+      await context.useTool(`mcp__${server}`, { server }, () => Promise.reject(new Error(message))).catch(() => undefined);
+    });
   }
 
   /** One turn; a rate limit is waited out (bounded, abortable) and retried a bounded number of times. */

@@ -30,12 +30,16 @@ export interface ToolSession {
   readonly originals: Map<string, string>;
   /** Bash is limited to this long (ms). */
   readonly commandTimeoutMs: number;
+  /** What MCP tools returned to this agent, by `server/tool` (bounded); handed on in its handoffs' mcpData. */
+  readonly mcpData: Record<string, unknown>;
 }
 
 export interface ModelTool<S extends z.ZodType = z.ZodType> {
   name: string;
   description: string;
   schema: S;
+  /** The input's JSON schema when it comes from elsewhere (an MCP server's tool); otherwise derived from `schema`. */
+  jsonSchema?: Record<string, unknown>;
   run(input: z.output<S>, session: ToolSession): Promise<string>;
 }
 
@@ -68,6 +72,11 @@ export function globToRegExp(glob: string): RegExp {
     else pattern += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
   return new RegExp(`^${pattern}$`);
+}
+
+/** Asks the run's approvals (policy, flags, then a person); a refusal is a ToolError the model reads. */
+export async function approveToolCall(session: ToolSession, request: ApprovalRequest, flagAllows: boolean): Promise<void> {
+  return approve(session, request, flagAllows);
 }
 
 async function approve(session: ToolSession, request: ApprovalRequest, flagAllows: boolean): Promise<void> {
@@ -318,6 +327,7 @@ export const MODEL_TOOLS: readonly ModelTool[] = [
           outputs: { filesRead: [...session.filesRead], filesModified: [...session.filesModified], decisions: input.decisions, warnings: input.warnings, discoveries: [], searchResults: [], findings: [] },
           urgency: input.urgency ?? 'normal',
           requiresValidation: input.requires_validation ?? false,
+          mcpData: { ...session.mcpData },
         },
       });
       return `Handoff to ${input.to} will be sent when you finish.`;
@@ -404,5 +414,5 @@ export function grantedTools(granted: readonly string[], available: readonly Mod
 }
 
 export function toolSpec(t: ModelTool): ModelToolSpec {
-  return { name: t.name, description: t.description, inputSchema: z.toJSONSchema(t.schema, { io: 'input' }) as Record<string, unknown> };
+  return { name: t.name, description: t.description, inputSchema: t.jsonSchema ?? (z.toJSONSchema(t.schema, { io: 'input' }) as Record<string, unknown>) };
 }

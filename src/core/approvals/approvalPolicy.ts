@@ -41,6 +41,17 @@ export function approvalSubject(request: ApprovalRequest): string {
 /** Shell operators that chain or nest commands: "npm test; rm -rf ~" must not pass as "npm test". */
 const SHELL_CONTROL = /;|&&|\|\||\||\n|`|\$\(|>|</;
 
+/**
+ * A rule names a tool exactly, or, for MCP tools as in Claude Code, a whole server: "mcp__github" or
+ * "mcp__github__*" cover every "mcp__github__<tool>".
+ */
+function toolMatches(ruleTool: string, tool: string): boolean {
+  if (ruleTool === tool) return true;
+  if (!ruleTool.startsWith('mcp__')) return false;
+  const server = ruleTool.endsWith('__*') ? ruleTool.slice(0, -3) : ruleTool;
+  return tool === server || tool.startsWith(`${server}__`);
+}
+
 /** What the policy says about `request`, or null when no rule names it. */
 export function evaluatePolicy(policy: ApprovalPolicy, request: ApprovalRequest): PolicyVerdict | null {
   const subject = approvalSubject(request);
@@ -48,7 +59,7 @@ export function evaluatePolicy(policy: ApprovalPolicy, request: ApprovalRequest)
   const parts = request.kind === 'command' ? subject.split(SHELL_CONTROL).map((part) => part.trim()).filter(Boolean) : [subject];
   const chained = request.kind === 'command' && SHELL_CONTROL.test(subject);
   const matches = (rules: readonly string[], candidates: readonly string[]): boolean =>
-    rules.map(parseRule).some((rule) => rule.tool === request.tool && (rule.specifier === null || candidates.some((candidate) => rule.specifier!.test(candidate))));
+    rules.map(parseRule).some((rule) => toolMatches(rule.tool, request.tool) && (rule.specifier === null || candidates.some((candidate) => rule.specifier!.test(candidate))));
   if (matches(policy.deny, [subject, ...parts])) return 'deny';
   if (matches(policy.ask, [subject, ...parts])) return 'ask';
   if (!chained && matches(policy.allow, [subject])) return 'allow';

@@ -368,7 +368,7 @@ export class AgentLearningSystem {
         successPatterns: {
           toolSequence: summary.toolSequence,
           parallelExecutions: summary.parallelExecutions,
-          mcpUsage: {},
+          mcpUsage: summary.mcpUsage,
           duration: summary.duration,
           filesModified: summary.filesModified,
           efficientApproaches: [],

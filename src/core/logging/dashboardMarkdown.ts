@@ -133,6 +133,9 @@ export function renderDashboardMarkdown(state: RunState): string {
       : '_No messages yet._',
   );
 
+  const mcpRows = state.agents.flatMap((agent) => Object.entries(agent.mcpCalls).map(([call, count]) => `| ${cell(agent.name)} | ${mdCode(call, { inTable: true })} | ${count} |`));
+  if (mcpRows.length > 0) out += section('🔌 MCP Calls', ['| Agent | Server/Tool | Calls |', '|-------|-------------|-------|', ...mcpRows].join('\n'));
+
   out += section(
     '⚡ Performance Metrics',
     [

@@ -25,6 +25,8 @@ export interface AgentView {
   completedAt: number | null;
   durationMs: number | null;
   toolCalls: number;
+  /** Calls of MCP tools, by `server/tool`. */
+  mcpCalls: Record<string, number>;
   messagesSent: number;
   messagesReceived: number;
   filesModified: string[];
@@ -284,6 +286,7 @@ function newAgent(name: string): AgentView {
     completedAt: null,
     durationMs: null,
     toolCalls: 0,
+    mcpCalls: {},
     messagesSent: 0,
     messagesReceived: 0,
     filesModified: [],
@@ -400,7 +403,13 @@ export function applyEvent(state: RunState, event: OrchestratorEvent): RunState 
       state.toolCallCount++;
       state.totalToolDurationMs += durationMs;
       if (status === 'error') state.failedToolCallCount++;
-      if (isMcpTool(tool)) state.mcpToolCallCount++;
+      if (isMcpTool(tool)) {
+        state.mcpToolCallCount++;
+        const server = typeof event.payload.params.server === 'string' ? event.payload.params.server : null;
+        const mcpTool = typeof event.payload.params.tool === 'string' ? event.payload.params.tool : null;
+        const key = server && mcpTool ? `${server}/${mcpTool}` : server ? `${server} (not started)` : tool;
+        caller.mcpCalls[key] = (caller.mcpCalls[key] ?? 0) + 1;
+      }
       pushBounded(state.toolCalls, { agent: name, tool, status, durationMs, ts: event.ts }, state.limits.maxToolCalls);
       break;
     }

@@ -348,6 +348,7 @@ export class RunExecution {
         handoffs: handoffTimes.get(record.planned.name) ?? [],
         parallelExecutions: plan.agents.filter((a) => a.phase === record.planned.phase && a.name !== record.planned.name).map((a) => a.name),
         securityIssues: record.outcome?.securityIssues ?? [],
+        mcpUsage: mcpServersUsed(record.tools),
         modelUsage: modelUsageOf(view),
       });
     }
@@ -395,4 +396,14 @@ function modelUsageOf(view: AgentView | undefined): ModelUsageRecord | null {
     cachedInputTokens: usage.cachedInputTokens,
     costUsd: usage.unpricedCalls > 0 ? null : usage.costUsd,
   };
+}
+
+/** The MCP servers whose tools an agent called (`mcp__<server>__<tool>`), as the learning record's mcpUsage. */
+function mcpServersUsed(tools: readonly string[]): Record<string, boolean> {
+  const used: Record<string, boolean> = {};
+  for (const tool of tools) {
+    const server = /^mcp__(.+?)__/.exec(tool)?.[1];
+    if (server) used[server] = true;
+  }
+  return used;
 }

@@ -78,6 +78,8 @@ export const ExecutionSummarySchema = z.object({
   assistanceRequests: z.number().int().nonnegative().default(0),
   handoffs: z.array(z.object({ from: z.string(), timestamp: z.number() })).default([]),
   parallelExecutions: strings,
+  /** MCP servers whose tools the execution called (server name -> true). */
+  mcpUsage: z.record(z.string(), z.boolean()).default({}),
   newPatterns: z.array(z.object({ name: z.string(), type: z.string(), confidence: z.number().min(0).max(100) })).default([]),
   securityIssues: strings,
   modelUsage: ModelUsageRecordSchema.nullable().optional(),

@@ -169,7 +169,10 @@ export class AgentsView implements SectionView {
     const shown = agentDuration(agent, state);
     setText(cells.duration, shown.text);
     setAttr(cells.duration, 'title', shown.title);
-    setText(cells.tools, String(agent.toolCalls));
+    const mcpCalls = Object.entries(agent.mcpCalls ?? {});
+    const mcpTotal = mcpCalls.reduce((sum, [, count]) => sum + count, 0);
+    setText(cells.tools, mcpTotal > 0 ? `${agent.toolCalls} (${mcpTotal} MCP)` : String(agent.toolCalls));
+    setAttr(cells.tools, 'title', mcpTotal > 0 ? mcpCalls.map(([call, count]) => `${call}: ${count}`).join('\n') : null);
     setText(cells.sent, String(agent.messagesSent));
     setText(cells.received, String(agent.messagesReceived));
     setText(cells.files, agent.filesModified.length > 0 ? agent.filesModified.join(', ') : '—');
