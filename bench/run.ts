@@ -14,6 +14,7 @@ import type { Bench, BenchRow } from './harness';
 import { learningBench } from './learning.bench';
 import { learningStoreBench } from './learningStore.bench';
 import { mcpBench } from './mcp.bench';
+import { mcpClientBench } from './mcpClient.bench';
 import { modelLoopBench } from './modelLoop.bench';
 import { orchestrationBench } from './orchestration.bench';
 import { stallBench } from './stall.bench';
@@ -31,6 +32,7 @@ const BENCHES: readonly { name: string; run: Bench }[] = [
   { name: 'activation', run: activationBench },
   { name: 'dashboard', run: dashboardBench },
   { name: 'mcp', run: mcpBench },
+  { name: 'mcp-client', run: mcpClientBench },
   { name: 'model-loop', run: modelLoopBench },
 ];
 
