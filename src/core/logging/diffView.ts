@@ -50,3 +50,10 @@ export function markdownDiff(diff: string, options: { maxLines?: number; moreIn?
   const block = mdFence(lines.map((line) => line.text).join('\n'), 'diff');
   return omitted > 0 ? `${block}\n\n_${omitted} more lines${options.moreIn ? `, see ${mdCode(options.moreIn)}` : ''}_` : block;
 }
+
+/** Where a change stands, in the words every view uses. */
+export function changeStatusLabel(change: { applied: boolean; review: 'applied' | 'discarded' | null }): string {
+  if (change.review === 'applied') return 'applied in review';
+  if (change.review === 'discarded') return 'discarded';
+  return change.applied ? 'applied' : 'proposed, not applied';
+}

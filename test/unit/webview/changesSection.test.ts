@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DashboardModel } from '../../../webview/src/dashboardModel';
-import { changeStatusLabel } from '../../../webview/src/sections/changes';
+import { changeStatusLabel } from '../../../src/core/logging/diffView';
 import { createNonce, renderDashboardHtml } from '../../../src/shared/dashboardHtml';
 import { parseStandaloneDashboardData } from '../../../src/shared/dashboardProtocol';
 import type { OrchestratorEvent } from '../../../src/core/protocol/events';

@@ -2,7 +2,7 @@
 // context), with where it stands. In VS Code each change has a button that opens it in a diff editor with Apply
 // and Discard; the standalone file has no editor behind it and shows the diffs alone.
 import type { ChangeView } from '../../../src/core/logging/runState';
-import { boundedDiffLines, DIFF_DOCUMENT_LINES } from '../../../src/core/logging/diffView';
+import { boundedDiffLines, changeStatusLabel, DIFF_DOCUMENT_LINES } from '../../../src/core/logging/diffView';
 import { diffStats } from '../../../src/core/logging/format';
 import type { HostBridge } from '../hostBridge';
 import { h, reconcileList } from '../dom';
@@ -10,12 +10,6 @@ import { card, emptyNote, type RenderContext, type SectionView } from './section
 
 /** Fewer changes than this are shown open; more are listed closed so the page stays scannable. */
 const OPEN_WHEN_AT_MOST = 3;
-
-export function changeStatusLabel(change: Pick<ChangeView, 'applied' | 'review'>): string {
-  if (change.review === 'applied') return 'applied in review';
-  if (change.review === 'discarded') return 'discarded';
-  return change.applied ? 'applied' : 'proposed, not applied';
-}
 
 /** The diff as a `<pre>` of one span per line, classed by kind; text only, never parsed as HTML. */
 export function diffElement(diff: string, moreIn: string): HTMLElement {
