@@ -76,8 +76,8 @@ describe('reviewing a dry run: diff and apply (dist/cli.js)', function () {
     assert.notEqual(read(AUTH), original[AUTH]);
 
     const show = cli(['show', 'latest', '-w', workspace], workspace);
-    assert.match(show.stdout, /### Change 1: `src\/routes\/auth\.ts`\n\n✅ applied in review/);
-    assert.match(show.stdout, /### Change 2: `src\/routes\/invoices\.ts`\n\n📝 proposed \(not applied\)/);
+    assert.match(show.stdout, /- ✅ applied in review: `src\/routes\/auth\.ts` by backend-api-developer .*, change 1\n/);
+    assert.match(show.stdout, /- 📝 proposed \(not applied\): `src\/routes\/invoices\.ts` by backend-api-developer .*, change 2\n/);
 
     const written = read(AUTH);
     const again = cli(['apply', 'latest', '--only', '1', '-w', workspace], workspace);

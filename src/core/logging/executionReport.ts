@@ -186,9 +186,10 @@ export function renderReportMarkdown(report: ExecutionReport): string {
           const { added, removed } = diffStats(c.diff);
           const fixes = c.findingIds.length > 0 ? `, fixes ${mdText(c.findingIds.join(', '))}` : '';
           const state = c.review === 'applied' ? '✅ applied in review' : c.review === 'discarded' ? '🗑️ discarded in review' : c.applied ? '✏️ applied' : '📝 proposed (not applied)';
-          return `### Change ${mdText(c.id)}: ${mdCode(c.file)}\n\n${state}, by ${mdText(c.agent)} (+${added} −${removed}${fixes})\n\n${markdownDiff(c.diff, { moreIn: `${report.sessionId}.report.json` })}`;
+          // The diff at the margin after the item: indented under it, the fence would not be one.
+          return `- ${state}: ${mdCode(c.file)} by ${mdText(c.agent)} (+${added} −${removed}${fixes}), change ${mdText(c.id)}\n\n${markdownDiff(c.diff, { moreIn: `${report.sessionId}.report.json` })}\n`;
         })
-        .join('\n\n')}`,
+        .join('\n')}`,
     );
   }
 

@@ -165,8 +165,9 @@ export class MarkdownLogProjection {
         const p = event.payload;
         const { added, removed } = diffStats(p.diff);
         this.#changes += 1;
-        const lines = [`  ✏️ ${at} ${p.applied ? 'CHANGE APPLIED' : 'CHANGE PROPOSED'} (change ${this.#changes}): ${mdText(p.agent)} → ${mdText(p.file)}`, `     +${added} −${removed} lines${p.applied ? '' : this.#dryRun ? ' (not applied: dry run)' : ' (not applied)'}`];
+        const lines = [`  ✏️ ${at} ${p.applied ? 'CHANGE APPLIED' : 'CHANGE PROPOSED'}: ${mdText(p.agent)} → ${mdText(p.file)}`, `     +${added} −${removed} lines${p.applied ? '' : this.#dryRun ? ' (not applied: dry run)' : ' (not applied)'}`];
         if (p.findingIds.length > 0) lines.push(`     Fixes: ${mdText(p.findingIds.join(', '))}`);
+        lines.push(`     Change: ${this.#changes}`);
         // At the margin: indented, the fence would read as an indented code block.
         return `${lines.join('\n')}\n\n${markdownDiff(p.diff, { moreIn: `${this.#sessionId ?? event.sessionId}.report.json` })}\n\n`;
       }

@@ -66,13 +66,13 @@ describe('diffs in the Markdown projections', () => {
     ];
     const log = new MarkdownLogProjection('s1');
     const logText = events.map((e) => log.apply(e)).join('');
-    assert.match(logText, /CHANGE PROPOSED \(change 1\)/);
+    assert.match(logText, /CHANGE PROPOSED: fixer → src\/doc\.ts\n .*\n     Fixes: f1\n     Change: 1\n/);
     assert.ok(firstFencedBlock(logText).body.includes('+# Heading that must stay in the block'));
     assert.match(logText, /CHANGE 1 APPLIED in review \(cli\): src\/doc\.ts/);
 
     const report = renderReportMarkdown(buildExecutionReport(foldEvents('s1', events)));
     const changes = report.slice(report.indexOf('## Changes'));
-    assert.match(changes, /### Change 1: `src\/doc\.ts`\n\n✅ applied in review, by fixer/);
+    assert.match(changes, /- ✅ applied in review: `src\/doc\.ts` by fixer \(\+4 −0, fixes f1\), change 1\n\n```+diff\n/);
     assert.ok(firstFencedBlock(changes).body.includes('+// ````html'));
   });
 });
