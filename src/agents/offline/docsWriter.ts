@@ -49,7 +49,7 @@ export function renderChangeSummary(state: RunState, tests: Record<string, unkno
   lines.push('', `## Changed (${state.changes.length})`, '');
   if (state.changes.length === 0) lines.push('No files changed.');
   for (const change of state.changes) {
-    lines.push(`- Change ${mdText(change.id)}: ${mdCode(change.file)} by ${mdText(change.agent)}: ${change.applied ? 'written to disk' : 'proposed (dry run, not written)'}${change.findingIds.length ? `, fixes ${change.findingIds.length} finding(s)` : ' (revert)'}`);
+    lines.push(`- ${mdCode(change.file)} by ${mdText(change.agent)}: ${change.applied ? 'written to disk' : 'proposed (dry run, not written)'}${change.findingIds.length ? `, fixes ${change.findingIds.length} finding(s)` : ' (revert)'}; change ${mdText(change.id)}`);
     // At the margin, after a blank line: inside the list item's indentation the fence would not be a fence.
     lines.push('', markdownDiff(change.diff, { maxLines: SUMMARY_DIFF_LINES, moreIn: `${state.sessionId}.report.json` }), '');
   }
