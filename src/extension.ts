@@ -16,6 +16,7 @@ import { LearningCommands } from './vscode/learningCommands';
 import { LiveLog } from './vscode/liveLog';
 import { LocationOpener } from './vscode/locationOpener';
 import { MESSAGE_SCHEME, MessageDocumentProvider } from './vscode/messageDocuments';
+import { ChangeReviewCommands, PROPOSED_CHANGE_SCHEME, ProposedChangeDocuments } from './vscode/changeReview';
 import { MessagesTreeProvider } from './vscode/messagesTreeProvider';
 import { engineKeyEnvironment, isApiKeySecret } from './vscode/modelCredentials';
 import { registerMcpServerProvider } from './vscode/mcpServerProvider';
@@ -109,6 +110,15 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
     refreshSessions: () => trees.sessions.refresh(),
     log,
   });
+  push(vscode.workspace.registerTextDocumentContentProvider(PROPOSED_CHANGE_SCHEME, new ProposedChangeDocuments(engine)));
+  const changeReview = new ChangeReviewCommands({
+    engine,
+    trust,
+    sessionModel,
+    reloadSession: (sessionId) => sessions.loadSession(sessionId),
+    refreshSessions: () => trees.sessions.refresh(),
+    log,
+  });
   const dashboard = push(
     new DashboardPanel(
       context.extensionUri,
@@ -118,6 +128,7 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
         cancelRun: (sessionId) => runs.cancel(sessionId),
         exportReport: (sessionId, format) => sessions.exportReport(sessionId, { format }),
         orchestrateRequest: () => vscode.commands.executeCommand('agentOrchestrator.orchestrateRequest'),
+        reviewChange: (sessionId, changeId) => changeReview.openChangeDiff({ sessionId, changeId }),
         loadSession: (sessionId) => sessions.loadSession(sessionId),
       },
       log,
@@ -139,7 +150,7 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
   });
   const learning = new LearningCommands({ engine, trust, refreshPatterns: () => trees.patterns.refresh(), log });
   const modelProvider = new ModelProviderCommand(context.secrets, log);
-  for (const disposable of registerCommands({ orchestrate, sessions, learning, modelProvider, runs, dashboard, opener, sessionModel, trees, log })) {
+  for (const disposable of registerCommands({ orchestrate, sessions, changeReview, learning, modelProvider, runs, dashboard, opener, sessionModel, trees, log })) {
     push(disposable);
   }
 

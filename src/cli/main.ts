@@ -20,7 +20,11 @@ import { replaySession, ReplayUnavailableError, type ReplayOutcome } from './rep
 import { OrchestratorService } from '../mcp/orchestratorService';
 import { MCP_TOKEN_ENV, serveHttp, serveStdio } from '../mcp/transports';
 import { formatUsageEstimate } from '../core/logging/format';
-import { describeEvent, modelUsageSummaryLines } from './terminalReporter';
+import { changeHeading, describeEvent, modelUsageSummaryLines, renderTerminalDiff } from './terminalReporter';
+import { reviewStatusOf, UnknownChangeError, type ChangeReviewStatus } from '../core/review/changeReview';
+import { applyReviewedChanges, reviewChanges, ReviewUnavailableError } from '../agents/review/reviewedChanges';
+import { SessionStore, storeDirFor } from '../core/store/sessionStore';
+import { DIFF_DOCUMENT_LINES } from '../core/logging/diffView';
 import { jsonForTerminal, sanitizeForTerminal as printable } from './terminalText';
 import { defaultDashboardFile, readDashboardAssets, renderStandaloneDashboard, writeStandaloneDashboard } from './standaloneDashboard';
 
@@ -44,6 +48,8 @@ export interface Output {
   err(text: string): void;
   /** True when `err` is a terminal, so a progress bar may be drawn on process.stderr. */
   readonly interactive?: boolean;
+  /** Colour diffs written to `out` (a terminal that supports colour, no NO_COLOR); absent: plain. */
+  readonly color?: boolean;
 }
 
 /**
@@ -80,7 +86,26 @@ const processOutput: Output = {
   out: (text) => pipes().out.write(text),
   err: (text) => pipes().err.write(text),
   interactive: process.stderr.isTTY === true,
+  color: pc.isColorSupported,
 };
+
+/** How each review status reads in the terminal. */
+const STATUS_LABEL: Record<ChangeReviewStatus, string> = {
+  pending: 'proposed, not applied',
+  'applied-in-run': 'applied in the run',
+  applied: 'applied in review',
+  discarded: 'discarded in review',
+};
+
+/** Changes shown whole at the end of a run; the rest are counted, and `diff` shows them all. */
+const RUN_CHANGES_SHOWN = 20;
+
+/** Change ids from `--only 1,3` (or `--only 1 --only 3`). */
+function changeIds(value: string, previous: string[] | undefined): string[] {
+  const ids = value.split(',').map((id) => id.trim().replace(/^#/, '')).filter(Boolean);
+  if (ids.length === 0 || ids.some((id) => !/^\d+$/.test(id))) throw new InvalidArgumentError(`--only takes change numbers separated by commas (as \`diff\` lists them), got "${value}"`);
+  return [...(previous ?? []), ...ids];
+}
 
 async function withEngine<T>(workspace: string, mode: 'read' | 'write', io: Output, extra: Partial<Parameters<typeof openWorkspaceEngine>[0]>, use: (engine: WorkspaceEngine) => Promise<T>): Promise<T> {
   const engine = await openWorkspaceEngine({ workspaceRoot: workspace, mode, onWarning: (message) => io.err(pc.yellow(`⚠ ${printable(message)}`)), ...extra });
@@ -92,14 +117,18 @@ async function withEngine<T>(workspace: string, mode: 'read' | 'write', io: Outp
 }
 
 function resolveSessionId(engine: WorkspaceEngine, idOrPrefix: string): string {
-  const sessions = engine.store.listSessions();
+  return resolveSessionIdIn(engine.store, engine.workspaceRoot, idOrPrefix);
+}
+
+function resolveSessionIdIn(store: SessionStore, workspaceRoot: string, idOrPrefix: string): string {
+  const sessions = store.listSessions();
   const exact = sessions.find((s) => s.sessionId === idOrPrefix);
   if (exact) return exact.sessionId;
   const matches = sessions.filter((s) => s.sessionId.startsWith(idOrPrefix) || s.sessionId.endsWith(idOrPrefix));
   if (matches.length === 1) return (matches[0] as { sessionId: string }).sessionId;
   if (matches.length > 1) throw new UsageError(`"${idOrPrefix}" matches ${matches.length} sessions; give more of the id`);
   if (idOrPrefix === 'latest' && sessions[0]) return sessions[0].sessionId;
-  throw new UsageError(`No session "${idOrPrefix}" in ${engine.workspaceRoot} (see: agent-orchestrator sessions)`);
+  throw new UsageError(`No session "${idOrPrefix}" in ${workspaceRoot} (see: agent-orchestrator sessions)`);
 }
 
 export function buildProgram(io: Output = processOutput, setExitCode: (code: number) => void = (code) => { process.exitCode = code; }): Command {
@@ -213,6 +242,20 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
               ...(result.error ? { error: result.error } : {}),
             }, 2));
           } else if (live) {
+            const changes = result.report.changes;
+            if (changes.length > 0) {
+              io.out('');
+              io.out(pc.bold(changes.some((change) => !change.applied) ? '✏️  Changes proposed (not written; review, then apply):' : '✏️  Changes written:'));
+              for (const change of changes.slice(0, RUN_CHANGES_SHOWN)) {
+                io.out(changeHeading({ ...change, status: STATUS_LABEL[reviewStatusOf(change)] }, io.color === true));
+                io.out(renderTerminalDiff(change.diff, { color: io.color === true, moreIn: result.logFile }));
+                io.out('');
+              }
+              if (changes.length > RUN_CHANGES_SHOWN) io.out(pc.dim(`   ${changes.length - RUN_CHANGES_SHOWN} more change(s): agent-orchestrator diff ${printable(result.sessionId)}`));
+              if (changes.some((change) => !change.applied)) {
+                io.out(`   Review: agent-orchestrator diff ${printable(result.sessionId)}   Apply: agent-orchestrator apply ${printable(result.sessionId)} [--only <ids>]`);
+              }
+            }
             io.out('');
             io.out(`📄 Log:       ${printable(result.logFile)}`);
             io.out(`📊 Dashboard: ${printable(result.dashboardFile)}`);
@@ -272,6 +315,84 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
         else if (opts.markdown) io.out(printable(renderMarkdownLog(events), { keepNewlines: true }));
         else io.out(printable(renderReportMarkdown(buildExecutionReport(foldEvents(sessionId, events))), { keepNewlines: true }));
       });
+    });
+
+  program
+    .command('diff')
+    .description('Print the changes a session proposed, as unified diffs (coloured on a terminal), with the ids `apply --only` takes')
+    .argument('<sessionId>', 'session id, a unique part of it, or "latest"')
+    .option('-w, --workspace <dir>', 'workspace folder', process.cwd())
+    .option('--only <ids>', 'only these changes (comma-separated ids, e.g. 1,3)', changeIds)
+    .option('--json', 'print the changes as JSON', false)
+    .action(async (id: string, opts: { workspace: string; only?: string[]; json: boolean }) => {
+      await withEngine(opts.workspace, 'read', io, {}, async (engine) => {
+        const sessionId = resolveSessionId(engine, id);
+        let changes;
+        try {
+          const chosen = new Set(opts.only ?? []);
+          const all = reviewChanges(engine.workspaceRoot, engine.store, sessionId);
+          const unknown = [...chosen].filter((wanted) => !all.some((change) => change.id === wanted));
+          if (unknown.length > 0) throw new UnknownChangeError(`No change ${unknown.join(', ')} in session ${sessionId}: ${all.length === 0 ? 'it has no changes' : `its changes are ${all.map((change) => change.id).join(', ')}`}.`);
+          changes = chosen.size === 0 ? all : all.filter((change) => chosen.has(change.id));
+        } catch (error) {
+          if (error instanceof ReviewUnavailableError || error instanceof UnknownChangeError) throw new UsageError(error.message);
+          throw error;
+        }
+        if (opts.json) {
+          return io.out(jsonForTerminal({ sessionId, changes: changes.map(({ proposedContent: _content, ...change }) => ({ ...change, canApply: change.status === 'pending' && change.problem === null })) }, 2));
+        }
+        if (changes.length === 0) return io.out(`Session ${printable(sessionId)} proposed no changes.`);
+        const reportFile = path.join(engine.logDir, `${sessionId}.report.json`);
+        for (const change of changes) {
+          io.out(changeHeading({ ...change, status: STATUS_LABEL[change.status] }, io.color === true));
+          if (change.status === 'pending' && change.problem) io.out(pc.yellow(`   ⚠ cannot be applied now: ${printable(change.problem)}`));
+          io.out(renderTerminalDiff(change.diff, { color: io.color === true, maxLines: DIFF_DOCUMENT_LINES, moreIn: reportFile }));
+          io.out('');
+        }
+        const pending = changes.filter((change) => change.status === 'pending');
+        if (pending.length > 0) io.out(`Apply: agent-orchestrator apply ${printable(sessionId)}${opts.only ? ` --only ${opts.only.join(',')}` : ''}`);
+      });
+    });
+
+  program
+    .command('apply')
+    .description('Write a reviewed dry run\'s changes without running it again; a file that changed since the run is refused and left as it is')
+    .argument('<sessionId>', 'session id, a unique part of it, or "latest"')
+    .option('-w, --workspace <dir>', 'workspace folder', process.cwd())
+    .option('--only <ids>', 'only these changes (comma-separated ids from `diff`, e.g. 1,3)', changeIds)
+    .option('--json', 'print the outcome of each change as JSON', false)
+    .action(async (id: string, opts: { workspace: string; only?: string[]; json: boolean }) => {
+      const workspaceRoot = path.resolve(opts.workspace);
+      if (!statSync(workspaceRoot, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`Workspace folder not found: ${workspaceRoot}`);
+      // The store alone, for writing: applying needs no agents, config or model, and takes the lock only briefly.
+      const store = await SessionStore.open({ dir: storeDirFor(workspaceRoot), root: workspaceRoot, mode: 'write', onWarning: (message) => io.err(pc.yellow(`⚠ ${printable(message)}`)) });
+      let report;
+      try {
+        const sessionId = resolveSessionIdIn(store, workspaceRoot, id);
+        try {
+          report = applyReviewedChanges({ workspaceRoot, store, sessionId, ...(opts.only ? { only: opts.only } : {}), by: 'cli' });
+        } catch (error) {
+          if (error instanceof ReviewUnavailableError || error instanceof UnknownChangeError) throw new UsageError(error.message);
+          throw error;
+        }
+      } finally {
+        await store.close();
+      }
+      if (opts.json) io.out(jsonForTerminal(report, 2));
+      else if (report.results.length === 0) io.out(`Session ${printable(report.sessionId)} proposed no changes: nothing to apply.`);
+      else {
+        for (const result of report.results) {
+          const mark = result.outcome === 'applied' ? pc.green('✓') : result.outcome === 'already-applied' ? pc.dim('=') : result.outcome === 'refused' ? pc.red('✗') : pc.dim('-');
+          io.out(`${mark} ${printable(result.message)}`);
+        }
+        const applied = report.results.filter((result) => result.outcome === 'applied').length;
+        const refused = report.results.filter((result) => result.outcome !== 'applied' && result.outcome !== 'already-applied');
+        const already = report.results.length - applied - refused.length;
+        io.out(refused.length === 0
+          ? pc.green(applied === 0 ? `Nothing new to apply: ${already} change(s) already applied.` : `Applied ${applied} change(s)${already > 0 ? `; ${already} already applied` : ''}.`)
+          : pc.red(`Not applied: ${refused.map((result) => `${result.id} (${printable(result.file)})`).join(', ')}.`));
+      }
+      setExitCode(report.allApplied ? ExitCode.success : ExitCode.runFailed);
     });
 
   program

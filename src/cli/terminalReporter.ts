@@ -2,7 +2,8 @@ import pc from 'picocolors';
 import type { OrchestratorEvent } from '../core/protocol/events';
 import type { Severity } from '../core/protocol/findings';
 import type { ExecutionReport } from '../core/logging/executionReport';
-import { formatUsageEstimate, modelCallDetail, usageSummary } from '../core/logging/format';
+import { diffStats, formatUsageEstimate, modelCallDetail, usageSummary } from '../core/logging/format';
+import { boundedDiffLines, DIFF_PREVIEW_LINES, type DiffLineKind } from '../core/logging/diffView';
 import { sanitizeForTerminal as printable } from './terminalText';
 
 const severityColor: Record<Severity, (text: string) => string> = {
@@ -59,6 +60,10 @@ export function describeEvent(event: OrchestratorEvent): string | null {
     }
     case 'change.proposed':
       return `   ✏️  ${printable(event.payload.agent)} ${event.payload.applied ? 'changed' : 'proposes a change to'} ${printable(event.payload.file)}`;
+    case 'change.applied':
+      return `   ✅ change ${printable(event.payload.changeId)} to ${printable(event.payload.file)} applied`;
+    case 'change.discarded':
+      return pc.dim(`   🗑  change ${printable(event.payload.changeId)} to ${printable(event.payload.file)} discarded`);
     case 'validation.result':
       return null; // the VALIDATION_RESULT message line says it
     case 'handoff.initiated': {
@@ -95,4 +100,32 @@ export function modelUsageSummaryLines(report: Pick<ExecutionReport, 'agents' | 
     lines.push(pc.dim(`   ${printable(agent.name)} (${printable(agent.model ?? 'unknown model')}): ${printable(usageSummary(agent.usage))}`));
   }
   return lines;
+}
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+function diffLineStyle(colors: Colors): Record<DiffLineKind, (text: string) => string> {
+  return { file: colors.bold, hunk: colors.cyan, add: colors.green, remove: colors.red, context: (text) => text, note: colors.dim };
+}
+
+/**
+ * `diff` for a terminal: each line sanitised (a control character in a file is shown as `\x1b`, never sent), then
+ * coloured when `color` is on; cut after `maxLines` lines with "N more lines, see <moreIn>".
+ */
+export function renderTerminalDiff(diff: string, options: { color: boolean; maxLines?: number; moreIn?: string }): string {
+  const colors = pc.createColors(options.color);
+  const style = diffLineStyle(colors);
+  const { lines, omitted } = boundedDiffLines(diff, options.maxLines ?? DIFF_PREVIEW_LINES);
+  if (lines.length === 0) return colors.dim('   (no difference)');
+  const out = lines.map((line) => style[line.kind](printable(line.text)));
+  if (omitted > 0) out.push(colors.dim(`… ${omitted} more lines${options.moreIn ? `, see ${printable(options.moreIn)}` : ''}`));
+  return out.join('\n');
+}
+
+/** The heading of one change: its id (what `--only` takes), file, agent, where it stands and what it fixes. */
+export function changeHeading(change: { id: string; file: string; agent: string; diff: string; findingIds: readonly string[]; status: string }, color: boolean): string {
+  const colors = pc.createColors(color);
+  const { added, removed } = diffStats(change.diff);
+  const fixes = change.findingIds.length > 0 ? `, fixes ${change.findingIds.length} finding(s)` : ', a revert';
+  return `${colors.bold(`Change ${printable(change.id)}`)}  ${colors.bold(printable(change.file))}  by ${printable(change.agent)}  ${colors.dim(`(${printable(change.status)}, ${colors.green(`+${added}`)} ${colors.red(`-${removed}`)}${fixes})`)}`;
 }

@@ -7,6 +7,8 @@ import type { CancellationToken, MessageConnection } from 'vscode-jsonrpc/node';
 import { createMessageConnection, ErrorCodes, IPCMessageReader, IPCMessageWriter, ResponseError } from 'vscode-jsonrpc/node';
 import { openWorkspaceEngine, type WorkspaceEngine } from '../agents/workspaceEngine';
 import { createModelResolver } from '../models/modelResolver';
+import { applyReviewedChanges, discardReviewedChanges, reviewChanges, ReviewUnavailableError } from '../agents/review/reviewedChanges';
+import { UnknownChangeError } from '../core/review/changeReview';
 import { ConfigError } from '../core/config/loadConfig';
 import { buildExecutionReport, renderReportMarkdown } from '../core/logging/executionReport';
 import { foldEvents } from '../core/logging/runState';
@@ -101,6 +103,18 @@ export class EngineHost {
           ? { content: `${JSON.stringify(report, null, 2)}\n`, fileName: `${params.sessionId}.report.json` }
           : { content: renderReportMarkdown(report), fileName: `${params.sessionId}.report.md` };
       }),
+    );
+    this.#handle('reviewChanges', (params) =>
+      this.#withReader((store) => ({ changes: reviewChanges(this.#launch.workspaceRoot, store, params.sessionId) })).catch(reviewError),
+    );
+    this.#handle('applyChanges', (params) =>
+      this.#withWriter((store) => {
+        const report = applyReviewedChanges({ workspaceRoot: this.#launch.workspaceRoot, store, sessionId: params.sessionId, only: params.only, by: 'vscode' });
+        return { results: report.results, allApplied: report.allApplied };
+      }).catch(reviewError),
+    );
+    this.#handle('discardChanges', (params) =>
+      this.#withWriter((store) => ({ results: discardReviewedChanges({ workspaceRoot: this.#launch.workspaceRoot, store, sessionId: params.sessionId, only: params.only, by: 'vscode' }) })).catch(reviewError),
     );
     this.#handle('modelTurn', (params, token) => this.#modelTurn(params, token));
   }
@@ -360,6 +374,12 @@ function resolverFor(choice: ModelChoice | undefined, vscodeLm: ModelClient | nu
     runLimits: limits.runLimits,
     limitsFor: (agentName) => limits.limitsFor(agentName),
   };
+}
+
+/** A session that cannot be reviewed, or a change id it does not have: the user's mistake, said as such. */
+function reviewError(error: unknown): never {
+  if (error instanceof ReviewUnavailableError || error instanceof UnknownChangeError) throw notFound(error.message);
+  throw error;
 }
 
 function notFound(message: string): ResponseError<{ code: string }> {

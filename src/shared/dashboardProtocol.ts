@@ -56,6 +56,8 @@ export const WebviewToHostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('exportReport'), sessionId: SessionIdSchema, format: ReportFormatSchema }),
   /** The empty state's button. */
   z.object({ type: z.literal('orchestrateRequest') }),
+  /** Open a proposed change in a diff editor with Apply and Discard (a change's button). */
+  z.object({ type: z.literal('reviewChange'), sessionId: SessionIdSchema, changeId: z.string().regex(/^\d{1,9}$/) }),
 ]);
 export type WebviewToHostMessage = z.infer<typeof WebviewToHostMessageSchema>;
 

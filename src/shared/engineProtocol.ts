@@ -151,6 +151,30 @@ export type HostNotification = keyof typeof HostNotifications;
 /** The data of a JSON-RPC error that carries a model failure (either direction). */
 export const ModelErrorDataSchema = z.object({ code: z.literal('model'), modelError: ModelErrorInfoSchema });
 
+const ChangeIdSchema = z.string().regex(/^\d{1,9}$/);
+
+/** One change of a session as the review shows it (see src/agents/review/reviewedChanges.ts). */
+export const ReviewedChangeSchema = z.object({
+  id: ChangeIdSchema,
+  file: z.string().min(1).max(4096),
+  agent: z.string(),
+  status: z.enum(['pending', 'applied-in-run', 'applied', 'discarded']),
+  findingIds: z.array(z.string()),
+  diff: z.string(),
+  /** What applying it now would write; null when it cannot be (see `problem`) or is already applied. */
+  proposedContent: z.string().nullable(),
+  problem: z.string().nullable(),
+});
+export type ReviewedChangeDto = z.infer<typeof ReviewedChangeSchema>;
+
+export const ChangeResultSchema = z.object({
+  id: ChangeIdSchema,
+  file: z.string(),
+  outcome: z.enum(['applied', 'already-applied', 'refused', 'discarded', 'skipped']),
+  message: z.string(),
+});
+export type ChangeResultDto = z.infer<typeof ChangeResultSchema>;
+
 /** One request per method: params schema and result schema, so both sides share names and types. */
 export const EngineMethods = {
   /** The roster and the plan the orchestrator would run for `request`, with learned estimates. */
@@ -212,6 +236,24 @@ export const EngineMethods = {
   deleteSession: {
     params: z.object({ sessionId: SessionIdSchema }),
     result: z.object({ deleted: z.boolean() }),
+  },
+  /** The session's proposed changes, each with the content applying it now would write (for a diff editor). */
+  reviewChanges: {
+    params: z.object({ sessionId: SessionIdSchema }),
+    result: z.object({ changes: z.array(ReviewedChangeSchema) }),
+  },
+  /**
+   * Writes the chosen changes of a finished dry run, each only over the content it was made against (the user's
+   * explicit action; the window refuses it in Restricted Mode), and records them in the session.
+   */
+  applyChanges: {
+    params: z.object({ sessionId: SessionIdSchema, only: z.array(ChangeIdSchema).min(1) }),
+    result: z.object({ results: z.array(ChangeResultSchema), allApplied: z.boolean() }),
+  },
+  /** Marks pending changes as discarded (nothing is written). */
+  discardChanges: {
+    params: z.object({ sessionId: SessionIdSchema, only: z.array(ChangeIdSchema).min(1) }),
+    result: z.object({ results: z.array(ChangeResultSchema) }),
   },
   /** The session's execution report, rendered; the host asks where to save it. */
   exportReport: {

@@ -12,11 +12,13 @@ import type { ModelProviderCommand } from './modelProviderCommand';
 import type { OrchestrateRequestCommand } from './orchestrateCommand';
 import type { RunController } from './runController';
 import type { SessionCommands } from './sessionCommands';
+import type { ChangeReviewCommands } from './changeReview';
 import type { SessionModel } from './sessionModel';
 
 export interface CommandDependencies {
   orchestrate: OrchestrateRequestCommand;
   sessions: SessionCommands;
+  changeReview: ChangeReviewCommands;
   learning: LearningCommands;
   modelProvider: ModelProviderCommand;
   runs: RunController;
@@ -28,7 +30,7 @@ export interface CommandDependencies {
 }
 
 export function registerCommands(deps: CommandDependencies): vscode.Disposable[] {
-  const { orchestrate, sessions, learning, modelProvider, runs, dashboard, opener, sessionModel, trees, log } = deps;
+  const { orchestrate, sessions, changeReview, learning, modelProvider, runs, dashboard, opener, sessionModel, trees, log } = deps;
   const handlers: Record<string, (...args: unknown[]) => unknown> = {
     // A view's title button passes the view's focused item (an agent row): that is no argument for this command.
     'agentOrchestrator.orchestrateRequest': (args) => orchestrate.execute(args instanceof vscode.TreeItem ? undefined : args),
@@ -44,6 +46,10 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
     },
     'agentOrchestrator.openSession': (arg) => sessions.openSession(arg),
     'agentOrchestrator.exportReport': (arg, options) => sessions.exportReport(arg, isObject(options) ? options : {}),
+    'agentOrchestrator.applyChanges': (arg, options) => changeReview.applyChanges(arg instanceof vscode.Uri ? undefined : arg, isObject(options) ? options : {}),
+    'agentOrchestrator.openChangeDiff': (arg) => changeReview.openChangeDiff(arg),
+    'agentOrchestrator.applyProposedChange': (uri) => changeReview.applyProposedChange(uri),
+    'agentOrchestrator.discardProposedChange': (uri) => changeReview.discardProposedChange(uri),
     'agentOrchestrator.clearLearnings': () => learning.clearLearnings(),
     'agentOrchestrator.selectModelProvider': () => modelProvider.execute(),
     'agentOrchestrator.refreshViews': () => {

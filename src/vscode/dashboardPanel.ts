@@ -27,6 +27,8 @@ export interface DashboardActions {
   cancelRun(sessionId: string): void;
   exportReport(sessionId: string, format: ReportFormat): PromiseLike<unknown>;
   orchestrateRequest(): PromiseLike<unknown>;
+  /** Opens a proposed change in a diff editor with Apply and Discard. */
+  reviewChange(sessionId: string, changeId: string): PromiseLike<unknown>;
   /** Shows a stored session (the session model's `showPast`), used to restore the panel after a reload. */
   loadSession(sessionId: string): PromiseLike<void>;
 }
@@ -185,6 +187,9 @@ export class DashboardPanel implements vscode.Disposable {
         break;
       case 'orchestrateRequest':
         void this.#actions.orchestrateRequest();
+        break;
+      case 'reviewChange':
+        void this.#actions.reviewChange(message.sessionId, message.changeId);
         break;
     }
   }

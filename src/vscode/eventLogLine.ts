@@ -38,6 +38,10 @@ function detail(event: OrchestratorEvent): string {
       return `${event.payload.from} ${event.payload.approved ? 'approved' : 'rejected'} the changes of ${event.payload.to}${event.payload.reasons.length > 0 ? `: ${event.payload.reasons.join('; ')}` : ''}`;
     case 'change.proposed':
       return `${event.payload.agent} ${event.payload.applied ? 'changed' : 'proposes a change to'} ${event.payload.file}`;
+    case 'change.applied':
+      return `change ${event.payload.changeId} to ${event.payload.file} applied (${event.payload.by})`;
+    case 'change.discarded':
+      return `change ${event.payload.changeId} to ${event.payload.file} discarded (${event.payload.by})`;
     case 'pattern.discovered': {
       const pattern = event.payload.pattern;
       return `${pattern.type}: ${pattern.name} (confidence ${Math.round(pattern.confidence)}%, support ${pattern.support})`;

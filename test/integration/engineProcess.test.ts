@@ -1,7 +1,7 @@
 // The engine process as the extension host uses it: a real forked Node process speaking JSON-RPC over IPC,
 // a real store in a copy of the example workspace. Only the extension host itself is absent.
 import { strict as assert } from 'node:assert';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { OrchestratorEvent } from '../../src/core/protocol/events';
 import type { EngineResult } from '../../src/shared/engineProtocol';
@@ -84,6 +84,23 @@ describe('engine process (forked, JSON-RPC over IPC)', function () {
     assert.equal(markdown.fileName, `${latest.sessionId}.report.md`);
     const json = await engine.request('exportReport', { sessionId: latest.sessionId, format: 'json' });
     assert.equal((JSON.parse(json.content) as { sessionId: string }).sessionId, latest.sessionId);
+  });
+
+  it('reviews the dry run\'s changes and applies one, writing exactly the content it previewed; the lock is released after', async () => {
+    const [latest] = await engine.request('listSessions', { limit: 1 });
+    assert.ok(latest);
+    const { changes } = await engine.request('reviewChanges', { sessionId: latest.sessionId });
+    const first = changes[0];
+    assert.ok(first && first.status === 'pending' && first.proposedContent !== null, JSON.stringify(changes.map((c) => [c.id, c.status, c.problem])));
+    const { results, allApplied } = await engine.request('applyChanges', { sessionId: latest.sessionId, only: [first.id] });
+    assert.deepEqual(results.map((r) => [r.id, r.outcome]), [[first.id, 'applied']]);
+    assert.equal(allApplied, true);
+    assert.equal(readFileSync(path.join(workspace, first.file), 'utf8'), first.proposedContent);
+    const after = await engine.request('reviewChanges', { sessionId: latest.sessionId });
+    assert.equal(after.changes[0]?.status, 'applied');
+    await assert.rejects(engine.request('applyChanges', { sessionId: latest.sessionId, only: ['99'] }), (error: unknown) => error instanceof EngineRequestError && error.code === 'not-found' && /No change 99/.test(error.message));
+    const store = await SessionStore.open({ dir: storeDirFor(workspace), mode: 'write' });
+    await store.close();
   });
 
   it('cancels a run through the abort signal (JSON-RPC cancellation)', async () => {

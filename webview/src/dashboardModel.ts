@@ -12,6 +12,7 @@ export type SectionId =
   | 'flow'
   | 'timeline'
   | 'findings'
+  | 'changes'
   | 'handoffs'
   | 'messages'
   | 'metrics'
@@ -26,6 +27,7 @@ export const ALL_SECTIONS: readonly SectionId[] = [
   'flow',
   'timeline',
   'findings',
+  'changes',
   'handoffs',
   'messages',
   'metrics',
@@ -50,7 +52,9 @@ const SECTIONS_BY_EVENT: Record<EventType, readonly SectionId[]> = {
   'finding.reported': ['findings', 'summary', 'recommendations'],
   'validation.requested': ['summary'],
   'validation.result': ['summary', 'recommendations'],
-  'change.proposed': ['agents', 'summary', 'recommendations'],
+  'change.proposed': ['agents', 'changes', 'summary', 'recommendations'],
+  'change.applied': ['changes', 'summary', 'recommendations'],
+  'change.discarded': ['changes', 'recommendations'],
   'pattern.discovered': ['patterns'],
   'learning.recorded': [],
   'agent.completed': ['progress', 'agents', 'flow', 'timeline', 'metrics', 'summary', 'recommendations'],

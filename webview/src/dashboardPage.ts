@@ -6,6 +6,7 @@ import { ALL_SECTIONS } from './dashboardModel';
 import { h } from './dom';
 import type { HostBridge } from './hostBridge';
 import { AgentsView } from './sections/agents';
+import { ChangesView } from './sections/changes';
 import { FindingsView } from './sections/findings';
 import { FlowGraphView } from './sections/flowGraph';
 import { HandoffsView } from './sections/handoffs';
@@ -122,6 +123,7 @@ export class DashboardPage {
       ['flow', new FlowGraphView()],
       ['timeline', new TimelineView()],
       ['findings', findings],
+      ['changes', new ChangesView(this.#host)],
       ['handoffs', handoffs],
       ['messages', new MessagesView()],
       ['metrics', new MetricsView()],
@@ -135,6 +137,7 @@ export class DashboardPage {
       card('flow'),
       card('timeline'),
       card('findings'),
+      card('changes'),
       card('handoffs'),
       card('messages'),
       h('div', { class: 'stack' }, [card('metrics'), card('summary')]),

@@ -3,10 +3,13 @@ import { ensureDirWithin, writeFileAtomicAsync } from '../../core/files/safeFile
 import type { AgentContext, AgentOutcome, AgentRuntime } from '../../core/orchestrator/agentRuntime';
 import type { RunState } from '../../core/logging/runState';
 import { cell, mdCode, mdText } from '../../core/logging/format';
+import { markdownDiff } from '../../core/logging/diffView';
 import { severityRank } from '../../core/protocol/findings';
 import { AgentCapabilities, type Message } from '../../core/protocol/messages';
 
 const NAME = 'docs-writer';
+/** The summary is read whole: a long diff is cut here and kept whole in the report. */
+const SUMMARY_DIFF_LINES = 200;
 const TEST_AGENT = 'test-suite-developer';
 
 function testResultsOf(message: Message | null): Record<string, unknown> | null {
@@ -46,7 +49,12 @@ export function renderChangeSummary(state: RunState, tests: Record<string, unkno
   lines.push('', `## Changed (${state.changes.length})`, '');
   if (state.changes.length === 0) lines.push('No files changed.');
   for (const change of state.changes) {
-    lines.push(`- ${mdCode(change.file)} by ${mdText(change.agent)}: ${change.applied ? 'written to disk' : 'proposed (dry run, not written)'}${change.findingIds.length ? `, fixes ${change.findingIds.length} finding(s)` : ' (revert)'}`);
+    lines.push(`- Change ${mdText(change.id)}: ${mdCode(change.file)} by ${mdText(change.agent)}: ${change.applied ? 'written to disk' : 'proposed (dry run, not written)'}${change.findingIds.length ? `, fixes ${change.findingIds.length} finding(s)` : ' (revert)'}`);
+    // At the margin, after a blank line: inside the list item's indentation the fence would not be a fence.
+    lines.push('', markdownDiff(change.diff, { maxLines: SUMMARY_DIFF_LINES, moreIn: `${state.sessionId}.report.json` }), '');
+  }
+  if (state.changes.some((change) => !change.applied)) {
+    lines.push(`Review: ${mdCode(`agent-orchestrator diff ${state.sessionId}`)}; write them without re-running: ${mdCode(`agent-orchestrator apply ${state.sessionId}`)} (or Apply Changes in VS Code).`);
   }
   lines.push('', '## Validated', '');
   if (state.validations.length === 0) lines.push('No validation was requested.');

@@ -3,6 +3,7 @@
 import type { Finding } from '../protocol/findings';
 import type { LearnedPattern } from '../protocol/learning';
 import type { Priority } from '../protocol/messages';
+import { markdownDiff } from './diffView';
 import { severityRank } from '../protocol/findings';
 import {
   emptyUsage,
@@ -184,7 +185,9 @@ export function renderReportMarkdown(report: ExecutionReport): string {
         .map((c) => {
           const { added, removed } = diffStats(c.diff);
           const fixes = c.findingIds.length > 0 ? `, fixes ${mdText(c.findingIds.join(', '))}` : '';
-          return `- ${c.applied ? '✏️ applied' : '📝 proposed (not applied)'}: ${mdCode(c.file)} by ${mdText(c.agent)} (+${added} −${removed}${fixes})`;
+          const state = c.review === 'applied' ? '✅ applied in review' : c.review === 'discarded' ? '🗑️ discarded in review' : c.applied ? '✏️ applied' : '📝 proposed (not applied)';
+          // The diff at the margin after the item: indented under it, the fence would not be one.
+          return `- ${state}: ${mdCode(c.file)} by ${mdText(c.agent)} (+${added} −${removed}${fixes}), change ${mdText(c.id)}\n\n${markdownDiff(c.diff, { moreIn: `${report.sessionId}.report.json` })}\n`;
         })
         .join('\n')}`,
     );

@@ -55,6 +55,25 @@ export function mdCode(value: string, options: { inTable?: boolean } = {}): stri
   return options.inTable ? span.replace(/\|/g, '\\|') : span;
 }
 
+/** Control characters (tab and newline aside) and the bidirectional overrides of Trojan Source. */
+const UNSAFE_IN_BLOCK = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A fenced code block of `text` (several lines, shown literally). The fence is one backtick longer than the
+ * longest run inside (at least three), so no line of the text can close the block and carry on as Markdown.
+ * Control characters are written as visible escapes (`\x1b`): a block shows text literally, but `cat` of the file
+ * in a terminal would not.
+ */
+export function mdFence(text: string, info = ''): string {
+  const body = text.replace(/\r(?=\n)/g, '').replace(/\n$/, '').replace(UNSAFE_IN_BLOCK, (char) => {
+    const code = char.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  const longestRun = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longestRun + 1));
+  return `${fence}${info.replace(/[`\s]/g, '')}\n${body}\n${fence}`;
+}
+
 export function oneLine(value: string): string {
   return value.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }

@@ -5,6 +5,7 @@ import type { Message } from '../protocol/messages';
 import type { ExecutionPlan } from '../protocol/plan';
 import { countContextItems } from '../protocol/handoff';
 import { capitalize, clockTime, diffStats, humanDuration, isoTime, mdText, modelCallDetail, ms } from './format';
+import { markdownDiff } from './diffView';
 
 /** One-line summary of a message for the log and the dashboard, per message type. */
 export function summarizeMessage(message: Message): string {
@@ -84,6 +85,8 @@ export class MarkdownLogProjection {
   #liveHeaderWritten = false;
   /** From run.started: whether an unapplied change means "dry run" or was held back for another reason. */
   #dryRun = false;
+  /** Changes seen so far: a change's id is its position (see ChangeView.id). */
+  #changes = 0;
 
   /** Follows `sessionId`, or the session of the first event it sees. */
   constructor(sessionId?: string) {
@@ -161,10 +164,16 @@ export class MarkdownLogProjection {
       case 'change.proposed': {
         const p = event.payload;
         const { added, removed } = diffStats(p.diff);
+        this.#changes += 1;
         const lines = [`  ✏️ ${at} ${p.applied ? 'CHANGE APPLIED' : 'CHANGE PROPOSED'}: ${mdText(p.agent)} → ${mdText(p.file)}`, `     +${added} −${removed} lines${p.applied ? '' : this.#dryRun ? ' (not applied: dry run)' : ' (not applied)'}`];
         if (p.findingIds.length > 0) lines.push(`     Fixes: ${mdText(p.findingIds.join(', '))}`);
-        return lines.join('\n') + '\n\n';
+        lines.push(`     Change: ${this.#changes}`);
+        // At the margin: indented, the fence would read as an indented code block.
+        return `${lines.join('\n')}\n\n${markdownDiff(p.diff, { moreIn: `${this.#sessionId ?? event.sessionId}.report.json` })}\n\n`;
       }
+      case 'change.applied':
+      case 'change.discarded':
+        return `  ${event.type === 'change.applied' ? '✅' : '🗑️'} ${at} CHANGE ${mdText(event.payload.changeId)} ${event.type === 'change.applied' ? 'APPLIED' : 'DISCARDED'} in review (${event.payload.by}): ${mdText(event.payload.file)}\n\n`;
       case 'agent.completed': {
         const p = event.payload;
         const files = p.filesModified.length > 0 ? ` (${mdText(p.filesModified.join(', '))})` : '';

@@ -108,11 +108,19 @@ export interface HandoffView {
 }
 
 export interface ChangeView {
+  /** 1-based position among the session's changes, as text ("1", "2"): what `diff` and `apply --only` take. */
+  id: string;
   agent: string;
   file: string;
+  /** Written to disk, during the run (--apply) or later by the user's review. */
   applied: boolean;
   diff: string;
   findingIds: string[];
+  /** See the change.proposed event: undefined in sessions recorded before hashes were kept. */
+  baseHash?: string | null;
+  proposedHash?: string;
+  /** What the user's review after the run decided; null while the change waits for review (or was applied in the run). */
+  review: 'applied' | 'discarded' | null;
 }
 
 export interface ValidationView {
@@ -503,9 +511,20 @@ export function applyEvent(state: RunState, event: OrchestratorEvent): RunState 
       break;
     }
     case 'change.proposed': {
-      const { agent: name, file, diff, applied, findingIds } = event.payload;
-      state.changes.push({ agent: name, file, diff, applied, findingIds: [...findingIds] });
+      const { agent: name, file, diff, applied, findingIds, baseHash, proposedHash } = event.payload;
+      state.changes.push({
+        id: String(state.changes.length + 1), agent: name, file, diff, applied, findingIds: [...findingIds], review: null,
+        ...(baseHash !== undefined ? { baseHash } : {}), ...(proposedHash !== undefined ? { proposedHash } : {}),
+      });
       if (applied) addUnique(ensureAgent(state, index, name).filesModified, [file]);
+      break;
+    }
+    case 'change.applied':
+    case 'change.discarded': {
+      const change = state.changes.find((candidate) => candidate.id === event.payload.changeId);
+      if (!change) break;
+      change.review = event.type === 'change.applied' ? 'applied' : 'discarded';
+      if (event.type === 'change.applied') change.applied = true;
       break;
     }
     case 'validation.requested': {
@@ -748,7 +767,7 @@ export function recommendationsOf(state: RunState): Recommendation[] {
   }
 
   // The last change to a file decides; a later change without finding ids is a revert of the earlier fix.
-  const latestByFile = new Map(state.changes.map((change) => [change.file, change] as const));
+  const latestByFile = new Map(state.changes.filter((change) => change.review !== 'discarded').map((change) => [change.file, change] as const));
   const notApplied = [...latestByFile.values()].filter((change) => !change.applied && change.findingIds.length > 0);
   if (notApplied.length > 0) {
     const files = [...new Set(notApplied.map((change) => change.file))];
@@ -756,7 +775,7 @@ export function recommendationsOf(state: RunState): Recommendation[] {
     out.push({
       type: 'apply',
       priority: 'medium',
-      message: `${notApplied.length} change(s) to ${listSome(files)} were proposed but ${cause}: review them and re-run with --apply.`,
+      message: `${notApplied.length} change(s) to ${listSome(files)} were proposed but ${cause}: review them (agent-orchestrator diff ${state.sessionId}) and apply them (agent-orchestrator apply ${state.sessionId}, or Apply Changes in VS Code), or re-run with --apply.`,
     });
   }
 

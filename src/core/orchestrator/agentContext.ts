@@ -12,6 +12,7 @@ import type { AgentRecord } from './agentScheduler';
 import type { OrchestratorDependencies } from './executionOrchestrator';
 import type { OverlayWorkspace } from './overlayWorkspace';
 import { unifiedDiff } from './unifiedDiff';
+import { contentHash } from '../review/changeReview';
 import { maskSecrets } from '../security/secretMasking';
 
 /** What an agent's context needs from its run (the run owns the bus, the overlay, the inboxes and the records). */
@@ -110,12 +111,15 @@ export function createAgentContext(host: AgentContextHost, record: AgentRecord, 
     },
     proposeChange: async (file, newContent, findingIds) => {
       host.guard(agent, signal);
-      const before = (await host.workspace.exists(file)) ? await host.workspace.readFile(file) : '';
+      const existed = await host.workspace.exists(file);
+      const before = existed ? await host.workspace.readFile(file) : '';
       // The file gets the real content; the diff is recorded and shown everywhere, so it is made from masked
       // text (masking keeps line numbers, so its hunks still point at the right lines).
       const diff = unifiedDiff(file, maskSecrets(before), maskSecrets(newContent));
       await host.workspace.writeFile(file, newContent);
-      stream.emit('change.proposed', { agent, file, diff, applied: host.apply, findingIds: [...findingIds] });
+      // The hashes let `apply` write a reviewed dry run later, and only over the very content it was made against.
+      const hashes = { baseHash: existed ? contentHash(before) : null, proposedHash: contentHash(newContent) };
+      stream.emit('change.proposed', { agent, file, diff, applied: host.apply, findingIds: [...findingIds], ...hashes });
       return { applied: host.apply, diff };
     },
     waitForMessage: (predicate, whileAgentActive) => {

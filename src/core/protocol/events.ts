@@ -86,7 +86,18 @@ export const EventPayloadSchemas = {
     diff: z.string(),
     applied: z.boolean(),
     findingIds: z.array(z.string()).default([]),
+    /**
+     * SHA-256 (hex) of the file's content the change was made against, null when the file did not exist; absent in
+     * sessions recorded before it was kept. `apply` refuses a file whose content no longer has this hash.
+     */
+    baseHash: z.string().regex(/^[0-9a-f]{64}$/).nullable().optional(),
+    /** SHA-256 (hex) of the proposed content: what `apply` must produce, or it writes nothing. */
+    proposedHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   }),
+  /** A change of a finished dry run written to disk by the user's review (`apply`, VS Code's Apply). */
+  'change.applied': z.object({ changeId: z.string().min(1), file: z.string().min(1), by: z.enum(['cli', 'vscode']) }),
+  /** A proposed change the user dismissed in review; `apply` without `--only` leaves it out. */
+  'change.discarded': z.object({ changeId: z.string().min(1), file: z.string().min(1), by: z.enum(['cli', 'vscode']) }),
   'pattern.discovered': z.object({ agent: agent.optional(), pattern: LearnedPatternSchema }),
   'learning.recorded': z.object({ record: LearningRecordSchema }),
   'agent.completed': z.object({
@@ -142,6 +153,8 @@ export const OrchestratorEventSchema = z.discriminatedUnion('type', [
   eventVariant('validation.requested'),
   eventVariant('validation.result'),
   eventVariant('change.proposed'),
+  eventVariant('change.applied'),
+  eventVariant('change.discarded'),
   eventVariant('pattern.discovered'),
   eventVariant('learning.recorded'),
   eventVariant('agent.completed'),

@@ -3,7 +3,7 @@
 // and deletions refuse (and say why), while that history stays viewable. Every test checks that the store's files
 // are exactly as the CLI left them.
 import { strict as assert } from 'node:assert';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentOrchestratorApi } from '../../../src/vscode/extensionApi';
@@ -82,5 +82,19 @@ describe('extension in a Restricted Mode window', function () {
     assert.equal(await vscode.commands.executeCommand('agentOrchestrator.deletePattern', pattern), false);
     assert.equal((await api.trees.sessions.getChildren()).length, 1, 'the session is still listed');
     assert.deepEqual((await api.trees.patterns.getChildren()).map(labelOf), patternsBefore.map(labelOf), 'the patterns are all still listed');
+  });
+
+  it('refuses Apply Changes and Apply or Discard of a proposed change, and writes no file', async () => {
+    const [session] = await api.trees.sessions.getChildren();
+    const sessionId = (session as vscode.TreeItem & { sessionId?: string }).sessionId;
+    assert.ok(sessionId);
+    const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const auth = path.join(folder, 'src', 'routes', 'auth.ts');
+    const before = readFileSync(auth, 'utf8');
+    assert.equal(await vscode.commands.executeCommand('agentOrchestrator.applyChanges', sessionId, { changeIds: ['1'], confirm: false }), undefined);
+    const proposed = vscode.Uri.from({ scheme: 'agent-orchestrator-proposed', path: '/src/routes/auth.ts', query: new URLSearchParams({ session: sessionId, change: '1' }).toString() });
+    assert.equal(await vscode.commands.executeCommand('agentOrchestrator.applyProposedChange', proposed), undefined);
+    assert.equal(await vscode.commands.executeCommand('agentOrchestrator.discardProposedChange', proposed), undefined);
+    assert.equal(readFileSync(auth, 'utf8'), before);
   });
 });
