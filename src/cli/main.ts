@@ -18,6 +18,7 @@ import { mergeLearnings } from '../agents/memory/memoryServerLearnings';
 import { TtyApprovalGate } from './ttyApprovalGate';
 import { replaySession, ReplayUnavailableError, type ReplayOutcome } from './replay';
 import { OrchestratorService } from '../mcp/orchestratorService';
+import { startFindingsLanguageServer } from '../lsp/findingsLanguageServer';
 import { MCP_TOKEN_ENV, serveHttp, serveStdio } from '../mcp/transports';
 import { formatUsageEstimate } from '../core/logging/format';
 import { changeHeading, describeEvent, modelUsageSummaryLines, renderTerminalDiff } from './terminalReporter';
@@ -520,6 +521,18 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
         io.out(`Agents:     ${stats.agents.map((a) => `${printable(a.name)}${a.runtime === 'model' ? ' (needs a model)' : ''}`).join(', ')}`);
         io.out(`Config:     ${printable(stats.configSources.join(' → '))}`);
       });
+    });
+
+  program
+    .command('lsp')
+    .description('Serve the findings of the latest session (or --session) to any editor as a language server over stdio: diagnostics, hovers, quick fixes')
+    .option('-w, --workspace <dir>', 'workspace folder, when the editor names none', process.cwd())
+    .option('--session <id>', 'show this session instead of the latest one')
+    .option('--stdio', 'talk over standard input and output (the default; accepted because LSP clients pass it)')
+    .action(async (opts: { workspace: string; session?: string }) => {
+      startFindingsLanguageServer({ workspaceRoot: opts.workspace, ...(opts.session ? { session: opts.session } : {}) });
+      // The connection ends the process when the editor sends "exit".
+      await new Promise<never>(() => undefined);
     });
 
   program

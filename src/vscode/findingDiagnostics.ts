@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding } from '../core/protocol/findings';
 import type { SessionModel } from './sessionModel';
-import { DIAGNOSTIC_SOURCE, diagnosticLevelOf, findingRange, type DiagnosticLevel } from './diagnosticMapping';
+import { DIAGNOSTIC_SOURCE, diagnosticLevelOf, findingRange, type DiagnosticLevel } from '../core/logging/diagnosticMapping';
 import { REFRESH_INTERVAL_MS } from './sessionTreeRefresh';
 import { Throttle } from './throttle';
 import { resolveWorkspaceFile, type WorkspacePathResult } from './workspaceLocation';

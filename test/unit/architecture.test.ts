@@ -34,7 +34,9 @@ const allowed: Record<string, readonly string[]> = {
   // Provider adapters (HTTP, the AI SDK): the engine side only; the agents reach them through the ModelClient port.
   models: ['models', 'core'],
   mcp: ['mcp', 'agents', 'core'],
-  cli: ['cli', 'agents', 'models', 'core', 'mcp', 'shared'],
+  // The language server reads sessions from the store; it runs no agent.
+  lsp: ['lsp', 'core'],
+  cli: ['cli', 'agents', 'models', 'core', 'mcp', 'lsp', 'shared'],
   // The engine runs in its own process: the VS Code side reaches it through src/shared/engineProtocol.ts.
   vscode: ['vscode', 'core', 'shared'],
   extension: ['vscode', 'core', 'shared'],

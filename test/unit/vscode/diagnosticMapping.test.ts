@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { diagnosticLevelOf, findingRange } from '../../../src/vscode/diagnosticMapping';
+import { diagnosticLevelOf, findingRange } from '../../../src/core/logging/diagnosticMapping';
 import { tenantFinding } from './sampleRun';
 
 describe('findings as diagnostics', () => {

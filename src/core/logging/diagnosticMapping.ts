@@ -1,5 +1,5 @@
 // How a finding becomes a diagnostic in the Problems panel: severity and 0-based range. Free of `vscode`.
-import type { Finding, Severity } from '../core/protocol/findings';
+import type { Finding, Severity } from '../protocol/findings';
 
 export type DiagnosticLevel = 'error' | 'warning' | 'information' | 'hint';
 
