@@ -9,9 +9,13 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** Durable append-only sink for events: when append returns, the event survives a crash. */
+/** Durable append-only sink for events: once append's result settles (or it returns nothing), the event survives a crash. */
 export interface EventJournal {
-  append(event: OrchestratorEvent): void;
+  /**
+   * Records `event`. Throws when it cannot be recorded; a durable journal returns a promise settled once the event
+   * is on disk (it may be acknowledged only then), an in-memory one nothing.
+   */
+  append(event: OrchestratorEvent): void | Promise<void>;
 }
 
 /** Read access to stored executions and patterns, for the learning system. */

@@ -153,3 +153,17 @@ export const OrchestratorEventSchema = z.discriminatedUnion('type', [
 /** One entry of a run's ordered event stream. */
 export type OrchestratorEvent = z.output<typeof OrchestratorEventSchema>;
 export type EventOf<K extends EventType> = Extract<OrchestratorEvent, { type: K }>;
+
+/**
+ * Events built by a run's event stream from a payload it has just validated: the store need not validate them a
+ * second time (zod is a large part of an event's cost). Only the stream marks events; anything else is validated.
+ */
+const validatedEvents = new WeakSet<object>();
+
+export function markValidatedEvent(event: OrchestratorEvent): void {
+  validatedEvents.add(event);
+}
+
+export function isValidatedEvent(event: OrchestratorEvent): boolean {
+  return validatedEvents.has(event);
+}

@@ -1,12 +1,13 @@
 // The durable session store: one sql.js database per workspace, shared by the CLI and the extension.
-// Writes go to an fsynced NDJSON journal first; the database image is saved as an atomic snapshot on a debounce
-// and at close, and the journal tail after the snapshot is replayed on open. See DESIGN.md section 5.
+// Writes go to an NDJSON journal first (group commit: acknowledged once their batch is fdatasynced); the database
+// image is saved as an atomic snapshot at the end of a run, on a size or time threshold and at close, and the
+// journal tail after the snapshot is replayed on open. See DESIGN.md section 5.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import { systemClock, type Clock, type EventJournal, type LearningRepository } from '../ports';
-import { OrchestratorEventSchema, type OrchestratorEvent, type RunStatus } from '../protocol/events';
+import { isValidatedEvent, OrchestratorEventSchema, type OrchestratorEvent, type RunStatus } from '../protocol/events';
 import { LearnedPatternSchema, LearningRecordSchema, type LearnedPattern, type LearningRecord } from '../protocol/learning';
 import { parseOrThrow } from '../protocol/validation';
 import { describeFileError, ensureDirInside, readFileNoFollow, realPathInside } from '../files/safeFiles';
@@ -41,8 +42,13 @@ export interface SessionStoreOptions {
   wasmPath?: string;
   /** @default systemClock */
   clock?: Clock;
-  /** @default 1000 */
+  /**
+   * Time threshold: a snapshot is taken this long after the first change it would save (and at the end of a run, at
+   * close, and when the journal passes `snapshotJournalBytes`). @default 30000
+   */
   snapshotDebounceMs?: number;
+  /** Size threshold of the journal that triggers a snapshot. @default 8 MiB */
+  snapshotJournalBytes?: number;
   onWarning?: (message: string) => void;
 }
 
@@ -178,6 +184,7 @@ export class SessionStore implements EventJournal, LearningRepository {
   readonly #mode: 'write' | 'read';
   readonly #clock: Clock;
   readonly #debounceMs: number;
+  readonly #snapshotJournalBytes: number;
   readonly #onWarning: ((message: string) => void) | undefined;
   readonly #warnings: string[] = [];
   /** Damaged rows already reported, so a row read on every run is named once. */
@@ -199,7 +206,7 @@ export class SessionStore implements EventJournal, LearningRepository {
   #snapshotBlocked = false;
   #closed = false;
   #timer: NodeJS.Timeout | null = null;
-  #firstPendingAt = 0;
+  #timerDueAt = 0;
   #executionCount: number | null = null;
   #agents: Set<string> | null = null;
   /** Read mode: start time of another live process holding the write lock, if any. */
@@ -210,7 +217,8 @@ export class SessionStore implements EventJournal, LearningRepository {
     this.#root = path.resolve(options.root ?? path.dirname(this.#dir));
     this.#mode = options.mode;
     this.#clock = options.clock ?? systemClock;
-    this.#debounceMs = options.snapshotDebounceMs ?? 1000;
+    this.#debounceMs = options.snapshotDebounceMs ?? 30_000;
+    this.#snapshotJournalBytes = options.snapshotJournalBytes ?? 8 * 1024 * 1024;
     this.#onWarning = options.onWarning;
     this.#openSessions = openSessionsOf(this.#dir);
     this.#db = db;
@@ -389,11 +397,15 @@ export class SessionStore implements EventJournal, LearningRepository {
 
   // ---- writing -------------------------------------------------------------------------------------------
 
-  /** Validates `event`, makes it durable (journal + fsync), then updates the tables. Throws in read mode. */
-  append(event: OrchestratorEvent): void {
+  /**
+   * Validates `event` (unless the run's event stream already did), writes it to the journal and updates the tables.
+   * Returns a promise settled once the event is on disk: only then may it be acknowledged (streamed, shown as
+   * saved). Throws at once in read mode, on an invalid event, or when the journal cannot be written.
+   */
+  append(event: OrchestratorEvent): Promise<void> {
     const journal = this.#writableJournal();
-    const parsed = parseOrThrow(OrchestratorEventSchema, event, 'event');
-    journal.appendLine(`${JSON.stringify(parsed)}\n`);
+    const parsed = isValidatedEvent(event) ? event : parseOrThrow(OrchestratorEventSchema, event, 'event');
+    const durable = journal.appendLine(`${JSON.stringify(parsed)}\n`);
     this.#applyDurableEntry({ kind: 'event', event: parsed });
     if (parsed.type === 'run.started') {
       this.#openSessions.add(parsed.sessionId);
@@ -401,7 +413,11 @@ export class SessionStore implements EventJournal, LearningRepository {
     } else if (parsed.type === 'run.completed') {
       this.#openSessions.delete(parsed.sessionId);
       this.#mySessions.delete(parsed.sessionId);
+      // The end of a run is when a snapshot pays: the journal is emptied once per run, not while it runs.
+      if (this.#mySessions.size === 0) this.#scheduleSnapshot(0);
     }
+    if (journal.size >= this.#snapshotJournalBytes) this.#scheduleSnapshot(0);
+    return durable;
   }
 
   /** Removes every stored execution and pattern (the learning history). */
@@ -444,7 +460,10 @@ export class SessionStore implements EventJournal, LearningRepository {
   }
 
   #appendOp(op: JournalOp): void {
-    this.#writableJournal().appendLine(`${JSON.stringify(op)}\n`);
+    const journal = this.#writableJournal();
+    void journal.appendLine(`${JSON.stringify(op)}\n`);
+    // A user's deletion is rare and is reported done when the call returns: durable before it does.
+    journal.flushSync();
     this.#applyDurableEntry({ kind: 'op', op });
   }
 
@@ -639,16 +658,16 @@ export class SessionStore implements EventJournal, LearningRepository {
     this.#dirty = false;
   }
 
-  #scheduleSnapshot(): void {
+  /** Takes a snapshot `delayMs` from now, or sooner if one is already due sooner. */
+  #scheduleSnapshot(delayMs = this.#debounceMs): void {
     if (this.#mode !== 'write' || this.#closed) return;
-    const now = Date.now();
+    const dueAt = Date.now() + delayMs;
     if (this.#timer) {
-      // Debounce, but never postpone past ten intervals, so a busy run still gets its journal trimmed.
-      if (now - this.#firstPendingAt >= this.#debounceMs * 10) return;
+      // A time threshold, not a debounce: later changes never postpone a snapshot already due.
+      if (this.#timerDueAt <= dueAt) return;
       clearTimeout(this.#timer);
-    } else {
-      this.#firstPendingAt = now;
     }
+    this.#timerDueAt = dueAt;
     this.#timer = setTimeout(() => {
       this.#timer = null;
       try {
@@ -656,13 +675,18 @@ export class SessionStore implements EventJournal, LearningRepository {
       } catch (error) {
         this.#warn(`Could not save ${this.databasePath} (no event was lost, they are in the journal): ${(error as Error).message}`);
       }
-    }, this.#debounceMs);
+    }, delayMs);
     this.#timer.unref();
   }
 
   #cancelTimer(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+  }
+
+  /** Settles once every event appended so far is on disk. */
+  flushed(): Promise<void> {
+    return this.#journal?.flushed() ?? Promise.resolve();
   }
 
   /** Final snapshot, then releases the lock. Safe to call twice. */
