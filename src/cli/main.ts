@@ -1,27 +1,21 @@
 // Composition root for the terminal: parses arguments, builds the engine for a workspace, shows a run live.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import cliProgress from 'cli-progress';
 import pc from 'picocolors';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../core/config/loadConfig';
-import { MAX_TIMER_MS } from '../core/protocol/config';
-import { buildExecutionReport, renderReportMarkdown } from '../core/logging/executionReport';
-import { renderMarkdownLog } from '../core/logging/markdownLog';
-import { foldEvents } from '../core/logging/runState';
+import { MAX_TIMER_MS } from '../core/protocol/limits';
 import type { OrchestratorEvent } from '../core/protocol/events';
-import { ProtocolValidationError } from '../core/protocol/validation';
-import { StoreLockedError } from '../core/store/sessionStore';
-import { OFFLINE_MODELS, openWorkspaceEngine, type WorkspaceEngine } from '../agents/workspaceEngine';
-import { createModelResolver } from '../models/modelResolver';
-import { TtyApprovalGate } from './ttyApprovalGate';
-import { replaySession, ReplayUnavailableError, type ReplayOutcome } from './replay';
-import { OrchestratorService } from '../mcp/orchestratorService';
-import { MCP_TOKEN_ENV, serveHttp, serveStdio } from '../mcp/transports';
-import { formatUsageEstimate } from '../core/logging/format';
-import { describeEvent, modelUsageSummaryLines } from './terminalReporter';
+import type { WorkspaceEngine } from '../agents/workspaceEngine';
+import type { ReplayOutcome } from './replay';
+import { MCP_TOKEN_ENV } from '../mcp/tokenEnv';
 import { jsonForTerminal, sanitizeForTerminal as printable } from './terminalText';
-import { defaultDashboardFile, readDashboardAssets, renderStandaloneDashboard, writeStandaloneDashboard } from './standaloneDashboard';
+
+// The commands' dependencies load on first use: parsing arguments and printing help need none of them. The build
+// turns each of these requires into a file of its own beside the entry (see esbuild.mjs).
+let engineModule: typeof import('./engineCommands') | undefined;
+let storeModule: typeof import('./storeCommands') | undefined;
+const heavy = (): typeof import('./engineCommands') => (engineModule ??= require('./engineCommands') as typeof import('./engineCommands'));
+const storeOnly = (): typeof import('./storeCommands') => (storeModule ??= require('./storeCommands') as typeof import('./storeCommands'));
 
 /** Exit codes: what a script calling the CLI can rely on. */
 export const ExitCode = { success: 0, runFailed: 1, usage: 2, unavailable: 3, interrupted: 130 } as const;
@@ -81,8 +75,8 @@ const processOutput: Output = {
   interactive: process.stderr.isTTY === true,
 };
 
-async function withEngine<T>(workspace: string, mode: 'read' | 'write', io: Output, extra: Partial<Parameters<typeof openWorkspaceEngine>[0]>, use: (engine: WorkspaceEngine) => Promise<T>): Promise<T> {
-  const engine = await openWorkspaceEngine({ workspaceRoot: workspace, mode, onWarning: (message) => io.err(pc.yellow(`⚠ ${printable(message)}`)), ...extra });
+async function withEngine<T>(workspace: string, mode: 'read' | 'write', io: Output, extra: Partial<Parameters<typeof import('../agents/workspaceEngine').openWorkspaceEngine>[0]>, use: (engine: WorkspaceEngine) => Promise<T>): Promise<T> {
+  const engine = await heavy().openWorkspaceEngine({ workspaceRoot: workspace, mode, onWarning: (message) => io.err(pc.yellow(`⚠ ${printable(message)}`)), ...extra });
   try {
     return await use(engine);
   } finally {
@@ -150,12 +144,12 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
           allowCommands: opts.allowCommands,
           configOverrides: { orchestration: { maxParallelAgents: opts.maxParallel, agentTimeout: opts.agentTimeout } },
           modelOverrides: { provider: opts.provider, model: opts.model, baseUrl: opts.baseUrl },
-          createModelResolver,
-          approvalGate: opts.ask ? new TtyApprovalGate(process.stdin, process.stderr) : null,
+          createModelResolver: heavy().createModelResolver,
+          approvalGate: opts.ask ? new (heavy().TtyApprovalGate)(process.stdin, process.stderr) : null,
         }, async (engine) => {
-          if (live && engine.models !== OFFLINE_MODELS && !engine.models.describe().startsWith('offline')) io.out(pc.dim(`🤖 Model: ${engine.models.describe()}`));
+          if (live && engine.models !== heavy().OFFLINE_MODELS && !engine.models.describe().startsWith('offline')) io.out(pc.dim(`🤖 Model: ${engine.models.describe()}`));
           const bar = live && io.interactive === true
-            ? new cliProgress.SingleBar({ format: ' {bar} {percentage}% | {value}/{total} agents | {status}', hideCursor: true, clearOnComplete: true, stream: process.stderr }, cliProgress.Presets.shades_classic)
+            ? new (heavy().cliProgress.SingleBar)({ format: ' {bar} {percentage}% | {value}/{total} agents | {status}', hideCursor: true, clearOnComplete: true, stream: process.stderr }, heavy().cliProgress.Presets.shades_classic)
             : null;
           let total = 0;
           let done = 0;
@@ -167,7 +161,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
               done = event.payload.plan.skipped.length;
             }
             if (event.type === 'agent.completed' || event.type === 'agent.failed') done += 1;
-            const line = describeEvent(event);
+            const line = heavy().describeEvent(event);
             if (line) {
               if (bar) bar.stop();
               io.out(line);
@@ -214,7 +208,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
             io.out(`📄 Log:       ${printable(result.logFile)}`);
             io.out(`📊 Dashboard: ${printable(result.dashboardFile)}`);
             io.out(`📈 Report:    ${printable(result.reportFile)}`);
-            for (const line of modelUsageSummaryLines(result.report)) io.out(line);
+            for (const line of heavy().modelUsageSummaryLines(result.report)) io.out(line);
             // The terminal shows what needs attention; the report keeps every suggestion.
             const important = result.recommendations.filter((rec) => rec.priority !== 'low');
             for (const rec of important) io.out(`${rec.priority === 'high' ? '🔴' : '🟡'} ${printable(rec.type)}: ${printable(rec.message)}`);
@@ -234,8 +228,10 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
     .option('-w, --workspace <dir>', 'workspace folder', process.cwd())
     .option('--json', 'print JSON', false)
     .action(async (opts: { workspace: string; json: boolean }) => {
-      await withEngine(opts.workspace, 'read', io, {}, async (engine) => {
-        const sessions = engine.store.listSessions();
+      // The store alone: listing sessions needs neither the agents nor their analyzers.
+      const store = await storeOnly().openWorkspaceStoreForReading(opts.workspace, (message) => io.err(pc.yellow(`⚠ ${printable(message)}`)));
+      try {
+        const sessions = store.listSessions();
         if (opts.json) return io.out(jsonForTerminal(sessions, 2));
         if (sessions.length === 0) return io.out('No sessions yet. Start one with: agent-orchestrator run "<request>"');
         for (const s of sessions) {
@@ -243,7 +239,9 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
           const duration = s.completedAt ? `${((s.completedAt - s.startedAt) / 1000).toFixed(1)}s` : '';
           io.out(`${printable(s.sessionId)}  ${new Date(s.startedAt).toISOString()}  ${status.padEnd(18)} ${duration.padStart(7)}  ${printable(s.request)}`);
         }
-      });
+      } finally {
+        await store.close();
+      }
     });
 
   program
@@ -257,17 +255,17 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
     .action(async (id: string, opts: { workspace: string; json: boolean; markdown: boolean; html?: string | true }) => {
       if ([opts.json, opts.markdown, opts.html !== undefined].filter(Boolean).length > 1) throw new UsageError('Choose one of --json, --markdown and --html');
       // Before the store is opened: a missing build is the same error whichever session was asked for.
-      const assets = opts.html === undefined ? null : readDashboardAssets();
+      const assets = opts.html === undefined ? null : heavy().readDashboardAssets();
       await withEngine(opts.workspace, 'read', io, {}, async (engine) => {
         const sessionId = resolveSessionId(engine, id);
         const events = engine.store.getEvents(sessionId);
         if (assets) {
-          const file = typeof opts.html === 'string' ? path.resolve(opts.html) : defaultDashboardFile(engine.logDir, sessionId);
-          writeStandaloneDashboard(file, renderStandaloneDashboard({ sessionId, workspaceRoot: engine.workspaceRoot, events }, assets), engine.workspaceRoot);
+          const file = typeof opts.html === 'string' ? path.resolve(opts.html) : heavy().defaultDashboardFile(engine.logDir, sessionId);
+          heavy().writeStandaloneDashboard(file, heavy().renderStandaloneDashboard({ sessionId, workspaceRoot: engine.workspaceRoot, events }, assets), engine.workspaceRoot);
           io.out(printable(file));
         } else if (opts.json) io.out(jsonForTerminal(events, 2));
-        else if (opts.markdown) io.out(printable(renderMarkdownLog(events), { keepNewlines: true }));
-        else io.out(printable(renderReportMarkdown(buildExecutionReport(foldEvents(sessionId, events))), { keepNewlines: true }));
+        else if (opts.markdown) io.out(printable(heavy().renderMarkdownLog(events), { keepNewlines: true }));
+        else io.out(printable(heavy().renderReportMarkdown(heavy().buildExecutionReport(heavy().foldEvents(sessionId, events))), { keepNewlines: true }));
       });
     });
 
@@ -285,9 +283,9 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
       });
       let outcome: ReplayOutcome;
       try {
-        outcome = await replaySession({ workspaceRoot: opts.workspace, sessionId, events, keepScratch: opts.keep, onWarning: (message) => io.err(pc.yellow(`⚠ ${printable(message)}`)) });
+        outcome = await heavy().replaySession({ workspaceRoot: opts.workspace, sessionId, events, keepScratch: opts.keep, onWarning: (message) => io.err(pc.yellow(`⚠ ${printable(message)}`)) });
       } catch (error) {
-        if (error instanceof ReplayUnavailableError) throw new UsageError(error.message);
+        if (error instanceof heavy().ReplayUnavailableError) throw new UsageError(error.message);
         throw error;
       }
       if (opts.json) io.out(jsonForTerminal(outcome, 2));
@@ -323,7 +321,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
           const e = result.estimatedDuration;
           io.out(pc.bold(printable(agent)) + ` — ${result.sampleSize} recorded execution(s), confidence ${result.confidenceScore}%`);
           io.out(`  Estimated duration: ${e.samples ? `${Math.round(e.estimated)}ms (${Math.round(e.min)}–${Math.round(e.max)}ms, ${e.confidence}% confidence)` : 'no history'}`);
-          if (result.estimatedUsage) io.out(`  Model usage per run: ${printable(formatUsageEstimate(result.estimatedUsage))}`);
+          if (result.estimatedUsage) io.out(`  Model usage per run: ${printable(heavy().formatUsageEstimate(result.estimatedUsage))}`);
           io.out(`  Recommended tools: ${printable(result.recommendedApproach.toolSequence.join(' → ')) || '—'}${result.recommendedApproach.support ? ` (seen ${result.recommendedApproach.support}×)` : ''}`);
           for (const p of result.commonPitfalls) io.out(`  Pitfall (${p.severity}, ${p.frequency}×): ${printable(p.issue)}`);
           for (const tip of result.optimizationTips) io.out(`  Tip (${tip.confidence}%): ${printable(tip.tip)}`);
@@ -355,6 +353,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
     .option('-w, --workspace <dir>', 'workspace folder', process.cwd())
     .option('--json', 'print JSON', false)
     .action(async (opts: { workspace: string; json: boolean }) => {
+      // The store alone: listing sessions needs neither the agents nor their analyzers.
       await withEngine(opts.workspace, 'read', io, {}, async (engine) => {
         const sessions = engine.store.listSessions();
         const stats = {
@@ -396,14 +395,14 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
       }
       const token = process.env[MCP_TOKEN_ENV];
       if (opts.http !== undefined && token !== undefined && token.length < 16) throw new UsageError(`${MCP_TOKEN_ENV} must be at least 16 characters`);
-      const service = new OrchestratorService({
+      const service = new (heavy().OrchestratorService)({
         workspaceRoot,
         consent: { apply: opts.allowApply, allowCommands: opts.allowCommands },
         // stdout carries the protocol over stdio: warnings go to stderr only.
         onWarning: (message) => io.err(pc.yellow(`⚠ ${message}`)),
       });
-      if (opts.http === undefined) return serveStdio(service, VERSION);
-      const handle = await serveHttp(service, VERSION, { port, token });
+      if (opts.http === undefined) return heavy().serveStdio(service, VERSION);
+      const handle = await heavy().serveHttp(service, VERSION, { port, token });
       io.err(`Agent Orchestrator MCP server for ${workspaceRoot}`);
       io.err(`URL:   ${handle.url}`);
       io.err(token ? `Token: from ${MCP_TOKEN_ENV}` : `Token: ${handle.token}`);
@@ -434,12 +433,14 @@ export async function runCli(argv: readonly string[], io: Output = processOutput
       // --help and --version end here too, with exit code 0.
       return error.exitCode === 0 ? ExitCode.success : ExitCode.usage;
     }
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof ProtocolValidationError) {
-      io.err(pc.red(`Error: ${printable(error.message, { keepNewlines: true })}`));
+    // By name: these classes live in the commands' own bundle (see heavy()), not in this file's.
+    const name = error instanceof Error ? error.name : '';
+    if (error instanceof UsageError || name === 'ConfigError' || name === 'ProtocolValidationError') {
+      io.err(pc.red(`Error: ${printable((error as Error).message, { keepNewlines: true })}`));
       return ExitCode.usage;
     }
-    if (error instanceof StoreLockedError) {
-      io.err(pc.red(`Error: ${printable(error.message, { keepNewlines: true })}`));
+    if (name === 'StoreLockedError') {
+      io.err(pc.red(`Error: ${printable((error as Error).message, { keepNewlines: true })}`));
       return ExitCode.unavailable;
     }
     const message = error instanceof Error ? error.message : String(error);
