@@ -153,7 +153,15 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
   for (const message of roster.warnings) warn(message);
 
   const storeDir = storeDirFor(workspaceRoot);
-  const store = await SessionStore.open({ dir: storeDir, root: workspaceRoot, mode: options.mode, wasmPath: options.wasmPath, clock: options.clock, onWarning: warn });
+  const store = await SessionStore.open({
+    dir: storeDir,
+    root: workspaceRoot,
+    mode: options.mode,
+    wasmPath: options.wasmPath,
+    clock: options.clock,
+    onWarning: warn,
+    maxExecutionsPerAgent: config.config.learning.maxExecutionsPerAgent,
+  });
   try {
     const logDirSetting = config.config.orchestration.logDir;
     const logDir = logDirSetting ? path.resolve(workspaceRoot, logDirSetting) : path.join(storeDir, 'logs');

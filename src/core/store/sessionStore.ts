@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
-import { systemClock, type Clock, type EventJournal, type LearningRepository } from '../ports';
+import { systemClock, type Clock, type EventJournal, type FoldedExecutions, type LearningRepository } from '../ports';
 import { isValidatedEvent, OrchestratorEventSchema, type OrchestratorEvent, type RunStatus } from '../protocol/events';
 import { LearnedPatternSchema, LearningRecordSchema, type LearnedPattern, type LearningRecord } from '../protocol/learning';
 import { parseOrThrow } from '../protocol/validation';
@@ -49,6 +49,11 @@ export interface SessionStoreOptions {
   snapshotDebounceMs?: number;
   /** Size threshold of the journal that triggers a snapshot. @default 8 MiB */
   snapshotJournalBytes?: number;
+  /**
+   * The learning window (the config's learning.maxExecutionsPerAgent): an agent's older executions are folded into
+   * its summary row (foldedExecutions) and deleted. @default undefined: every execution is kept
+   */
+  maxExecutionsPerAgent?: number;
   onWarning?: (message: string) => void;
 }
 
@@ -185,6 +190,7 @@ export class SessionStore implements EventJournal, LearningRepository {
   readonly #clock: Clock;
   readonly #debounceMs: number;
   readonly #snapshotJournalBytes: number;
+  readonly #maxExecutionsPerAgent: number | null;
   readonly #onWarning: ((message: string) => void) | undefined;
   readonly #warnings: string[] = [];
   /** Damaged rows already reported, so a row read on every run is named once. */
@@ -219,6 +225,7 @@ export class SessionStore implements EventJournal, LearningRepository {
     this.#clock = options.clock ?? systemClock;
     this.#debounceMs = options.snapshotDebounceMs ?? 30_000;
     this.#snapshotJournalBytes = options.snapshotJournalBytes ?? 8 * 1024 * 1024;
+    this.#maxExecutionsPerAgent = options.maxExecutionsPerAgent ?? null;
     this.#onWarning = options.onWarning;
     this.#openSessions = openSessionsOf(this.#dir);
     this.#db = db;
@@ -580,6 +587,7 @@ export class SessionStore implements EventJournal, LearningRepository {
           if (this.#executionCount !== null) this.#executionCount++;
           this.#agents?.add(record.agent);
           this.#rememberExecution(record);
+          this.#foldOldExecutions(record.agent);
         }
         break;
       }
@@ -601,7 +609,7 @@ export class SessionStore implements EventJournal, LearningRepository {
   #applyOp(op: JournalOp): void {
     switch (op.op) {
       case 'clearLearnings':
-        this.#db.exec('DELETE FROM executions; DELETE FROM patterns;');
+        this.#db.exec('DELETE FROM executions; DELETE FROM patterns; DELETE FROM execution_history;');
         this.#executionCount = 0;
         this.#agents = new Set();
         this.#recentByAgent.clear();
@@ -826,9 +834,80 @@ export class SessionStore implements EventJournal, LearningRepository {
     return records;
   }
 
+  /** Executions recorded, including those folded out of their agent's window. */
   executionCount(): number {
-    this.#executionCount ??= num(this.#query('SELECT count(*) FROM executions')[0]?.[0]);
+    this.#executionCount ??=
+      num(this.#query('SELECT count(*) FROM executions')[0]?.[0]) + num(this.#query('SELECT coalesce(sum(count), 0) FROM execution_history')[0]?.[0]);
     return this.#executionCount;
+  }
+
+  foldedExecutions(agent: string): FoldedExecutions | null {
+    const row = this.#query(
+      `SELECT count, successes, sum_log_duration, sum_sq_log_duration, min_duration, max_duration, first_timestamp, last_timestamp
+       FROM execution_history WHERE agent = ?`,
+      [agent],
+    )[0];
+    if (!row) return null;
+    return {
+      count: num(row[0]),
+      successes: num(row[1]),
+      sumLogDuration: num(row[2]),
+      sumSqLogDuration: num(row[3]),
+      minDuration: num(row[4]),
+      maxDuration: num(row[5]),
+      firstTimestamp: num(row[6]),
+      lastTimestamp: num(row[7]),
+    };
+  }
+
+  /**
+   * Keeps the newest maxExecutionsPerAgent executions of `agent` (the window the learning system reads) and folds
+   * the older ones into its execution_history row. Derived from the executions alone, so replaying the journal
+   * folds the same rows again.
+   */
+  #foldOldExecutions(agent: string): void {
+    const max = this.#maxExecutionsPerAgent;
+    if (max === null) return;
+    const count = num(this.#query('SELECT count(*) FROM executions WHERE agent = ?', [agent])[0]?.[0]);
+    if (count <= max) return;
+    const oldest = this.#query(
+      'SELECT session_id, seq, timestamp, success, duration FROM executions WHERE agent = ? ORDER BY timestamp, session_id, seq LIMIT ?',
+      [agent, count - max],
+    );
+    let successes = 0;
+    let sumLog = 0;
+    let sumSqLog = 0;
+    let minDuration = Number.POSITIVE_INFINITY;
+    let maxDuration = 0;
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    for (const row of oldest) {
+      const duration = Math.max(0, num(row[4]));
+      const log = Math.log1p(duration);
+      successes += num(row[3]) !== 0 ? 1 : 0;
+      sumLog += log;
+      sumSqLog += log * log;
+      minDuration = Math.min(minDuration, duration);
+      maxDuration = Math.max(maxDuration, duration);
+      first = Math.min(first, num(row[2]));
+      last = Math.max(last, num(row[2]));
+      this.#run('DELETE FROM executions WHERE session_id = ? AND seq = ?', [str(row[0]), num(row[1])]);
+    }
+    this.#run(
+      `INSERT INTO execution_history
+         (agent, count, successes, sum_log_duration, sum_sq_log_duration, min_duration, max_duration, first_timestamp, last_timestamp)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (agent) DO UPDATE SET
+         count = count + excluded.count, successes = successes + excluded.successes,
+         sum_log_duration = sum_log_duration + excluded.sum_log_duration,
+         sum_sq_log_duration = sum_sq_log_duration + excluded.sum_sq_log_duration,
+         min_duration = min(min_duration, excluded.min_duration), max_duration = max(max_duration, excluded.max_duration),
+         first_timestamp = min(first_timestamp, excluded.first_timestamp), last_timestamp = max(last_timestamp, excluded.last_timestamp)`,
+      [agent, oldest.length, successes, sumLog, sumSqLog, minDuration, maxDuration, first, last],
+    );
+    // The cached window may hold a folded record when it was read with a larger limit.
+    const cached = this.#recentByAgent.get(agent);
+    if (cached && cached.limit > max) this.#recentByAgent.delete(agent);
   }
 
   agentsWithHistory(): string[] {
