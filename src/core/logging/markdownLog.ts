@@ -1,6 +1,7 @@
 // The live execution log in the seed's format, as a projection: each event yields the Markdown to append, so a
 // file, an output channel or a terminal can stream it, and a stored session renders to the same text.
 import type { OrchestratorEvent } from '../protocol/events';
+import { parallelWithOf } from './runState';
 import type { Message } from '../protocol/messages';
 import type { ExecutionPlan } from '../protocol/plan';
 import { countContextItems } from '../protocol/handoff';
@@ -84,6 +85,8 @@ export class MarkdownLogProjection {
   #liveHeaderWritten = false;
   /** From run.started: whether an unapplied change means "dry run" or was held back for another reason. */
   #dryRun = false;
+  /** From plan.created: who runs alongside an agent, for agent.started events that no longer list it. */
+  #plan: ExecutionPlan | null = null;
 
   /** Follows `sessionId`, or the session of the first event it sees. */
   constructor(sessionId?: string) {
@@ -109,6 +112,7 @@ export class MarkdownLogProjection {
           '',
         ].join('\n');
       case 'plan.created':
+        this.#plan = event.payload.plan;
         return planBlock(event.payload.plan);
       case 'learning.recorded':
       case 'validation.requested':
@@ -136,7 +140,7 @@ export class MarkdownLogProjection {
           `🤖 ${at} AGENT START: ${mdText(p.agent)}`,
           `  Task: ${mdText(p.task)}`,
           `  MCP Servers: ${listOrNone(p.mcpServers)}`,
-          `  Parallel with: ${listOrNone(p.parallelWith)}`,
+          `  Parallel with: ${listOrNone(parallelWithOf(p, this.#plan))}`,
         ].join('\n') + '\n\n';
       }
       case 'agent.tool_called': {

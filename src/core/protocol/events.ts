@@ -35,7 +35,12 @@ export const EventPayloadSchemas = {
     agent,
     task: z.string(),
     phase: z.number().int().min(0),
-    parallelWith: z.array(z.string()),
+    /**
+     * The other agents of its phase. Left out by the orchestrator since it is the plan's (plan.created lists every
+     * agent's phase): listing it per agent made a phase's events grow with the square of its width. Views derive
+     * it from the plan when absent (parallelWithOf); sessions stored before still carry it.
+     */
+    parallelWith: z.array(z.string()).optional(),
     mcpServers: z.array(z.string()).default([]),
   }),
   'agent.tool_called': z.object({
