@@ -30,6 +30,19 @@ const zodEnglishOnly = {
   },
 };
 
+// The CLI's entry stays small so `--help` starts about as fast as node itself: main.ts requires its commands'
+// dependencies on first use, and here each such require becomes a separate bundle beside dist/cli.js, loaded at
+// run time (the engine with ESLint and TypeScript, or the store alone with sql.js for `sessions`).
+const cliLazyBundles = { './engineCommands': './cliEngine.js', './storeCommands': './cliStore.js' };
+const cliLazyRequires = {
+  name: 'cli-lazy-requires',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/(engineCommands|storeCommands)$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'cli', 'main.ts')) ? { path: cliLazyBundles[args.path], external: true } : undefined,
+    );
+  },
+};
+
 const common = {
   plugins: [zodEnglishOnly],
   bundle: true,
@@ -51,7 +64,9 @@ const builds = [
   // Activation loads only this small file; the engine runs in its own process (dist/engineHost.js).
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { ...common, entryPoints: ['src/engineHost/main.ts'], outfile: 'dist/engineHost.js' },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, plugins: [...common.plugins, cliLazyRequires], entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/cli/engineCommands.ts'], outfile: 'dist/cliEngine.js' },
+  { ...common, entryPoints: ['src/cli/storeCommands.ts'], outfile: 'dist/cliStore.js' },
   // The security scan's worker (ESLint), started by the CLI and the engine process from beside their own bundle so a
   // timeout or Ctrl+C can terminate a scan stuck in one big file.
   { ...common, entryPoints: ['src/agents/offline/security/scanWorker.ts'], outfile: 'dist/scanWorker.js' },

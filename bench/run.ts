@@ -11,6 +11,7 @@ import { activationBench } from './activation.bench';
 import { busBench } from './bus.bench';
 import { dashboardBench } from './dashboard.bench';
 import type { Bench, BenchRow } from './harness';
+import { langGraphBench } from './langgraph.bench';
 import { learningBench } from './learning.bench';
 import { learningStoreBench } from './learningStore.bench';
 import { mcpBench } from './mcp.bench';
@@ -34,6 +35,8 @@ const BENCHES: readonly { name: string; run: Bench }[] = [
   { name: 'mcp', run: mcpBench },
   { name: 'mcp-client', run: mcpClientBench },
   { name: 'model-loop', run: modelLoopBench },
+  // Last: it loads LangGraph, and its store-at-scale part runs the CLI on the example ~1,000 times' worth of data.
+  { name: 'langgraph', run: langGraphBench },
 ];
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'bench-results');

@@ -161,7 +161,15 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
   for (const message of roster.warnings) warn(message);
 
   const storeDir = storeDirFor(workspaceRoot);
-  const store = await SessionStore.open({ dir: storeDir, root: workspaceRoot, mode: options.mode, wasmPath: options.wasmPath, clock: options.clock, onWarning: warn });
+  const store = await SessionStore.open({
+    dir: storeDir,
+    root: workspaceRoot,
+    mode: options.mode,
+    wasmPath: options.wasmPath,
+    clock: options.clock,
+    onWarning: warn,
+    maxExecutionsPerAgent: config.config.learning.maxExecutionsPerAgent,
+  });
   let learningMemory: MemoryServerLearnings | null = null;
   let mcpTools: McpToolHub | null = null;
   try {

@@ -1,33 +1,23 @@
 // Composition root for the terminal: parses arguments, builds the engine for a workspace, shows a run live.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import cliProgress from 'cli-progress';
 import pc from 'picocolors';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../core/config/loadConfig';
-import { MAX_TIMER_MS } from '../core/protocol/config';
-import { buildExecutionReport, renderReportMarkdown } from '../core/logging/executionReport';
-import { renderMarkdownLog } from '../core/logging/markdownLog';
-import { foldEvents } from '../core/logging/runState';
+import { MAX_TIMER_MS } from '../core/protocol/limits';
 import type { OrchestratorEvent } from '../core/protocol/events';
-import { ProtocolValidationError } from '../core/protocol/validation';
-import { StoreLockedError } from '../core/store/sessionStore';
-import { OFFLINE_MODELS, openWorkspaceEngine, type WorkspaceEngine } from '../agents/workspaceEngine';
-import { createModelResolver } from '../models/modelResolver';
-import { mergeLearnings } from '../agents/memory/memoryServerLearnings';
-import { TtyApprovalGate } from './ttyApprovalGate';
-import { replaySession, ReplayUnavailableError, type ReplayOutcome } from './replay';
-import { OrchestratorService } from '../mcp/orchestratorService';
-import { startFindingsLanguageServer } from '../lsp/findingsLanguageServer';
-import { MCP_TOKEN_ENV, serveHttp, serveStdio } from '../mcp/transports';
-import { formatUsageEstimate } from '../core/logging/format';
-import { changeHeading, describeEvent, modelUsageSummaryLines, renderTerminalDiff } from './terminalReporter';
-import { reviewStatusOf, UnknownChangeError, type ChangeReviewStatus } from '../core/review/changeReview';
-import { applyReviewedChanges, reviewChanges, ReviewUnavailableError } from '../agents/review/reviewedChanges';
-import { SessionStore, storeDirFor } from '../core/store/sessionStore';
+import type { WorkspaceEngine } from '../agents/workspaceEngine';
+import type { ReplayOutcome } from './replay';
+import { MCP_TOKEN_ENV } from '../mcp/tokenEnv';
+import { reviewStatusOf, type ChangeReviewStatus } from '../core/review/changeReview';
 import { DIFF_DOCUMENT_LINES } from '../core/logging/diffView';
 import { jsonForTerminal, sanitizeForTerminal as printable } from './terminalText';
-import { defaultDashboardFile, readDashboardAssets, renderStandaloneDashboard, writeStandaloneDashboard } from './standaloneDashboard';
+
+// The commands' dependencies load on first use: parsing arguments and printing help need none of them. The build
+// turns each of these requires into a file of its own beside the entry (see esbuild.mjs).
+let engineModule: typeof import('./engineCommands') | undefined;
+let storeModule: typeof import('./storeCommands') | undefined;
+const heavy = (): typeof import('./engineCommands') => (engineModule ??= require('./engineCommands') as typeof import('./engineCommands'));
+const storeOnly = (): typeof import('./storeCommands') => (storeModule ??= require('./storeCommands') as typeof import('./storeCommands'));
 
 /** Exit codes: what a script calling the CLI can rely on. */
 export const ExitCode = { success: 0, runFailed: 1, usage: 2, unavailable: 3, interrupted: 130 } as const;
@@ -108,8 +98,8 @@ function changeIds(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...ids];
 }
 
-async function withEngine<T>(workspace: string, mode: 'read' | 'write', io: Output, extra: Partial<Parameters<typeof openWorkspaceEngine>[0]>, use: (engine: WorkspaceEngine) => Promise<T>): Promise<T> {
-  const engine = await openWorkspaceEngine({ workspaceRoot: workspace, mode, onWarning: (message) => io.err(pc.yellow(`⚠ ${printable(message)}`)), ...extra });
+async function withEngine<T>(workspace: string, mode: 'read' | 'write', io: Output, extra: Partial<Parameters<typeof import('../agents/workspaceEngine').openWorkspaceEngine>[0]>, use: (engine: WorkspaceEngine) => Promise<T>): Promise<T> {
+  const engine = await heavy().openWorkspaceEngine({ workspaceRoot: workspace, mode, onWarning: (message) => io.err(pc.yellow(`⚠ ${printable(message)}`)), ...extra });
   try {
     return await use(engine);
   } finally {
@@ -121,7 +111,7 @@ function resolveSessionId(engine: WorkspaceEngine, idOrPrefix: string): string {
   return resolveSessionIdIn(engine.store, engine.workspaceRoot, idOrPrefix);
 }
 
-function resolveSessionIdIn(store: SessionStore, workspaceRoot: string, idOrPrefix: string): string {
+function resolveSessionIdIn(store: import('../core/store/sessionStore').SessionStore, workspaceRoot: string, idOrPrefix: string): string {
   const sessions = store.listSessions();
   const exact = sessions.find((s) => s.sessionId === idOrPrefix);
   if (exact) return exact.sessionId;
@@ -183,12 +173,12 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
           allowMcpServers: opts.allowMcp,
           configOverrides: { orchestration: { maxParallelAgents: opts.maxParallel, agentTimeout: opts.agentTimeout } },
           modelOverrides: { provider: opts.provider, model: opts.model, baseUrl: opts.baseUrl },
-          createModelResolver,
-          approvalGate: opts.ask ? new TtyApprovalGate(process.stdin, process.stderr) : null,
+          createModelResolver: heavy().createModelResolver,
+          approvalGate: opts.ask ? new (heavy().TtyApprovalGate)(process.stdin, process.stderr) : null,
         }, async (engine) => {
-          if (live && engine.models !== OFFLINE_MODELS && !engine.models.describe().startsWith('offline')) io.out(pc.dim(`🤖 Model: ${engine.models.describe()}`));
+          if (live && engine.models !== heavy().OFFLINE_MODELS && !engine.models.describe().startsWith('offline')) io.out(pc.dim(`🤖 Model: ${engine.models.describe()}`));
           const bar = live && io.interactive === true
-            ? new cliProgress.SingleBar({ format: ' {bar} {percentage}% | {value}/{total} agents | {status}', hideCursor: true, clearOnComplete: true, stream: process.stderr }, cliProgress.Presets.shades_classic)
+            ? new (heavy().cliProgress.SingleBar)({ format: ' {bar} {percentage}% | {value}/{total} agents | {status}', hideCursor: true, clearOnComplete: true, stream: process.stderr }, heavy().cliProgress.Presets.shades_classic)
             : null;
           let total = 0;
           let done = 0;
@@ -200,7 +190,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
               done = event.payload.plan.skipped.length;
             }
             if (event.type === 'agent.completed' || event.type === 'agent.failed') done += 1;
-            const line = describeEvent(event);
+            const line = heavy().describeEvent(event);
             if (line) {
               if (bar) bar.stop();
               io.out(line);
@@ -248,8 +238,8 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
               io.out('');
               io.out(pc.bold(changes.some((change) => !change.applied) ? '✏️  Changes proposed (not written; review, then apply):' : '✏️  Changes written:'));
               for (const change of changes.slice(0, RUN_CHANGES_SHOWN)) {
-                io.out(changeHeading({ ...change, status: STATUS_LABEL[reviewStatusOf(change)] }, io.color === true));
-                io.out(renderTerminalDiff(change.diff, { color: io.color === true, moreIn: result.logFile }));
+                io.out(heavy().changeHeading({ ...change, status: STATUS_LABEL[reviewStatusOf(change)] }, io.color === true));
+                io.out(heavy().renderTerminalDiff(change.diff, { color: io.color === true, moreIn: result.logFile }));
                 io.out('');
               }
               if (changes.length > RUN_CHANGES_SHOWN) io.out(pc.dim(`   ${changes.length - RUN_CHANGES_SHOWN} more change(s): agent-orchestrator diff ${printable(result.sessionId)}`));
@@ -261,7 +251,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
             io.out(`📄 Log:       ${printable(result.logFile)}`);
             io.out(`📊 Dashboard: ${printable(result.dashboardFile)}`);
             io.out(`📈 Report:    ${printable(result.reportFile)}`);
-            for (const line of modelUsageSummaryLines(result.report)) io.out(line);
+            for (const line of heavy().modelUsageSummaryLines(result.report)) io.out(line);
             // The terminal shows what needs attention; the report keeps every suggestion.
             const important = result.recommendations.filter((rec) => rec.priority !== 'low');
             for (const rec of important) io.out(`${rec.priority === 'high' ? '🔴' : '🟡'} ${printable(rec.type)}: ${printable(rec.message)}`);
@@ -281,8 +271,10 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
     .option('-w, --workspace <dir>', 'workspace folder', process.cwd())
     .option('--json', 'print JSON', false)
     .action(async (opts: { workspace: string; json: boolean }) => {
-      await withEngine(opts.workspace, 'read', io, {}, async (engine) => {
-        const sessions = engine.store.listSessions();
+      // The store alone: listing sessions needs neither the agents nor their analyzers.
+      const store = await storeOnly().openWorkspaceStoreForReading(opts.workspace, (message) => io.err(pc.yellow(`⚠ ${printable(message)}`)));
+      try {
+        const sessions = store.listSessions();
         if (opts.json) return io.out(jsonForTerminal(sessions, 2));
         if (sessions.length === 0) return io.out('No sessions yet. Start one with: agent-orchestrator run "<request>"');
         for (const s of sessions) {
@@ -290,7 +282,9 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
           const duration = s.completedAt ? `${((s.completedAt - s.startedAt) / 1000).toFixed(1)}s` : '';
           io.out(`${printable(s.sessionId)}  ${new Date(s.startedAt).toISOString()}  ${status.padEnd(18)} ${duration.padStart(7)}  ${printable(s.request)}`);
         }
-      });
+      } finally {
+        await store.close();
+      }
     });
 
   program
@@ -304,17 +298,17 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
     .action(async (id: string, opts: { workspace: string; json: boolean; markdown: boolean; html?: string | true }) => {
       if ([opts.json, opts.markdown, opts.html !== undefined].filter(Boolean).length > 1) throw new UsageError('Choose one of --json, --markdown and --html');
       // Before the store is opened: a missing build is the same error whichever session was asked for.
-      const assets = opts.html === undefined ? null : readDashboardAssets();
+      const assets = opts.html === undefined ? null : heavy().readDashboardAssets();
       await withEngine(opts.workspace, 'read', io, {}, async (engine) => {
         const sessionId = resolveSessionId(engine, id);
         const events = engine.store.getEvents(sessionId);
         if (assets) {
-          const file = typeof opts.html === 'string' ? path.resolve(opts.html) : defaultDashboardFile(engine.logDir, sessionId);
-          writeStandaloneDashboard(file, renderStandaloneDashboard({ sessionId, workspaceRoot: engine.workspaceRoot, events }, assets), engine.workspaceRoot);
+          const file = typeof opts.html === 'string' ? path.resolve(opts.html) : heavy().defaultDashboardFile(engine.logDir, sessionId);
+          heavy().writeStandaloneDashboard(file, heavy().renderStandaloneDashboard({ sessionId, workspaceRoot: engine.workspaceRoot, events }, assets), engine.workspaceRoot);
           io.out(printable(file));
         } else if (opts.json) io.out(jsonForTerminal(events, 2));
-        else if (opts.markdown) io.out(printable(renderMarkdownLog(events), { keepNewlines: true }));
-        else io.out(printable(renderReportMarkdown(buildExecutionReport(foldEvents(sessionId, events))), { keepNewlines: true }));
+        else if (opts.markdown) io.out(printable(heavy().renderMarkdownLog(events), { keepNewlines: true }));
+        else io.out(printable(heavy().renderReportMarkdown(heavy().buildExecutionReport(heavy().foldEvents(sessionId, events))), { keepNewlines: true }));
       });
     });
 
@@ -331,12 +325,12 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
         let changes;
         try {
           const chosen = new Set(opts.only ?? []);
-          const all = reviewChanges(engine.workspaceRoot, engine.store, sessionId);
+          const all = heavy().reviewChanges(engine.workspaceRoot, engine.store, sessionId);
           const unknown = [...chosen].filter((wanted) => !all.some((change) => change.id === wanted));
-          if (unknown.length > 0) throw new UnknownChangeError(`No change ${unknown.join(', ')} in session ${sessionId}: ${all.length === 0 ? 'it has no changes' : `its changes are ${all.map((change) => change.id).join(', ')}`}.`);
+          if (unknown.length > 0) throw new (heavy().UnknownChangeError)(`No change ${unknown.join(', ')} in session ${sessionId}: ${all.length === 0 ? 'it has no changes' : `its changes are ${all.map((change) => change.id).join(', ')}`}.`);
           changes = chosen.size === 0 ? all : all.filter((change) => chosen.has(change.id));
         } catch (error) {
-          if (error instanceof ReviewUnavailableError || error instanceof UnknownChangeError) throw new UsageError(error.message);
+          if (error instanceof heavy().ReviewUnavailableError || error instanceof heavy().UnknownChangeError) throw new UsageError(error.message);
           throw error;
         }
         if (opts.json) {
@@ -345,9 +339,9 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
         if (changes.length === 0) return io.out(`Session ${printable(sessionId)} proposed no changes.`);
         const reportFile = path.join(engine.logDir, `${sessionId}.report.json`);
         for (const change of changes) {
-          io.out(changeHeading({ ...change, status: STATUS_LABEL[change.status] }, io.color === true));
+          io.out(heavy().changeHeading({ ...change, status: STATUS_LABEL[change.status] }, io.color === true));
           if (change.status === 'pending' && change.problem) io.out(pc.yellow(`   ⚠ cannot be applied now: ${printable(change.problem)}`));
-          io.out(renderTerminalDiff(change.diff, { color: io.color === true, maxLines: DIFF_DOCUMENT_LINES, moreIn: reportFile }));
+          io.out(heavy().renderTerminalDiff(change.diff, { color: io.color === true, maxLines: DIFF_DOCUMENT_LINES, moreIn: reportFile }));
           io.out('');
         }
         const pending = changes.filter((change) => change.status === 'pending');
@@ -366,14 +360,14 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
       const workspaceRoot = path.resolve(opts.workspace);
       if (!statSync(workspaceRoot, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`Workspace folder not found: ${workspaceRoot}`);
       // The store alone, for writing: applying needs no agents, config or model, and takes the lock only briefly.
-      const store = await SessionStore.open({ dir: storeDirFor(workspaceRoot), root: workspaceRoot, mode: 'write', onWarning: (message) => io.err(pc.yellow(`⚠ ${printable(message)}`)) });
+      const store = await heavy().SessionStore.open({ dir: heavy().storeDirFor(workspaceRoot), root: workspaceRoot, mode: 'write', onWarning: (message) => io.err(pc.yellow(`⚠ ${printable(message)}`)) });
       let report;
       try {
         const sessionId = resolveSessionIdIn(store, workspaceRoot, id);
         try {
-          report = applyReviewedChanges({ workspaceRoot, store, sessionId, ...(opts.only ? { only: opts.only } : {}), by: 'cli' });
+          report = heavy().applyReviewedChanges({ workspaceRoot, store, sessionId, ...(opts.only ? { only: opts.only } : {}), by: 'cli' });
         } catch (error) {
-          if (error instanceof ReviewUnavailableError || error instanceof UnknownChangeError) throw new UsageError(error.message);
+          if (error instanceof heavy().ReviewUnavailableError || error instanceof heavy().UnknownChangeError) throw new UsageError(error.message);
           throw error;
         }
       } finally {
@@ -410,9 +404,9 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
       });
       let outcome: ReplayOutcome;
       try {
-        outcome = await replaySession({ workspaceRoot: opts.workspace, sessionId, events, keepScratch: opts.keep, onWarning: (message) => io.err(pc.yellow(`⚠ ${printable(message)}`)) });
+        outcome = await heavy().replaySession({ workspaceRoot: opts.workspace, sessionId, events, keepScratch: opts.keep, onWarning: (message) => io.err(pc.yellow(`⚠ ${printable(message)}`)) });
       } catch (error) {
-        if (error instanceof ReplayUnavailableError) throw new UsageError(error.message);
+        if (error instanceof heavy().ReplayUnavailableError) throw new UsageError(error.message);
         throw error;
       }
       if (opts.json) io.out(jsonForTerminal(outcome, 2));
@@ -447,14 +441,14 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
           const local = learning.queryLearnings(agent, opts.taskType ? { taskType: opts.taskType } : {});
           const memory = engine.learningMemory;
           const merged = memory
-            ? mergeLearnings(local, await memory.knowledgeFor(agent), { name: memory.serverName, problem: memory.problem }, new Set(engine.store.recentExecutions(agent, Number.MAX_SAFE_INTEGER).map((r) => r.sessionId)))
+            ? heavy().mergeLearnings(local, await memory.knowledgeFor(agent), { name: memory.serverName, problem: memory.problem }, new Set(engine.store.recentExecutions(agent, Number.MAX_SAFE_INTEGER).map((r) => r.sessionId)))
             : null;
           const result = merged ?? local;
           if (opts.json) return io.out(jsonForTerminal(result, 2));
           const e = result.estimatedDuration;
           io.out(pc.bold(printable(agent)) + ` — ${result.sampleSize} recorded execution(s), confidence ${result.confidenceScore}%`);
           io.out(`  Estimated duration: ${e.samples ? `${Math.round(e.estimated)}ms (${Math.round(e.min)}–${Math.round(e.max)}ms, ${e.confidence}% confidence)` : 'no history'}`);
-          if (result.estimatedUsage) io.out(`  Model usage per run: ${printable(formatUsageEstimate(result.estimatedUsage))}`);
+          if (result.estimatedUsage) io.out(`  Model usage per run: ${printable(heavy().formatUsageEstimate(result.estimatedUsage))}`);
           io.out(`  Recommended tools: ${printable(result.recommendedApproach.toolSequence.join(' → ')) || '—'}${result.recommendedApproach.support ? ` (seen ${result.recommendedApproach.support}×)` : ''}`);
           for (const p of result.commonPitfalls) {
             const source = 'source' in p && p.source !== 'local' ? pc.dim(p.source === 'both' ? ' [local + memory server]' : ' [memory server]') : '';
@@ -499,6 +493,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
     .option('-w, --workspace <dir>', 'workspace folder', process.cwd())
     .option('--json', 'print JSON', false)
     .action(async (opts: { workspace: string; json: boolean }) => {
+      // The store alone: listing sessions needs neither the agents nor their analyzers.
       await withEngine(opts.workspace, 'read', io, {}, async (engine) => {
         const sessions = engine.store.listSessions();
         const stats = {
@@ -530,7 +525,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
     .option('--session <id>', 'show this session instead of the latest one')
     .option('--stdio', 'talk over standard input and output (the default; accepted because LSP clients pass it)')
     .action(async (opts: { workspace: string; session?: string }) => {
-      startFindingsLanguageServer({ workspaceRoot: opts.workspace, ...(opts.session ? { session: opts.session } : {}) });
+      heavy().startFindingsLanguageServer({ workspaceRoot: opts.workspace, ...(opts.session ? { session: opts.session } : {}) });
       // The connection ends the process when the editor sends "exit".
       await new Promise<never>(() => undefined);
     });
@@ -552,14 +547,14 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
       }
       const token = process.env[MCP_TOKEN_ENV];
       if (opts.http !== undefined && token !== undefined && token.length < 16) throw new UsageError(`${MCP_TOKEN_ENV} must be at least 16 characters`);
-      const service = new OrchestratorService({
+      const service = new (heavy().OrchestratorService)({
         workspaceRoot,
         consent: { apply: opts.allowApply, allowCommands: opts.allowCommands },
         // stdout carries the protocol over stdio: warnings go to stderr only.
         onWarning: (message) => io.err(pc.yellow(`⚠ ${message}`)),
       });
-      if (opts.http === undefined) return serveStdio(service, VERSION);
-      const handle = await serveHttp(service, VERSION, { port, token });
+      if (opts.http === undefined) return heavy().serveStdio(service, VERSION);
+      const handle = await heavy().serveHttp(service, VERSION, { port, token });
       io.err(`Agent Orchestrator MCP server for ${workspaceRoot}`);
       io.err(`URL:   ${handle.url}`);
       io.err(token ? `Token: from ${MCP_TOKEN_ENV}` : `Token: ${handle.token}`);
@@ -590,12 +585,14 @@ export async function runCli(argv: readonly string[], io: Output = processOutput
       // --help and --version end here too, with exit code 0.
       return error.exitCode === 0 ? ExitCode.success : ExitCode.usage;
     }
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof ProtocolValidationError) {
-      io.err(pc.red(`Error: ${printable(error.message, { keepNewlines: true })}`));
+    // By name: these classes live in the commands' own bundle (see heavy()), not in this file's.
+    const name = error instanceof Error ? error.name : '';
+    if (error instanceof UsageError || name === 'ConfigError' || name === 'ProtocolValidationError') {
+      io.err(pc.red(`Error: ${printable((error as Error).message, { keepNewlines: true })}`));
       return ExitCode.usage;
     }
-    if (error instanceof StoreLockedError) {
-      io.err(pc.red(`Error: ${printable(error.message, { keepNewlines: true })}`));
+    if (name === 'StoreLockedError') {
+      io.err(pc.red(`Error: ${printable((error as Error).message, { keepNewlines: true })}`));
       return ExitCode.unavailable;
     }
     const message = error instanceof Error ? error.message : String(error);

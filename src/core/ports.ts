@@ -9,9 +9,13 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** Durable append-only sink for events: when append returns, the event survives a crash. */
+/** Durable append-only sink for events: once append's result settles (or it returns nothing), the event survives a crash. */
 export interface EventJournal {
-  append(event: OrchestratorEvent): void;
+  /**
+   * Records `event`. Throws when it cannot be recorded; a durable journal returns a promise settled once the event
+   * is on disk (it may be acknowledged only then), an in-memory one nothing.
+   */
+  append(event: OrchestratorEvent): void | Promise<void>;
 }
 
 /** Read access to stored executions and patterns, for the learning system. */
@@ -26,6 +30,24 @@ export interface LearningRepository {
   sessionAgentSequences(limit: number): { sessionId: string; taskType: string; agents: string[]; success: boolean }[];
   /** Patterns stored so far (latest version of each id). */
   patterns(): LearnedPattern[];
+  /**
+   * What the executions of `agent` that no longer fit its window (maxExecutionsPerAgent) carried, summed up; null
+   * when none were folded. Absent in repositories that keep every execution.
+   */
+  foldedExecutions?(agent: string): FoldedExecutions | null;
+}
+
+/** The executions of an agent folded out of its window, as a plain summary (they are deleted one by one). */
+export interface FoldedExecutions {
+  count: number;
+  successes: number;
+  /** Sum and sum of squares of ln(1 + duration in ms), over all `count` executions. */
+  sumLogDuration: number;
+  sumSqLogDuration: number;
+  minDuration: number;
+  maxDuration: number;
+  firstTimestamp: number;
+  lastTimestamp: number;
 }
 
 /** Thrown when a path given by an agent, a model or a user resolves outside the workspace. */

@@ -7,9 +7,10 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { createMcpServer } from './mcpServer';
 import type { OrchestratorService } from './orchestratorService';
+import { MCP_TOKEN_ENV } from './tokenEnv';
 
 export const MCP_HTTP_PATH = '/mcp';
-export const MCP_TOKEN_ENV = 'AGENT_ORCHESTRATOR_MCP_TOKEN';
+export { MCP_TOKEN_ENV };
 /** A request body larger than this is refused before it is read into memory. */
 const MAX_BODY_BYTES = 1024 * 1024;
 

@@ -89,7 +89,9 @@ export function reviewChanges(workspaceRoot: string, store: SessionStore, sessio
 
 function appendReviewEvent(store: SessionStore, sessionId: string, clock: Clock, type: 'change.applied' | 'change.discarded', change: ChangeView, by: 'cli' | 'vscode'): void {
   const last = store.getEvents(sessionId).at(-1)?.seq ?? 0;
-  store.append({ sessionId, seq: last + 1, ts: clock.now(), type, payload: { changeId: change.id, file: change.file, by } } as OrchestratorEvent);
+  // Applied to the store's tables at once; on disk with the journal's next batch, and at the latest in the snapshot
+  // the caller's close() writes. A batch that cannot be written is reported there, so it is not a second error here.
+  store.append({ sessionId, seq: last + 1, ts: clock.now(), type, payload: { changeId: change.id, file: change.file, by } } as OrchestratorEvent).catch(() => undefined);
 }
 
 export interface ApplyOptions {

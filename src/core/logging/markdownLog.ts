@@ -1,6 +1,7 @@
 // The live execution log in the seed's format, as a projection: each event yields the Markdown to append, so a
 // file, an output channel or a terminal can stream it, and a stored session renders to the same text.
 import type { OrchestratorEvent } from '../protocol/events';
+import { parallelWithOf } from './runState';
 import type { Message } from '../protocol/messages';
 import type { ExecutionPlan } from '../protocol/plan';
 import { countContextItems } from '../protocol/handoff';
@@ -87,6 +88,8 @@ export class MarkdownLogProjection {
   #dryRun = false;
   /** Changes seen so far: a change's id is its position (see ChangeView.id). */
   #changes = 0;
+  /** From plan.created: who runs alongside an agent, for agent.started events that no longer list it. */
+  #plan: ExecutionPlan | null = null;
 
   /** Follows `sessionId`, or the session of the first event it sees. */
   constructor(sessionId?: string) {
@@ -112,6 +115,7 @@ export class MarkdownLogProjection {
           '',
         ].join('\n');
       case 'plan.created':
+        this.#plan = event.payload.plan;
         return planBlock(event.payload.plan);
       case 'learning.recorded':
       case 'validation.requested':
@@ -139,7 +143,7 @@ export class MarkdownLogProjection {
           `🤖 ${at} AGENT START: ${mdText(p.agent)}`,
           `  Task: ${mdText(p.task)}`,
           `  MCP Servers: ${listOrNone(p.mcpServers)}`,
-          `  Parallel with: ${listOrNone(p.parallelWith)}`,
+          `  Parallel with: ${listOrNone(parallelWithOf(p, this.#plan))}`,
         ].join('\n') + '\n\n';
       }
       case 'agent.tool_called': {

@@ -394,7 +394,7 @@ export function applyEvent(state: RunState, event: OrchestratorEvent): RunState 
       agent.status = 'running';
       agent.task = event.payload.task;
       agent.phase = event.payload.phase;
-      agent.parallelWith = [...event.payload.parallelWith];
+      agent.parallelWith = parallelWithOf(event.payload, state.plan);
       agent.mcpServers = [...event.payload.mcpServers];
       agent.startedAt = event.ts;
       agent.completedAt = null;
@@ -823,4 +823,11 @@ export function recommendationsOf(state: RunState): Recommendation[] {
 
   // Stable sort keeps the order of discovery within a priority.
   return out.sort((a, b) => PRIORITY_ORDER[a.priority] - PRIORITY_ORDER[b.priority]);
+}
+
+/** The agents an agent.started event ran alongside: its own list in older sessions, else the rest of its phase. */
+export function parallelWithOf(payload: EventPayloads['agent.started'], plan: ExecutionPlan | null | undefined): string[] {
+  if (payload.parallelWith) return [...payload.parallelWith];
+  if (!plan) return [];
+  return plan.agents.filter((entry) => entry.phase === payload.phase && entry.name !== payload.agent).map((entry) => entry.name);
 }

@@ -243,6 +243,7 @@ export class ExecutionOrchestrator {
         });
       } catch (error) {
         stream.emit('run.completed', { success: false, status: 'failed', durationMs: elapsed(), error: (error as Error).message });
+        await stream.settled();
         throw error;
       }
       stream.emit('plan.created', { plan });
@@ -275,6 +276,8 @@ export class ExecutionOrchestrator {
           const outcome = await run.execute();
           status = outcome.status;
           error = outcome.error;
+          // The learning records read the run's state, which follows the events as they become durable.
+          await stream.settled();
           if (config.orchestration.enableLearning) await run.recordLearnings(status === 'completed');
         } catch (failure) {
           status = 'failed';
@@ -286,6 +289,8 @@ export class ExecutionOrchestrator {
       }
       const success = status === 'completed';
       stream.emit('run.completed', { success, status, durationMs: elapsed(), ...(error ? { error } : {}) });
+      // The run is over when its last event is on disk and every view has it.
+      await stream.settled();
       logger.dispose();
 
       const report = logger.generateExecutionReport();

@@ -225,12 +225,11 @@ export class RunExecution {
     const runtime = this.#runtimes.get(name);
     record.status = 'running';
     record.startedAt = clock.now();
-    const parallelWith = plan.agents.filter((a) => a.phase === record.planned.phase && a.name !== name).map((a) => a.name);
+    // Who runs alongside is the plan's phase, already in plan.created: not repeated per agent (see parallelWithOf).
     stream.emit('agent.started', {
       agent: name,
       task: record.planned.task,
       phase: record.planned.phase,
-      parallelWith,
       mcpServers: [...(deps.mcpServers ?? [])],
     });
     if (!runtime) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_TIMER_MS } from './limits';
 import { ApprovalPolicySchema } from './permissions';
 
 /** Durations like "30d", "12h", "90m" (the seed's logRetention / messageRetention). */
@@ -13,8 +14,7 @@ export function retentionToMs(value: string): number {
   return Number(match[1]) * unit;
 }
 
-/** The longest delay a Node timer honours (about 24.8 days); a larger one fires at once. */
-export const MAX_TIMER_MS = 2_147_483_647;
+export { MAX_TIMER_MS };
 
 export const MODEL_PROVIDERS = ['offline', 'openai-compatible', 'anthropic'] as const;
 export type ModelProviderName = (typeof MODEL_PROVIDERS)[number];

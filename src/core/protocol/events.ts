@@ -35,7 +35,12 @@ export const EventPayloadSchemas = {
     agent,
     task: z.string(),
     phase: z.number().int().min(0),
-    parallelWith: z.array(z.string()),
+    /**
+     * The other agents of its phase. Left out by the orchestrator since it is the plan's (plan.created lists every
+     * agent's phase): listing it per agent made a phase's events grow with the square of its width. Views derive
+     * it from the plan when absent (parallelWithOf); sessions stored before still carry it.
+     */
+    parallelWith: z.array(z.string()).optional(),
     mcpServers: z.array(z.string()).default([]),
   }),
   'agent.tool_called': z.object({
@@ -166,3 +171,17 @@ export const OrchestratorEventSchema = z.discriminatedUnion('type', [
 /** One entry of a run's ordered event stream. */
 export type OrchestratorEvent = z.output<typeof OrchestratorEventSchema>;
 export type EventOf<K extends EventType> = Extract<OrchestratorEvent, { type: K }>;
+
+/**
+ * Events built by a run's event stream from a payload it has just validated: the store need not validate them a
+ * second time (zod is a large part of an event's cost). Only the stream marks events; anything else is validated.
+ */
+const validatedEvents = new WeakSet<object>();
+
+export function markValidatedEvent(event: OrchestratorEvent): void {
+  validatedEvents.add(event);
+}
+
+export function isValidatedEvent(event: OrchestratorEvent): boolean {
+  return validatedEvents.has(event);
+}

@@ -1,5 +1,5 @@
-// The append-only NDJSON journal: every event (and every store operation) is written and fsynced here before
-// it is acknowledged; a snapshot of the database later makes the journal's prefix redundant.
+// The append-only NDJSON journal: every event (and every store operation) is written here and made durable (group
+// commit: one fdatasync per batch, off the event loop) before it is acknowledged; a snapshot of the database later makes the journal's prefix redundant.
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { z } from 'zod';
@@ -127,13 +127,50 @@ function writeFully(fd: number, data: Uint8Array, position: number): void {
   }
 }
 
-/** The writer's handle on the journal. Every method returns only after the data is on disk. */
+function syncError(error: unknown, path: string): Error {
+  const described = describeFileError(error, path, 'sync the journal');
+  return described instanceof Error ? described : new Error(String(described));
+}
+
+interface Batch {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+function newBatch(): Batch {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A caller that drops the promise must not crash the process on an unhandled rejection: the failure is sticky
+  // and the next append throws it.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/**
+ * The writer's handle on the journal. Lines are written to the file at once (a full disk throws right there), and
+ * made durable by group commit: one fdatasync, off the event loop, covers every line written before it started.
+ * append() returns a promise that settles once its line is on disk; only then may it be acknowledged.
+ */
 export class JournalWriter {
   readonly #fd: number;
   readonly #path: string;
   #size: number;
   #id: string | null;
   #closed = false;
+  /** Lines written since the last fdatasync started; settled by the next one. */
+  #pending: Batch | null = null;
+  /** The batch whose fdatasync is running on the thread pool. */
+  #syncing: Batch | null = null;
+  #syncScheduled = false;
+  /** Set once an fdatasync failed: what was written since may not be on disk, so nothing more is accepted. */
+  #failure: Error | null = null;
+  /** fdatasync calls made, for the bench and tests that show batching. */
+  #syncs = 0;
 
   private constructor(fd: number, path: string, size: number, id: string | null) {
     this.#fd = fd;
@@ -171,13 +208,20 @@ export class JournalWriter {
     return this.#id;
   }
 
-  /** Appends one line (with its newline) and fsyncs. */
-  appendLine(line: string): void {
+  get syncCount(): number {
+    return this.#syncs;
+  }
+
+  /**
+   * Writes one line (with its newline) and returns a promise settled once it is on disk. Throws at once when the
+   * write itself fails (e.g. a full disk), with nothing of the line left in the file.
+   */
+  appendLine(line: string): Promise<void> {
     if (this.#closed) throw new Error('The journal is closed');
+    if (this.#failure) throw this.#failure;
     const bytes = Buffer.from(line, 'utf8');
     try {
       writeFully(this.#fd, bytes, this.#size);
-      fs.fsyncSync(this.#fd);
     } catch (error) {
       // Cut off whatever part of the line reached the file, so the next line does not glue onto it.
       try {
@@ -188,6 +232,66 @@ export class JournalWriter {
       throw describeFileError(error, this.#path, 'append to the journal');
     }
     this.#size += bytes.length;
+    this.#pending ??= newBatch();
+    this.#scheduleSync();
+    return this.#pending.promise;
+  }
+
+  /** Settles once everything appended so far is on disk (rejects if that failed). */
+  flushed(): Promise<void> {
+    return (this.#pending ?? this.#syncing)?.promise ?? (this.#failure ? Promise.reject(this.#failure) : Promise.resolve());
+  }
+
+  /** Makes everything appended so far durable now, on this thread (for close and snapshots). */
+  flushSync(): void {
+    const batch = this.#pending;
+    if (!batch || this.#closed) return;
+    this.#pending = null;
+    try {
+      fs.fdatasyncSync(this.#fd);
+      this.#syncs++;
+    } catch (error) {
+      this.#fail(batch, error);
+      throw this.#failure;
+    }
+    batch.resolve();
+  }
+
+  #scheduleSync(): void {
+    if (this.#syncScheduled || this.#syncing) return;
+    this.#syncScheduled = true;
+    // One turn of the event loop first: every event emitted in this turn shares the fdatasync.
+    setImmediate(() => {
+      this.#syncScheduled = false;
+      this.#startSync();
+    });
+  }
+
+  #startSync(): void {
+    const batch = this.#pending;
+    if (!batch || this.#syncing || this.#closed) return;
+    this.#pending = null;
+    this.#syncing = batch;
+    fs.fdatasync(this.#fd, (error) => {
+      this.#syncing = null;
+      if (this.#closed) return; // close() synced and settled this batch itself
+      this.#syncs++;
+      if (error) {
+        this.#fail(batch, error);
+        return;
+      }
+      batch.resolve();
+      if (this.#pending) this.#scheduleSync();
+    });
+  }
+
+  #fail(batch: Batch, error: unknown): void {
+    const failure = syncError(error, this.#path);
+    this.#failure = failure;
+    batch.reject(failure);
+    // Lines written after the failed sync may be lost with it: they are not acknowledged either.
+    this.#pending?.reject(failure);
+    this.#pending = null;
   }
 
   /** Empties the journal and starts a new generation. Call only once a snapshot covering it is durable. */
@@ -196,6 +300,9 @@ export class JournalWriter {
     fs.ftruncateSync(this.#fd, 0);
     this.#size = 0;
     this.#writeHeader(now, true);
+    // Lines still waiting for their fdatasync are in the snapshot, which is on disk: they are durable.
+    this.#pending?.resolve();
+    this.#pending = null;
   }
 
   #writeHeader(now: number, afterSnapshot = false): void {
@@ -207,9 +314,26 @@ export class JournalWriter {
     this.#size = bytes.length;
   }
 
+  /** Makes what is still waiting durable, then closes the file. */
   close(): void {
     if (this.#closed) return;
+    const waiting = [this.#pending, this.#syncing].filter((batch): batch is Batch => batch !== null);
+    let failure: Error | null = null;
+    if (waiting.length > 0) {
+      try {
+        fs.fdatasyncSync(this.#fd);
+        this.#syncs++;
+      } catch (error) {
+        failure = syncError(error, this.#path);
+      }
+    }
     this.#closed = true;
+    this.#pending = null;
+    // An fdatasync still running on the thread pool settles nothing now: these batches are settled here.
+    for (const batch of waiting) {
+      if (failure) batch.reject(failure);
+      else batch.resolve();
+    }
     fs.closeSync(this.#fd);
   }
 }

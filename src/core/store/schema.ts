@@ -72,6 +72,21 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE executions ADD COLUMN output_tokens INTEGER;
   ALTER TABLE executions ADD COLUMN cost_usd REAL;
   `,
+  // 3: executions folded out of an agent's window (maxExecutionsPerAgent), as one summary row per agent, so the
+  // history they carried survives their deletion. Durations are summed as ln(1 + ms), the scale estimates use.
+  `
+  CREATE TABLE execution_history (
+    agent TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    successes INTEGER NOT NULL,
+    sum_log_duration REAL NOT NULL,
+    sum_sq_log_duration REAL NOT NULL,
+    min_duration REAL NOT NULL,
+    max_duration REAL NOT NULL,
+    first_timestamp INTEGER NOT NULL,
+    last_timestamp INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this code writes. */

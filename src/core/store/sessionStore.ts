@@ -1,12 +1,13 @@
 // The durable session store: one sql.js database per workspace, shared by the CLI and the extension.
-// Writes go to an fsynced NDJSON journal first; the database image is saved as an atomic snapshot on a debounce
-// and at close, and the journal tail after the snapshot is replayed on open. See DESIGN.md section 5.
+// Writes go to an NDJSON journal first (group commit: acknowledged once their batch is fdatasynced); the database
+// image is saved as an atomic snapshot at the end of a run, on a size or time threshold and at close, and the
+// journal tail after the snapshot is replayed on open. See DESIGN.md section 5.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
-import { systemClock, type Clock, type EventJournal, type LearningRepository } from '../ports';
-import { OrchestratorEventSchema, type OrchestratorEvent, type RunStatus } from '../protocol/events';
+import { systemClock, type Clock, type EventJournal, type FoldedExecutions, type LearningRepository } from '../ports';
+import { isValidatedEvent, OrchestratorEventSchema, type OrchestratorEvent, type RunStatus } from '../protocol/events';
 import { LearnedPatternSchema, LearningRecordSchema, type LearnedPattern, type LearningRecord } from '../protocol/learning';
 import { parseOrThrow } from '../protocol/validation';
 import { describeFileError, ensureDirInside, readFileNoFollow, realPathInside } from '../files/safeFiles';
@@ -41,8 +42,18 @@ export interface SessionStoreOptions {
   wasmPath?: string;
   /** @default systemClock */
   clock?: Clock;
-  /** @default 1000 */
+  /**
+   * Time threshold: a snapshot is taken this long after the first change it would save (and at the end of a run, at
+   * close, and when the journal passes `snapshotJournalBytes`). @default 30000
+   */
   snapshotDebounceMs?: number;
+  /** Size threshold of the journal that triggers a snapshot. @default 8 MiB */
+  snapshotJournalBytes?: number;
+  /**
+   * The learning window (the config's learning.maxExecutionsPerAgent): an agent's older executions are folded into
+   * its summary row (foldedExecutions) and deleted. @default undefined: every execution is kept
+   */
+  maxExecutionsPerAgent?: number;
   onWarning?: (message: string) => void;
 }
 
@@ -178,6 +189,8 @@ export class SessionStore implements EventJournal, LearningRepository {
   readonly #mode: 'write' | 'read';
   readonly #clock: Clock;
   readonly #debounceMs: number;
+  readonly #snapshotJournalBytes: number;
+  readonly #maxExecutionsPerAgent: number | null;
   readonly #onWarning: ((message: string) => void) | undefined;
   readonly #warnings: string[] = [];
   /** Damaged rows already reported, so a row read on every run is named once. */
@@ -199,7 +212,7 @@ export class SessionStore implements EventJournal, LearningRepository {
   #snapshotBlocked = false;
   #closed = false;
   #timer: NodeJS.Timeout | null = null;
-  #firstPendingAt = 0;
+  #timerDueAt = 0;
   #executionCount: number | null = null;
   #agents: Set<string> | null = null;
   /** Read mode: start time of another live process holding the write lock, if any. */
@@ -210,7 +223,9 @@ export class SessionStore implements EventJournal, LearningRepository {
     this.#root = path.resolve(options.root ?? path.dirname(this.#dir));
     this.#mode = options.mode;
     this.#clock = options.clock ?? systemClock;
-    this.#debounceMs = options.snapshotDebounceMs ?? 1000;
+    this.#debounceMs = options.snapshotDebounceMs ?? 30_000;
+    this.#snapshotJournalBytes = options.snapshotJournalBytes ?? 8 * 1024 * 1024;
+    this.#maxExecutionsPerAgent = options.maxExecutionsPerAgent ?? null;
     this.#onWarning = options.onWarning;
     this.#openSessions = openSessionsOf(this.#dir);
     this.#db = db;
@@ -389,11 +404,15 @@ export class SessionStore implements EventJournal, LearningRepository {
 
   // ---- writing -------------------------------------------------------------------------------------------
 
-  /** Validates `event`, makes it durable (journal + fsync), then updates the tables. Throws in read mode. */
-  append(event: OrchestratorEvent): void {
+  /**
+   * Validates `event` (unless the run's event stream already did), writes it to the journal and updates the tables.
+   * Returns a promise settled once the event is on disk: only then may it be acknowledged (streamed, shown as
+   * saved). Throws at once in read mode, on an invalid event, or when the journal cannot be written.
+   */
+  append(event: OrchestratorEvent): Promise<void> {
     const journal = this.#writableJournal();
-    const parsed = parseOrThrow(OrchestratorEventSchema, event, 'event');
-    journal.appendLine(`${JSON.stringify(parsed)}\n`);
+    const parsed = isValidatedEvent(event) ? event : parseOrThrow(OrchestratorEventSchema, event, 'event');
+    const durable = journal.appendLine(`${JSON.stringify(parsed)}\n`);
     this.#applyDurableEntry({ kind: 'event', event: parsed });
     if (parsed.type === 'run.started') {
       this.#openSessions.add(parsed.sessionId);
@@ -401,7 +420,11 @@ export class SessionStore implements EventJournal, LearningRepository {
     } else if (parsed.type === 'run.completed') {
       this.#openSessions.delete(parsed.sessionId);
       this.#mySessions.delete(parsed.sessionId);
+      // The end of a run is when a snapshot pays: the journal is emptied once per run, not while it runs.
+      if (this.#mySessions.size === 0) this.#scheduleSnapshot(0);
     }
+    if (journal.size >= this.#snapshotJournalBytes) this.#scheduleSnapshot(0);
+    return durable;
   }
 
   /** Removes every stored execution and pattern (the learning history). */
@@ -444,7 +467,10 @@ export class SessionStore implements EventJournal, LearningRepository {
   }
 
   #appendOp(op: JournalOp): void {
-    this.#writableJournal().appendLine(`${JSON.stringify(op)}\n`);
+    const journal = this.#writableJournal();
+    void journal.appendLine(`${JSON.stringify(op)}\n`);
+    // A user's deletion is rare and is reported done when the call returns: durable before it does.
+    journal.flushSync();
     this.#applyDurableEntry({ kind: 'op', op });
   }
 
@@ -561,6 +587,7 @@ export class SessionStore implements EventJournal, LearningRepository {
           if (this.#executionCount !== null) this.#executionCount++;
           this.#agents?.add(record.agent);
           this.#rememberExecution(record);
+          this.#foldOldExecutions(record.agent);
         }
         break;
       }
@@ -582,7 +609,7 @@ export class SessionStore implements EventJournal, LearningRepository {
   #applyOp(op: JournalOp): void {
     switch (op.op) {
       case 'clearLearnings':
-        this.#db.exec('DELETE FROM executions; DELETE FROM patterns;');
+        this.#db.exec('DELETE FROM executions; DELETE FROM patterns; DELETE FROM execution_history;');
         this.#executionCount = 0;
         this.#agents = new Set();
         this.#recentByAgent.clear();
@@ -639,16 +666,16 @@ export class SessionStore implements EventJournal, LearningRepository {
     this.#dirty = false;
   }
 
-  #scheduleSnapshot(): void {
+  /** Takes a snapshot `delayMs` from now, or sooner if one is already due sooner. */
+  #scheduleSnapshot(delayMs = this.#debounceMs): void {
     if (this.#mode !== 'write' || this.#closed) return;
-    const now = Date.now();
+    const dueAt = Date.now() + delayMs;
     if (this.#timer) {
-      // Debounce, but never postpone past ten intervals, so a busy run still gets its journal trimmed.
-      if (now - this.#firstPendingAt >= this.#debounceMs * 10) return;
+      // A time threshold, not a debounce: later changes never postpone a snapshot already due.
+      if (this.#timerDueAt <= dueAt) return;
       clearTimeout(this.#timer);
-    } else {
-      this.#firstPendingAt = now;
     }
+    this.#timerDueAt = dueAt;
     this.#timer = setTimeout(() => {
       this.#timer = null;
       try {
@@ -656,13 +683,18 @@ export class SessionStore implements EventJournal, LearningRepository {
       } catch (error) {
         this.#warn(`Could not save ${this.databasePath} (no event was lost, they are in the journal): ${(error as Error).message}`);
       }
-    }, this.#debounceMs);
+    }, delayMs);
     this.#timer.unref();
   }
 
   #cancelTimer(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+  }
+
+  /** Settles once every event appended so far is on disk. */
+  flushed(): Promise<void> {
+    return this.#journal?.flushed() ?? Promise.resolve();
   }
 
   /** Final snapshot, then releases the lock. Safe to call twice. */
@@ -802,9 +834,80 @@ export class SessionStore implements EventJournal, LearningRepository {
     return records;
   }
 
+  /** Executions recorded, including those folded out of their agent's window. */
   executionCount(): number {
-    this.#executionCount ??= num(this.#query('SELECT count(*) FROM executions')[0]?.[0]);
+    this.#executionCount ??=
+      num(this.#query('SELECT count(*) FROM executions')[0]?.[0]) + num(this.#query('SELECT coalesce(sum(count), 0) FROM execution_history')[0]?.[0]);
     return this.#executionCount;
+  }
+
+  foldedExecutions(agent: string): FoldedExecutions | null {
+    const row = this.#query(
+      `SELECT count, successes, sum_log_duration, sum_sq_log_duration, min_duration, max_duration, first_timestamp, last_timestamp
+       FROM execution_history WHERE agent = ?`,
+      [agent],
+    )[0];
+    if (!row) return null;
+    return {
+      count: num(row[0]),
+      successes: num(row[1]),
+      sumLogDuration: num(row[2]),
+      sumSqLogDuration: num(row[3]),
+      minDuration: num(row[4]),
+      maxDuration: num(row[5]),
+      firstTimestamp: num(row[6]),
+      lastTimestamp: num(row[7]),
+    };
+  }
+
+  /**
+   * Keeps the newest maxExecutionsPerAgent executions of `agent` (the window the learning system reads) and folds
+   * the older ones into its execution_history row. Derived from the executions alone, so replaying the journal
+   * folds the same rows again.
+   */
+  #foldOldExecutions(agent: string): void {
+    const max = this.#maxExecutionsPerAgent;
+    if (max === null) return;
+    const count = num(this.#query('SELECT count(*) FROM executions WHERE agent = ?', [agent])[0]?.[0]);
+    if (count <= max) return;
+    const oldest = this.#query(
+      'SELECT session_id, seq, timestamp, success, duration FROM executions WHERE agent = ? ORDER BY timestamp, session_id, seq LIMIT ?',
+      [agent, count - max],
+    );
+    let successes = 0;
+    let sumLog = 0;
+    let sumSqLog = 0;
+    let minDuration = Number.POSITIVE_INFINITY;
+    let maxDuration = 0;
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    for (const row of oldest) {
+      const duration = Math.max(0, num(row[4]));
+      const log = Math.log1p(duration);
+      successes += num(row[3]) !== 0 ? 1 : 0;
+      sumLog += log;
+      sumSqLog += log * log;
+      minDuration = Math.min(minDuration, duration);
+      maxDuration = Math.max(maxDuration, duration);
+      first = Math.min(first, num(row[2]));
+      last = Math.max(last, num(row[2]));
+      this.#run('DELETE FROM executions WHERE session_id = ? AND seq = ?', [str(row[0]), num(row[1])]);
+    }
+    this.#run(
+      `INSERT INTO execution_history
+         (agent, count, successes, sum_log_duration, sum_sq_log_duration, min_duration, max_duration, first_timestamp, last_timestamp)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (agent) DO UPDATE SET
+         count = count + excluded.count, successes = successes + excluded.successes,
+         sum_log_duration = sum_log_duration + excluded.sum_log_duration,
+         sum_sq_log_duration = sum_sq_log_duration + excluded.sum_sq_log_duration,
+         min_duration = min(min_duration, excluded.min_duration), max_duration = max(max_duration, excluded.max_duration),
+         first_timestamp = min(first_timestamp, excluded.first_timestamp), last_timestamp = max(last_timestamp, excluded.last_timestamp)`,
+      [agent, oldest.length, successes, sumLog, sumSqLog, minDuration, maxDuration, first, last],
+    );
+    // The cached window may hold a folded record when it was read with a larger limit.
+    const cached = this.#recentByAgent.get(agent);
+    if (cached && cached.limit > max) this.#recentByAgent.delete(agent);
   }
 
   agentsWithHistory(): string[] {

@@ -25,7 +25,7 @@ describe('reviewing a stored dry run (use case)', () => {
     write('src/a.ts', 'one\ntwo\n');
     store = await SessionStore.open({ dir: storeDirFor(root), root, mode: 'write' });
     let seq = 0;
-    const add = (type: string, payload: Record<string, unknown>): void => store.append({ sessionId: SESSION, seq: ++seq, ts: 1_000 + seq, type, payload } as unknown as OrchestratorEvent);
+    const add = (type: string, payload: Record<string, unknown>): void => void store.append({ sessionId: SESSION, seq: ++seq, ts: 1_000 + seq, type, payload } as unknown as OrchestratorEvent);
     const change = (file: string, before: string | null, after: string): Record<string, unknown> => ({
       agent: 'fixer', file, diff: unifiedDiff(file, before ?? '', after), applied: false, findingIds: ['f'],
       baseHash: before === null ? null : contentHash(before), proposedHash: contentHash(after),

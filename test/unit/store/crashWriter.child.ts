@@ -1,7 +1,8 @@
 // Child process for the crash tests: writes to the store and reports on stdout what it has really done, so the
 // parent can SIGKILL it at an instant chosen from that (never on a timer). Lines:
 //   ready                 the store is open (and locked)
-//   <seq>                 append() returned for the event with that seq: it is acknowledged as durable
+//   appended <seq>        append() was called with the event with that seq (it may or may not reach the disk)
+//   <seq>                 append()'s promise settled for that event: it is acknowledged as durable
 //   snapshot-start/-done  around a snapshot the child asked for
 //   paused <phase>        the child stopped inside a snapshot, at <phase>, and waits to be killed there
 // Writes to a pipe are synchronous on Linux, so a line is in the pipe before the child goes on, and the parent
@@ -104,8 +105,9 @@ async function main(): Promise<void> {
         : i % 3 === 0
           ? events.learningRecorded(sessionId, `agent-${i % 4}`, Date.now())
           : events.agentStarted(sessionId, `agent-${i % 4}`);
-    store.append(event);
-    say(String(event.seq));
+    say(`appended ${event.seq}`);
+    // Group commit: the event is acknowledged when its batch is on disk, while the writer appends on.
+    void store.append(event).then(() => say(String(event.seq)));
   };
   if (mode === 'stream') {
     for (let i = 0; ; i++) {
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
   if (mode === 'snapshot-loop') {
     for (let i = 0; ; i++) {
       append(i);
+      await store.flushed();
       say('snapshot-start');
       store.snapshotNow();
       say('snapshot-done');
@@ -124,6 +127,7 @@ async function main(): Promise<void> {
   }
   if (!phase || !(SNAPSHOT_PHASES as readonly string[]).includes(phase)) throw new Error(`unknown snapshot phase ${String(phase)}`);
   for (let i = 0; i < 5; i++) append(i);
+  await store.flushed();
   pauseInNextSnapshot(storeDir, phase);
   say('snapshot-start');
   store.snapshotNow();

@@ -23,8 +23,10 @@ const LARGE_DIFF_LINES = 110;
 const CHILD_GUARD_MS = 90_000;
 
 interface ChildRun {
-  /** Seqs the child acknowledged (append() had returned), including any read after the kill. */
+  /** Seqs the child acknowledged (append()'s promise had settled), including any read after the kill. */
   acknowledged: number[];
+  /** Seqs the child handed to append(), acknowledged or not. */
+  appended: number[];
   lines: string[];
   signal: NodeJS.Signals | null;
   code: number | null;
@@ -50,6 +52,7 @@ function runChild(mode: ChildMode, dir: string, sessionId: string, policy: KillP
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const acknowledged: number[] = [];
+    const appended: number[] = [];
     const lines: string[] = [];
     let buffered = '';
     let stderr = '';
@@ -68,6 +71,8 @@ function runChild(mode: ChildMode, dir: string, sessionId: string, policy: KillP
       for (const line of complete) {
         lines.push(line);
         if (/^\d+$/.test(line)) acknowledged.push(Number(line));
+        const handed = /^appended (\d+)$/.exec(line);
+        if (handed) appended.push(Number(handed[1]));
         if (line === 'ready' && policy.onReady) {
           const started = policy.onReady(kill, { lines, acknowledged });
           if (typeof started === 'function') cleanup = started;
@@ -92,7 +97,7 @@ function runChild(mode: ChildMode, dir: string, sessionId: string, policy: KillP
     child.on('close', (code, signal) => {
       clearTimeout(guard);
       cleanup?.();
-      resolve({ acknowledged, lines, signal, code, stderr, killedBecause });
+      resolve({ acknowledged, appended, lines, signal, code, stderr, killedBecause });
     });
   });
 }
@@ -117,10 +122,16 @@ function sizeOf(file: string): number {
 
 /**
  * Reopens the store after a kill and checks what a user relies on: the dead writer's lock is taken over, every
- * acknowledged event of every killed session is stored (with no holes, and at most the one in flight beyond),
+ * acknowledged event of every killed session is stored (with no holes, and nothing beyond what was handed to the
+ * store: group commit may have made some appended but unacknowledged events durable, never one not yet appended),
  * and a killed session is listed as interrupted. Returns the reopened store, for more checks; the caller closes it.
  */
-async function checkAfterKill(dir: string, acknowledgedBySession: ReadonlyMap<string, readonly number[]>, context: string): Promise<SessionStore> {
+async function checkAfterKill(
+  dir: string,
+  acknowledgedBySession: ReadonlyMap<string, readonly number[]>,
+  context: string,
+  appendedBySession: ReadonlyMap<string, readonly number[]> = new Map(),
+): Promise<SessionStore> {
   const store = await SessionStore.open({ dir, mode: 'write' });
   try {
     assert.ok(
@@ -134,7 +145,9 @@ async function checkAfterKill(dir: string, acknowledgedBySession: ReadonlyMap<st
       assert.deepEqual(lost, [], `${context}: acknowledged events of ${sessionId} lost`);
       assert.deepEqual(stored, stored.map((_, i) => i + 1), `${context}: no holes in ${sessionId}`);
       const highest = seqs.length > 0 ? Math.max(...seqs) : 0;
-      assert.ok(stored.length <= highest + 1, `${context}: ${sessionId} has ${stored.length} events, more than were ever written (${highest} acknowledged)`);
+      const handed = appendedBySession.get(sessionId) ?? [];
+      const bound = handed.length > 0 ? Math.max(...handed) : highest + 1;
+      assert.ok(stored.length <= bound, `${context}: ${sessionId} has ${stored.length} events, more than were ever written (${highest} acknowledged, ${bound} appended)`);
       assert.equal(store.getSession(sessionId)?.status, 'interrupted', `${context}: ${sessionId} was killed mid-run`);
     }
   } catch (error) {
@@ -184,6 +197,7 @@ describe('SessionStore crash safety', () => {
     await withSeed(random, SEED_VARIABLE, async () => {
       const dir = path.join(root, '.agent-orchestrator');
       const acknowledged = new Map<string, number[]>();
+      const appended = new Map<string, number[]>();
       const slice = (ACKNOWLEDGED_BEFORE_KILL.to - ACKNOWLEDGED_BEFORE_KILL.from + 1) / STREAM_KILLS;
       const figures: string[] = [];
       for (let round = 0; round < STREAM_KILLS; round++) {
@@ -196,7 +210,8 @@ describe('SessionStore crash safety', () => {
         assert.equal(run.signal, 'SIGKILL', `${context}: the child should have been killed: ${describeRun(run)}`);
         assert.ok(run.killedBecause !== null, `${context}: the child never acknowledged ${killAfter} events: ${describeRun(run)}`);
         acknowledged.set(sessionId, run.acknowledged);
-        const store = await checkAfterKill(dir, acknowledged, context);
+        appended.set(sessionId, run.appended);
+        const store = await checkAfterKill(dir, acknowledged, context, appended);
         const stored = store.getEvents(sessionId).length;
         await store.close();
         figures.push(`${run.acknowledged.length} acknowledged, ${stored} stored`);
@@ -341,7 +356,7 @@ describe('SessionStore crash safety', () => {
         assert.ok(run.killedBecause !== null, `${context}: no temp snapshot was seen: ${describeRun(run)}`);
         const started = run.lines.filter((l) => l === 'snapshot-start').length;
         const midSnapshot = run.lines.at(-1) === 'snapshot-start';
-        const store = await checkAfterKill(dir, new Map([['snapshot-loop', run.acknowledged]]), context);
+        const store = await checkAfterKill(dir, new Map([['snapshot-loop', run.acknowledged]]), context, new Map([['snapshot-loop', run.appended]]));
         try {
           checkLargeStore(store, random, context);
         } finally {
