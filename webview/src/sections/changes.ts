@@ -14,8 +14,8 @@ const OPEN_WHEN_AT_MOST = 3;
 /** The diff as a `<pre>` of one span per line, classed by kind; text only, never parsed as HTML. */
 export function diffElement(diff: string, moreIn: string): HTMLElement {
   const { lines, omitted } = boundedDiffLines(diff, DIFF_DOCUMENT_LINES);
-  const pre = h('pre', { class: 'diff', 'data-testid': 'change-diff' }, lines.map((line) => h('span', { class: `diff-line diff-${line.kind}` }, [line.text || ' '])));
   if (lines.length === 0) return emptyNote('No difference.');
+  const pre = h('pre', { class: 'diff', 'data-testid': 'change-diff' }, lines.map((line) => h('span', { class: `diff-line diff-${line.kind}` }, [line.text || ' '])));
   if (omitted === 0) return pre;
   return h('div', {}, [pre, emptyNote(`${omitted} more lines, see ${moreIn}`)]);
 }
