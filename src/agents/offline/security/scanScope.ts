@@ -129,9 +129,9 @@ export class CoverageCollector {
   }
 }
 
-/** "34 not scanned: 20 vendored, 12 minified, 2 build output" */
+/** "not scanned: 20 vendored (public/js/lib/, vendor/, …), 1 too large (public/bundle.js)" */
 export function describeSkipped(coverage: ScanCoverage): string {
-  const total = coverage.skipped.reduce((sum, entry) => sum + entry.count, 0);
-  if (total === 0) return '';
-  return `${total} not scanned: ${coverage.skipped.map((entry) => `${entry.count} ${entry.category.replace('-', ' ')}`).join(', ')}`;
+  if (coverage.skipped.length === 0) return '';
+  const entries = coverage.skipped.map((entry) => `${entry.count} ${entry.category.replace('-', ' ')} (${entry.paths.slice(0, 3).join(', ')}${entry.count > 3 ? ', …' : ''})`);
+  return `not scanned: ${entries.join(', ')}`;
 }

@@ -156,7 +156,8 @@ export class SecurityScanner {
     const result: ScanResult = { findings: [], filesScanned: [], parseErrors: [], skipped: [], coverage: coverage.coverage(0, 0) };
     const skip = (file: string, category: Parameters<CoverageCollector['skip']>[1], reason: string): void => {
       result.skipped.push({ file, reason });
-      coverage.skip(file, category);
+      // What the category means and what to do about it; the file's own size is in `skipped`.
+      coverage.skip(file, category, category === 'too-large' ? this.#tooLarge() : category === 'binary' ? reason : undefined);
     };
     const renderCalls: (RenderCall & { file: string })[] = [];
     const escapingOff: EscapingOff[] = [];
@@ -227,8 +228,8 @@ export class SecurityScanner {
     return result;
   }
 
-  #tooLarge(size: number): string {
-    return `${formatSize(size)} is over the scan limit of ${formatSize(this.maxFileSize)}; generated code belongs in a build folder (dist, build, out), which is not scanned; to scan it anyway, raise ${MAX_SCAN_FILE_SIZE_VARIABLE}`;
+  #tooLarge(size?: number): string {
+    return `${size === undefined ? '' : `${formatSize(size)} is `}over the scan limit of ${formatSize(this.maxFileSize)}; generated code belongs in a build folder (dist, build, out), which is not scanned; to scan it anyway, raise ${MAX_SCAN_FILE_SIZE_VARIABLE}`;
   }
 
   /**

@@ -45,6 +45,21 @@ function literalString(node: ESTree.Node | null | undefined): { text: string; no
   return undefined;
 }
 
+/** The name a literal is given: `const stripeKey = '…'`, `{ stripeKey: '…' }`, `this.stripeKey = '…'`. */
+function assignedName(node: ESTree.Node): string | undefined {
+  let parent = (node as ESTree.Node & { parent?: ESTree.Node }).parent;
+  // `process.env.KEY || 'sk_live_…'`
+  if (parent?.type === 'LogicalExpression') parent = (parent as ESTree.Node & { parent?: ESTree.Node }).parent;
+  if (!parent) return undefined;
+  if (parent.type === 'VariableDeclarator' && parent.id.type === 'Identifier') return parent.id.name;
+  if ((parent.type === 'Property' || parent.type === 'PropertyDefinition') && parent.value === node) return keyName(parent);
+  if (parent.type === 'AssignmentExpression' && parent.right === node) {
+    if (parent.left.type === 'Identifier') return parent.left.name;
+    if (parent.left.type === 'MemberExpression') return memberName(parent.left);
+  }
+  return undefined;
+}
+
 /** `jwt.sign(payload, KEY)`, `jwt.verify(token, KEY)`, `crypto.createHmac(alg, KEY)`, `cookieParser(KEY)`: the
  * argument index that holds the key. */
 function secretArgumentIndex(callee: ESTree.Node): number | undefined {
@@ -63,7 +78,7 @@ export const hardcodedSecretRule: Rule.RuleModule = {
     schema: [],
     messages: {
       hardcoded: 'Hard-coded secret in "{{name}}": the value ({{masked}}) is committed with the source code',
-      [SHAPED_SECRET_MESSAGE]: 'Hard-coded {{kind}} ({{masked}}): the value is committed with the source code',
+      [SHAPED_SECRET_MESSAGE]: 'Hard-coded {{kind}}{{where}} ({{masked}}): the value is committed with the source code',
       passed: 'Hard-coded secret passed to {{callee}} ({{masked}}): the key is committed with the source code',
     },
   },
@@ -78,7 +93,8 @@ export const hardcodedSecretRule: Rule.RuleModule = {
     const shaped = (node: ESTree.Node, text: string): boolean => {
       const [first] = findShapedSecrets(text);
       if (!first) return false;
-      report(node, SHAPED_SECRET_MESSAGE, { kind: first.kind, masked: maskedValue(first.value) });
+      const name = assignedName(node);
+      report(node, SHAPED_SECRET_MESSAGE, { kind: first.kind, where: name ? ` in "${name}"` : '', masked: maskedValue(first.value) });
       return true;
     };
     const byName = (name: string | undefined, value: ESTree.Node | null | undefined, reportNode: ESTree.Node): void => {

@@ -54,7 +54,8 @@ export function templateEngineOf(file: string, source: string): TemplateEngine[]
       const engines: TemplateEngine[] = [];
       if (/<%[-=_]/.test(source)) engines.push('ejs');
       if (/\{\{\{|\{\{&/.test(source)) engines.push('handlebars');
-      if (/\{%|\{\{[^}]*\|\s*(safe|raw)\b/.test(source)) engines.push('nunjucks');
+      // A plain `{{ x }}` is read too: it is raw where the code switched the engine's escaping off.
+      if (/\{%|\{\{/.test(source)) engines.push('nunjucks');
       return engines;
     }
   }
