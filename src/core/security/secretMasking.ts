@@ -32,6 +32,9 @@ export function looksLikeSecretName(name: string): boolean {
 /** Values that stand for a secret without being one: a template's or shell's variable, a prompt to fill in. */
 const PLACEHOLDER = /^(your|my|change|replace|example|dummy|placeholder|sample|test|todo|fake|redacted|xxx|<|\{\{|\$\{?[A-Za-z_]|%\(|process\.env\b|env\()|changeme|change[-_ ]?me|placeholder|example|your[-_ ]|x{4,}|\*{3,}|\.{3}|…/i;
 
+/** A value that only stands in for one, in any position. */
+const STAND_IN = /^(<.*>|\{\{.*\}\}|\$\{?[A-Za-z_].*|%\(.*|process\.env\b.*)$|changeme|change[-_ ]?me|replace[-_ ]?(me|this|with)|your[-_ ]|placeholder|x{4,}|\*{3,}|\.{3}|…/i;
+
 /** Words of a label, prompt or message (`'Enter your password'`, `'Invalid token'`), not of a passphrase. */
 const MESSAGE_WORDS = /\b(password|passwords|passwd|token|tokens|secret|key|keys|enter|invalid|required|must|please|missing|incorrect|wrong|expired|failed|not|is|are|was|should|cannot|can't|new|confirm|current|reset|forgot|field|characters?)\b/i;
 
@@ -44,9 +47,10 @@ const MESSAGE_WORDS = /\b(password|passwords|passwd|token|tokens|secret|key|keys
 export function looksLikeSecretValue(value: string, options: { lenient?: boolean } = {}): boolean {
   const trimmed = value.trim();
   if (trimmed.length < (options.lenient ? 4 : 8)) return false;
-  if (PLACEHOLDER.test(trimmed)) return false;
   if (/^(.)\1+$/.test(trimmed)) return false;
-  if (options.lenient) return true;
+  // In a key's own place `'mysecret'` or `'test-secret'` is what the app runs with; only a stand-in is not.
+  if (options.lenient) return !STAND_IN.test(trimmed);
+  if (PLACEHOLDER.test(trimmed)) return false;
   if (/\s/.test(trimmed)) {
     const spaced = trimmed.split(/\s+/);
     if (spaced.length > 4 || /[.!?:,]$/.test(trimmed) || /[\r\n]/.test(trimmed) || MESSAGE_WORDS.test(trimmed)) return false;

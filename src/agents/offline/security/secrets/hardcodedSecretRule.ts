@@ -121,8 +121,7 @@ export const hardcodedSecretRule: Rule.RuleModule = {
         if (!argument || argument.type === 'SpreadElement') return;
         const literal = literalString(argument);
         if (!literal || reported.has(literal.node) || !looksLikeSecretValue(literal.text, { lenient: true })) return;
-        reported.add(literal.node);
-        report(argument, 'passed', { callee: context.sourceCode.getText(node.callee), masked: maskedValue(literal.text) });
+        report(literal.node, 'passed', { callee: context.sourceCode.getText(node.callee), masked: maskedValue(literal.text) });
       },
       VariableDeclarator(node) {
         if (node.id.type === 'Identifier') byName(node.id.name, node.init, node);
