@@ -7,6 +7,7 @@ import path from 'node:path';
 import { SecurityScanner } from '../../../src/agents/offline/security/securityScanner';
 import { NodeWorkspaceFiles } from '../../../src/agents/workspace/nodeWorkspaceFiles';
 import { runCli } from '../../../src/cli/main';
+import { scanCoverageSummaryLines } from '../../../src/cli/terminalReporter';
 import { FileTooLargeError, type WorkspaceFiles } from '../../../src/core/ports';
 import type { ScanCoverage } from '../../../src/core/protocol/findings';
 import { MemoryWorkspace } from '../security/memoryWorkspace';
@@ -79,6 +80,11 @@ describe('what the security scan reads', () => {
     const log = readFileSync(json.logFile, 'utf8');
     assert.match(log, /Not Scanned \(gitignored\): 3/);
     assert.match(log, /Could Not Parse: src\/broken\.js/);
+
+    const terminal = scanCoverageSummaryLines({ scanCoverage: json.scanCoverage, findings: json.findings as never }).join('\n').replace(/\x1b\[[0-9;]*m/g, '');
+    assert.match(terminal, /Scanned: +6 files; not scanned: 3 gitignored, 1 build output, 1 vendored, 1 minified, 1 bundled/);
+    assert.match(terminal, /could not parse 1: src\/broken\.js/);
+    assert.match(terminal, /1 finding\(s\) in tests, reported apart at a lower severity/);
   });
 
   it('checks a file\'s size before reading it whole', async () => {

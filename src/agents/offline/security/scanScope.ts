@@ -1,6 +1,6 @@
 // What the security scan reads: which files are code, templates or configuration, which are third-party or generated
 // (left out, and said), and which are tests (scanned, reported apart at a lower severity).
-import type { ScanCoverage, ScanSkipCategory, Severity } from '../../../core/protocol/findings';
+import { ScanSkipCategorySchema, type ScanCoverage, type ScanSkipCategory, type Severity } from '../../../core/protocol/findings';
 
 export type ScannedKind = 'code' | 'template' | 'config';
 
@@ -122,7 +122,11 @@ export class CoverageCollector {
   coverage(filesScanned: number, findingsInTests: number): ScanCoverage {
     return {
       filesScanned,
-      skipped: [...this.#skipped].map(([category, entry]) => ({ category, count: entry.count, reason: entry.reason, paths: [...entry.paths] })),
+      // In the order of the categories, so every view lists them alike whatever order the files came in.
+      skipped: ScanSkipCategorySchema.options.flatMap((category) => {
+        const entry = this.#skipped.get(category);
+        return entry ? [{ category, count: entry.count, reason: entry.reason, paths: [...entry.paths] }] : [];
+      }),
       parseErrors: [...this.#parseErrors],
       findingsInTests,
     };
