@@ -15,6 +15,7 @@ const AWS = `AKIA${'Q4ZR7W2X9PLMN3TB'}`;
 const GITHUB = `ghp_${'16C7e42F292c6912E7710c838347Ae178B4a'}`;
 const SLACK = `xoxb-${'263594206564-2343594206574-FGqddMF8t08v8N7Oq4i57vs1'}`;
 const GOOGLE = `AIza${'SyD9x8Q2m3N4b5V6c7X8z9A0s1D2f3G4h5J'}`;
+const JWT = `eyJhbGciOiJIUzI1NiJ9.${'eyJyb2xlIjoiYW5vbiJ9'}.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U`;
 const PEM_BODY = 'MIIEowIBAAKCAQEAw8K9m2QpZ7r1XyLk0vN4s5T6u7W8x9Y0z1A2b3C4d5E6f7G8';
 const PEM = `-----BEGIN RSA PRIVATE KEY-----\n${PEM_BODY}\nq1W2e3R4t5Y6u7I8o9P0a1S2d3F4g5H6j7K8l9Z0x1C2v3B4n5M6\n-----END RSA PRIVATE KEY-----`;
 
@@ -56,11 +57,12 @@ describe('hardcoded-secret in code', () => {
       `const signingKey = \`${PEM}\`;`,
       `const inline = '${PEM.replace(/\n/g, '\\n')}';`,
       "const db = mongoose.connect('mongodb://admin:S3cr3tPa55@db.example.org:27017/app');",
+      `const serviceToken = '${JWT}';`,
     ].join('\n');
     const found = secrets('src/config.ts', source);
-    assert.deepEqual(found.map((finding) => finding.line), [1, 2, 3, 4, 5, 6, 10, 11]);
+    assert.deepEqual(found.map((finding) => finding.line), [1, 2, 3, 4, 5, 6, 10, 11, 12]);
     const kinds = found.map((finding) => /Hard-coded ([\w ]+?)(?: in "| \()/.exec(finding.message)?.[1]);
-    assert.deepEqual(kinds, ['Stripe secret key', 'AWS access key id', 'GitHub token', 'Slack token', 'Google API key', 'private key', 'private key', 'password in a connection URL']);
+    assert.deepEqual(kinds, ['Stripe secret key', 'AWS access key id', 'GitHub token', 'Slack token', 'Google API key', 'private key', 'private key', 'password in a connection URL', 'JSON Web Token']);
     assertMaskedOnly(found, STRIPE, AWS, GITHUB, SLACK, GOOGLE, PEM_BODY, 'S3cr3tPa55');
   });
 
@@ -79,6 +81,7 @@ describe('hardcoded-secret in code', () => {
       "const placeholderUrl = 'postgres://user:password@localhost/db';",
       "const docsKey = 'AKIAIOSFODNN7EXAMPLE';",
       "const header = '-----BEGIN PRIVATE KEY-----';",
+      `const SUPABASE_ANON_KEY = '${JWT}';`,
     ].join('\n');
     assert.deepEqual(secrets('src/app.js', source).map((finding) => `${finding.line}: ${finding.message}`), []);
   });

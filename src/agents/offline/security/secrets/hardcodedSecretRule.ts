@@ -94,6 +94,9 @@ export const hardcodedSecretRule: Rule.RuleModule = {
       const [first] = findShapedSecrets(text);
       if (!first) return false;
       const name = assignedName(node);
+      // A token in code is often public by design (a Supabase anon key, a sample in a comment-like constant);
+      // it is a secret when the code says so by its name.
+      if (first.kind === 'JSON Web Token' && !(name !== undefined && looksLikeSecretName(name))) return true;
       report(node, SHAPED_SECRET_MESSAGE, { kind: first.kind, where: name ? ` in "${name}"` : '', masked: maskedValue(first.value) });
       return true;
     };
