@@ -9,7 +9,7 @@ export { replaySession, ReplayUnavailableError, type ReplayOutcome } from './rep
 export { OrchestratorService } from '../mcp/orchestratorService';
 export { serveHttp, serveStdio } from '../mcp/transports';
 export { formatUsageEstimate } from '../core/logging/format';
-export { describeEvent, modelUsageSummaryLines } from './terminalReporter';
+export { describeEvent, modelUsageSummaryLines, scanCoverageSummaryLines } from './terminalReporter';
 export { defaultDashboardFile, readDashboardAssets, renderStandaloneDashboard, writeStandaloneDashboard } from './standaloneDashboard';
 export { buildExecutionReport, renderReportMarkdown } from '../core/logging/executionReport';
 export { renderMarkdownLog } from '../core/logging/markdownLog';

@@ -223,7 +223,8 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
                 name: a.name, status: a.status, startedAt: a.startedAt, completedAt: a.completedAt, durationMs: a.durationMs, model: a.model, usage: a.usage,
               })),
               usage: report.usage,
-              findings: report.findings.map((f) => ({ file: f.file, line: f.line, column: f.column, severity: f.severity, ruleId: f.ruleId, message: f.message, fixable: f.fixable })),
+              findings: report.findings.map((f) => ({ file: f.file, line: f.line, column: f.column, severity: f.severity, ruleId: f.ruleId, message: f.message, fixable: f.fixable, ...(f.inTest ? { inTest: true } : {}) })),
+              scanCoverage: report.scanCoverage,
               handoffs: report.handoffs.map((h) => ({ from: h.from, to: h.to, task: h.task })),
               messages: report.messages.map((m) => ({ from: m.from, to: m.to, type: m.type })),
               changes: report.changes,
@@ -252,6 +253,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
             io.out(`📊 Dashboard: ${printable(result.dashboardFile)}`);
             io.out(`📈 Report:    ${printable(result.reportFile)}`);
             for (const line of heavy().modelUsageSummaryLines(result.report)) io.out(line);
+            for (const line of heavy().scanCoverageSummaryLines(result.report)) io.out(line);
             // The terminal shows what needs attention; the report keeps every suggestion.
             const important = result.recommendations.filter((rec) => rec.priority !== 'low');
             for (const rec of important) io.out(`${rec.priority === 'high' ? '🔴' : '🟡'} ${printable(rec.type)}: ${printable(rec.message)}`);

@@ -45,7 +45,7 @@ export function describeEvent(event: OrchestratorEvent): string | null {
       return pc.dim(`   🔧 ${printable(event.payload.agent)} → ${printable(event.payload.tool)} ${ms(event.payload.durationMs)} ${event.payload.status === 'success' ? '✓' : '✗'} ${printable(event.payload.summary)}`);
     case 'finding.reported': {
       const f = event.payload.finding;
-      return `   🔎 ${severityColor[f.severity](f.severity.padEnd(8))} ${printable(f.file)}:${f.line}:${f.column} ${printable(f.message)} ${pc.dim(`[${printable(f.ruleId)}]`)}`;
+      return `   🔎 ${severityColor[f.severity](f.severity.padEnd(8))} ${printable(f.file)}:${f.line}:${f.column} ${printable(f.message)} ${pc.dim(`[${printable(f.ruleId)}]${f.inTest ? ' (in a test)' : ''}`)}`;
     }
     case 'message.sent': {
       const m = event.payload.message;
@@ -89,6 +89,19 @@ export function describeEvent(event: OrchestratorEvent): string | null {
     default:
       return null;
   }
+}
+
+/** End-of-run lines on what the scans covered: files read, left out by reason, not parsed, findings in tests. */
+export function scanCoverageSummaryLines(report: Pick<ExecutionReport, 'scanCoverage' | 'findings'>): string[] {
+  const lines: string[] = [];
+  for (const coverage of report.scanCoverage) {
+    const skipped = coverage.skipped.map((s) => `${s.count} ${s.category.replace('-', ' ')}`).join(', ');
+    lines.push(`🔍 Scanned:   ${coverage.filesScanned} files${skipped ? `; not scanned: ${printable(skipped)}` : ''}`);
+    if (coverage.parseErrors.length > 0) lines.push(pc.yellow(`   could not parse ${coverage.parseErrors.length}: ${printable(coverage.parseErrors.slice(0, 5).map((e) => e.file).join(', '))}${coverage.parseErrors.length > 5 ? ', …' : ''}`));
+  }
+  const inTests = report.findings.filter((f) => f.inTest).length;
+  if (inTests > 0) lines.push(pc.dim(`   ${inTests} finding(s) in tests, reported apart at a lower severity`));
+  return lines;
 }
 
 /** End-of-run lines on model use: the run's total, then one per model agent. None for an offline run. */

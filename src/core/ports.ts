@@ -58,12 +58,25 @@ export class PathOutsideWorkspaceError extends Error {
   }
 }
 
+/** A read refused before the file was read whole: it is larger than the caller's bound. */
+export class FileTooLargeError extends Error {
+  constructor(readonly requestedPath: string, readonly size: number, readonly maxBytes: number) {
+    super(`${requestedPath} is ${size} bytes, over the limit of ${maxBytes}`);
+    this.name = 'FileTooLargeError';
+  }
+}
+
+/** Why `listFiles` left a folder or file out, for callers that tell the user what was not looked at. */
+export type ListExclusion = 'gitignored' | 'build-output' | 'vendored';
+
 /** Files of the workspace an agent works on. Paths are workspace-relative with forward slashes. */
 export interface WorkspaceFiles {
   readonly root: string;
-  /** Source files under the root, skipping dependency and build folders; sorted. */
-  listFiles(options?: { extensions?: readonly string[]; maxFiles?: number }): Promise<string[]>;
-  readFile(relativePath: string): Promise<string>;
+  /** Source files under the root, skipping dependency and build folders and what `.gitignore` files exclude; sorted.
+   * `onExcluded` hears each folder (path ending in `/`) or file left out for a reason a user would want to know. */
+  listFiles(options?: { extensions?: readonly string[]; maxFiles?: number; onExcluded?: (path: string, why: ListExclusion) => void }): Promise<string[]>;
+  /** With `maxBytes`, throws FileTooLargeError before reading a file larger than that. */
+  readFile(relativePath: string, options?: { maxBytes?: number }): Promise<string>;
   writeFile(relativePath: string, content: string): Promise<void>;
   exists(relativePath: string): Promise<boolean>;
   /** Absolute path of a workspace-relative path; throws PathOutsideWorkspaceError if it escapes the root. */

@@ -86,7 +86,7 @@ async function findingsBeforeTheChanges(env: ServiceEnvironment, files: readonly
   const asBefore: WorkspaceFiles = {
     root: workspace.root,
     listFiles: (options) => workspace.listFiles(options),
-    readFile: async (file) => originals.get(file) ?? workspace.readFile(file),
+    readFile: async (file, options) => originals.get(file) ?? workspace.readFile(file, options),
     writeFile: () => Promise.reject(new Error('the baseline scan only reads')),
     exists: (file) => workspace.exists(file),
     resolve: (file) => workspace.resolve(file),

@@ -2,6 +2,7 @@ import type { AgentContext, AgentOutcome, AgentRuntime, ServiceEnvironment } fro
 import { severityRank, type Finding, type Severity } from '../../core/protocol/findings';
 import type { MessagePayloads, Priority } from '../../core/protocol/messages';
 import { AgentCapabilities } from '../../core/protocol/messages';
+import { describeSkipped } from './security/scanScope';
 import { SecurityScanner } from './security/securityScanner';
 
 const NAME = 'security-auditor';
@@ -49,9 +50,9 @@ export class SecurityAuditorAgent implements AgentRuntime {
     const scanner = new SecurityScanner(context.workspace);
     const result = await context.useTool(
       'Scan',
-      { scope: 'workspace', languages: ['javascript', 'typescript'] },
+      { scope: 'workspace', languages: ['javascript', 'typescript'], also: ['templates', 'configuration files'] },
       () => scanner.scan({ signal: context.signal }),
-      (scan) => `${scan.filesScanned.length} files, ${scan.findings.length} findings`,
+      (scan) => [`${scan.filesScanned.length} files, ${scan.findings.length} findings`, describeSkipped(scan.coverage), scan.parseErrors.length > 0 ? `${scan.parseErrors.length} not parsed` : ''].filter(Boolean).join('; '),
     );
     const findings = [...result.findings].sort((a, b) => severityRank[b.severity] - severityRank[a.severity] || a.file.localeCompare(b.file) || a.line - b.line);
     this.#baseline.set(context.sessionId, findings);
@@ -62,8 +63,10 @@ export class SecurityAuditorAgent implements AgentRuntime {
     for (const parseError of result.parseErrors) {
       await context.broadcast({ type: 'warning', priority: 'normal', payload: { message: `Could not parse ${parseError.file}: ${parseError.message}`, file: parseError.file } });
     }
-    for (const skipped of result.skipped) {
-      await context.broadcast({ type: 'warning', priority: 'normal', payload: { message: `Not scanned: ${skipped.file}: ${skipped.reason}`, file: skipped.file } });
+    // One warning per reason: a vendored folder of 300 files is one decision, not 300.
+    for (const skipped of result.coverage.skipped) {
+      const names = `${skipped.paths.slice(0, 5).join(', ')}${skipped.count > 5 ? ', …' : ''}`;
+      await context.broadcast({ type: 'warning', priority: 'normal', payload: { message: `Not scanned: ${skipped.count} (${names}): ${skipped.reason}` } });
     }
 
     await this.#sharePatterns(context, findings);
@@ -83,7 +86,7 @@ export class SecurityAuditorAgent implements AgentRuntime {
               filesRead: result.filesScanned,
               findings,
               decisions: fixable.length > 0 ? [`${fixable.length} finding(s) have a mechanical fix`] : [],
-              warnings: [...result.parseErrors.map((error) => `Not parsed: ${error.file}`), ...result.skipped.map((skipped) => `Not scanned: ${skipped.file}`)],
+              warnings: [...result.parseErrors.map((error) => `Not parsed: ${error.file}`), ...result.coverage.skipped.map((skipped) => `Not scanned: ${skipped.count} ${skipped.category} (${skipped.paths.slice(0, 3).join(', ')}${skipped.count > 3 ? ', …' : ''})`)],
               discoveries: [...new Set(findings.map((finding) => finding.ruleId))],
             },
             recommendations: { nextActions, testingNeeded: true, securityReview: true },
@@ -94,16 +97,20 @@ export class SecurityAuditorAgent implements AgentRuntime {
         }));
 
     const scanned = result.filesScanned.length;
-    const notScanned = result.skipped.length > 0 ? ` (${result.skipped.length} not scanned: ${[...result.skipped.slice(0, 3).map((skipped) => skipped.file), ...(result.skipped.length > 3 ? ['…'] : [])].join(', ')})` : '';
+    const skippedText = describeSkipped(result.coverage);
+    const notParsed = result.parseErrors.length > 0 ? `${result.parseErrors.length} not parsed: ${result.parseErrors.slice(0, 3).map((error) => error.file).join(', ')}${result.parseErrors.length > 3 ? ', …' : ''}` : '';
+    const inTests = result.coverage.findingsInTests > 0 ? `; ${result.coverage.findingsInTests} of them in tests` : '';
+    const notScanned = [skippedText, notParsed].filter(Boolean).length > 0 ? ` (${[skippedText, notParsed].filter(Boolean).join('; ')})` : '';
     return {
       summary: findings.length === 0
         ? `Scanned ${scanned} files${notScanned}: no security findings`
-        : `Scanned ${scanned} files${notScanned}: ${findings.length} findings (${countBySeverity(findings)}); ${fixable.length} fixable mechanically`,
+        : `Scanned ${scanned} files${notScanned}: ${findings.length} findings (${countBySeverity(findings)}${inTests}); ${fixable.length} fixable mechanically`,
       filesRead: result.filesScanned,
       recommendations: nextActions,
       qualityScore: scanned === 0 ? null : Math.round(100 * (scanned - result.parseErrors.length) / scanned),
       handoffs,
       securityIssues: [...new Set(findings.map((finding) => finding.ruleId))],
+      scanCoverage: result.coverage,
     };
   }
 

@@ -1,6 +1,6 @@
 // The end-of-run report: a stable, JSON-friendly digest of the run state for tools and for the user, plus its
 // Markdown rendering. Built from the state alone, so a replayed session yields the same report.
-import type { Finding } from '../protocol/findings';
+import type { Finding, ScanCoverage } from '../protocol/findings';
 import type { LearnedPattern } from '../protocol/learning';
 import type { Priority } from '../protocol/messages';
 import { markdownDiff } from './diffView';
@@ -44,6 +44,8 @@ export interface ExecutionReport {
     usage: ModelUsageTotals;
   }[];
   findings: Finding[];
+  /** What each scanning agent read, left out (with why) and could not parse. */
+  scanCoverage: (ScanCoverage & { agent: string })[];
   handoffs: { from: string; to: string; task: string; contextItems: number }[];
   /** Only the messages the state kept (its bound); `metrics.messages` counts all. */
   messages: { from: string; to: string; type: string; priority: Priority; timestamp: number }[];
@@ -79,6 +81,7 @@ export function buildExecutionReport(state: RunState): ExecutionReport {
       usage: { ...(agent.usage ?? emptyUsage()) },
     })),
     findings: state.findings.map((finding) => ({ ...finding })),
+    scanCoverage: state.agents.flatMap((agent) => (agent.scanCoverage ? [{ agent: agent.name, ...structuredClone(agent.scanCoverage) }] : [])),
     handoffs: state.handoffs.map((handoff) => ({ from: handoff.from, to: handoff.to, task: handoff.task, contextItems: handoff.contextItems })),
     messages: state.messages.map((m) => ({ from: m.from, to: m.to, type: m.type, priority: m.priority, timestamp: m.timestamp })),
     changes: state.changes.map((change) => ({ ...change, findingIds: [...change.findingIds] })),
@@ -169,15 +172,17 @@ export function renderReportMarkdown(report: ExecutionReport): string {
     ].join('\n'),
   );
 
-  if (report.findings.length > 0) {
-    const sorted = [...report.findings].sort((a, b) => severityRank[b.severity] - severityRank[a.severity]);
-    parts.push(
-      `## Findings\n\n${table(
-        ['Severity', 'Rule', 'Location', 'Message', 'Fix'],
-        sorted.map((f) => [f.severity, cell(f.ruleId), cell(`${f.file}:${f.line}`), cell(f.message), f.fixable ? 'automatic' : 'needs a model or a person']),
-      )}`,
-    );
+  const findingRows = (findings: Finding[]): string[][] =>
+    [...findings]
+      .sort((a, b) => severityRank[b.severity] - severityRank[a.severity])
+      .map((f) => [f.severity, cell(f.ruleId), cell(`${f.file}:${f.line}`), cell(f.message), f.fixable ? 'automatic' : 'needs a model or a person']);
+  const inCode = report.findings.filter((f) => !f.inTest);
+  const inTests = report.findings.filter((f) => f.inTest);
+  if (inCode.length > 0) parts.push(`## Findings\n\n${table(['Severity', 'Rule', 'Location', 'Message', 'Fix'], findingRows(inCode))}`);
+  if (inTests.length > 0) {
+    parts.push(`## Findings in Tests\n\n_Test code does not run in production: these are reported at a lower severity._\n\n${table(['Severity', 'Rule', 'Location', 'Message', 'Fix'], findingRows(inTests))}`);
   }
+  for (const coverage of report.scanCoverage) parts.push(renderScanCoverage(coverage));
 
   if (report.changes.length > 0) {
     parts.push(
@@ -227,4 +232,19 @@ export function renderReportMarkdown(report: ExecutionReport): string {
   );
 
   return `${parts.join('\n\n')}\n`;
+}
+
+/** What a scan read and left out, as Markdown: counts by reason with the first paths, and every parse error. */
+export function renderScanCoverage(coverage: ScanCoverage & { agent: string }): string {
+  const lines = [`## Scan Coverage (${mdText(coverage.agent)})`, '', `- **Files Scanned**: ${coverage.filesScanned}`];
+  for (const skipped of coverage.skipped) {
+    const more = skipped.count > skipped.paths.length ? `, and ${skipped.count - skipped.paths.length} more` : '';
+    lines.push(`- **Not Scanned (${mdText(skipped.category)})**: ${skipped.count}: ${mdText(skipped.reason)} (${skipped.paths.map((p) => mdCode(p)).join(', ')}${more})`);
+  }
+  if (coverage.findingsInTests > 0) lines.push(`- **Findings in Tests**: ${coverage.findingsInTests} (reported apart, at a lower severity)`);
+  if (coverage.parseErrors.length > 0) {
+    lines.push(`- **Could Not Parse**: ${coverage.parseErrors.length} file(s); their findings are missing from this report`);
+    for (const error of coverage.parseErrors) lines.push(`  - ${mdCode(error.file)}: ${mdText(error.message)}`);
+  }
+  return lines.join('\n');
 }

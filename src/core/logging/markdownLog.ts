@@ -181,10 +181,20 @@ export class MarkdownLogProjection {
       case 'agent.completed': {
         const p = event.payload;
         const files = p.filesModified.length > 0 ? ` (${mdText(p.filesModified.join(', '))})` : '';
+        const coverage = p.scanCoverage;
+        const scanned = coverage
+          ? [
+              `  Files Scanned: ${coverage.filesScanned}`,
+              ...coverage.skipped.map((s) => `  Not Scanned (${mdText(s.category)}): ${s.count}: ${mdText(s.reason)}`),
+              ...(coverage.parseErrors.length > 0 ? [`  Could Not Parse: ${mdText(coverage.parseErrors.map((e) => `${e.file} (${e.message})`).join('; '))}`] : []),
+              ...(coverage.findingsInTests > 0 ? [`  Findings in Tests: ${coverage.findingsInTests} (lower severity)`] : []),
+            ]
+          : [];
         return [
           `✅ ${at} AGENT COMPLETE: ${mdText(p.agent)}`,
           `  Duration: ${ms(p.durationMs)}`,
           `  Files Modified: ${p.filesModified.length}${files}`,
+          ...scanned,
           `  Next Agents: ${listOrNone(p.nextAgents)}`,
         ].join('\n') + '\n\n';
       }

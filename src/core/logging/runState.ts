@@ -3,7 +3,7 @@
 // Maps, no classes) and each event is applied in O(1) amortised time through a private index kept beside it.
 import { countContextItems } from '../protocol/handoff';
 import type { AgentWait, EventPayloads, OrchestratorEvent } from '../protocol/events';
-import type { Finding } from '../protocol/findings';
+import type { Finding, ScanCoverage } from '../protocol/findings';
 import type { HandoffPackage } from '../protocol/handoff';
 import type { LearnedPattern } from '../protocol/learning';
 import type { Message } from '../protocol/messages';
@@ -50,6 +50,8 @@ export interface AgentView {
   waitingFor: AgentWait | null;
   waitingDetail: string;
   usage: ModelUsageTotals;
+  /** What a scanning agent read, left out and could not parse. */
+  scanCoverage?: ScanCoverage;
 }
 
 /** Tokens and cost of model turns. Cost counts only turns with a known price; `unpricedCalls` says how many had none. */
@@ -593,6 +595,7 @@ export function applyEvent(state: RunState, event: OrchestratorEvent): RunState 
       agent.summary = payload.summary;
       agent.nextAgents = [...payload.nextAgents];
       agent.recommendations = [...payload.recommendations];
+      if (payload.scanCoverage) agent.scanCoverage = payload.scanCoverage;
       break;
     }
     case 'agent.failed': {

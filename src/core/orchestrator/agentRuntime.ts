@@ -1,7 +1,7 @@
 import type { CommandRunner, WorkspaceFiles } from '../ports';
 import type { AgentWait, EventPayloadInput } from '../protocol/events';
 import type { RecordedModelExchange } from '../protocol/modelExchange';
-import type { Finding } from '../protocol/findings';
+import type { Finding, ScanCoverage } from '../protocol/findings';
 import type { HandoffRequest } from '../protocol/handoff';
 import type { LearnedPattern, LearningRecord, LearningsQueryResult } from '../protocol/learning';
 import type { Message, MessageInput, MessagePayloads, Urgency } from '../protocol/messages';
@@ -100,6 +100,8 @@ export interface AgentOutcome {
   securityIssues?: string[];
   /** Set when the agent finished its run but its result means the overall request failed (e.g. tests fail). */
   failed?: string;
+  /** For an agent that scans the workspace: what it read, left out (and why) and could not parse. */
+  scanCoverage?: ScanCoverage;
 }
 
 /** An agent's behaviour: one run per execution, plus optional services for the others. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { WorkspaceFiles } from '../ports';
+import { FileTooLargeError, type ListExclusion, type WorkspaceFiles } from '../ports';
 
 /**
  * The run's view of the workspace. Writes land in memory, and on disk too only when the run applies changes,
@@ -25,7 +25,7 @@ export class OverlayWorkspace implements WorkspaceFiles {
     return [...this.#pending.keys()].map((absolute) => this.#relative(absolute)).sort();
   }
 
-  async listFiles(options?: { extensions?: readonly string[]; maxFiles?: number }): Promise<string[]> {
+  async listFiles(options?: { extensions?: readonly string[]; maxFiles?: number; onExcluded?: (path: string, why: ListExclusion) => void }): Promise<string[]> {
     const listed = await this.#base.listFiles(options);
     const extensions = options?.extensions ? new Set(options.extensions.map((e) => e.toLowerCase())) : null;
     // Files this run created exist for the run even when they were not written to disk.
@@ -34,9 +34,12 @@ export class OverlayWorkspace implements WorkspaceFiles {
     return options?.maxFiles === undefined ? all : all.slice(0, options.maxFiles);
   }
 
-  async readFile(relativePath: string): Promise<string> {
+  async readFile(relativePath: string, options?: { maxBytes?: number }): Promise<string> {
     const pending = this.#pending.get(this.#base.resolve(relativePath));
-    return pending ?? this.#base.readFile(relativePath);
+    if (pending === undefined) return this.#base.readFile(relativePath, options);
+    const size = Buffer.byteLength(pending, 'utf8');
+    if (options?.maxBytes !== undefined && size > options.maxBytes) throw new FileTooLargeError(relativePath, size, options.maxBytes);
+    return pending;
   }
 
   async writeFile(relativePath: string, content: string): Promise<void> {

@@ -272,6 +272,7 @@ export class RunExecution {
         filesModified: outcome.filesModified ?? [],
         nextAgents,
         recommendations: outcome.recommendations ?? [],
+        ...(outcome.scanCoverage ? { scanCoverage: outcome.scanCoverage } : {}),
       });
       record.markDone();
       for (const handoff of outcome.handoffs ?? []) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FindingSchema } from './findings';
+import { FindingSchema, ScanCoverageSchema } from './findings';
 import { HandoffPackageSchema } from './handoff';
 import { LearnedPatternSchema, LearningRecordSchema } from './learning';
 import { MessageSchema, ValidationEvidenceSchema } from './messages';
@@ -113,6 +113,8 @@ export const EventPayloadSchemas = {
     filesModified: z.array(z.string()).default([]),
     nextAgents: z.array(z.string()).default([]),
     recommendations: z.array(z.string()).default([]),
+    /** Set by an agent that scanned the workspace. */
+    scanCoverage: ScanCoverageSchema.optional(),
   }),
   'agent.failed': z.object({
     agent,

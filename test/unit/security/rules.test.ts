@@ -121,7 +121,7 @@ describe('hardcoded-secret', () => {
     const found = findings(source, SECRET);
     assert.deepEqual(found.map((f) => f.line), [1, 2, 3, 4, 5]);
     assert.ok(found.every((f) => f.severity === 'high' && !f.fixable));
-    assert.equal(found[0]?.message, 'Hard-coded secret in "JWT_SECRET": the value is committed with the source code');
+    assert.equal(found[0]?.message, 'Hard-coded secret in "JWT_SECRET": the value (f3a9…[masked]) is committed with the source code');
   });
 
   it('ignores placeholders, short or env-derived values, non-secret names, sentences and test files', () => {

@@ -23,6 +23,11 @@ export const RULE_CATALOG: Readonly<Record<string, RuleInfo>> = {
     recommendation:
       'Use a parameterised query (placeholders such as $1 or ? with a values array, or a tagged template like prisma.$queryRaw`...`) instead of building SQL text from input.',
   },
+  'agent-orchestrator/xss': {
+    severity: 'high',
+    recommendation:
+      'Print values with the escaping output of the template engine (EJS <%= %>, Handlebars {{ }}, Pug #{} or =, Nunjucks without | safe) and keep autoescape on; where HTML is really needed, sanitise it (DOMPurify, sanitize-html) before marking it safe.',
+  },
   'security/detect-eval-with-expression': {
     severity: 'critical',
     recommendation:

@@ -3,6 +3,8 @@
 import type { ESLint, Rule, Scope } from 'eslint';
 import type * as ESTree from 'estree';
 import { looksLikeSecretName, looksLikeSecretValue } from '../../../core/security/secretMasking';
+import { hardcodedSecretRule } from './secrets/hardcodedSecretRule';
+import { renderLocalsRule, templateEscapingRule } from './templates/templateCodeRules';
 
 // Re-exported: the rule and the masking of recorded output share one definition of a secret.
 export { looksLikeSecretName, looksLikeSecretValue };
@@ -224,54 +226,6 @@ const missingTenantFilter: Rule.RuleModule = {
 };
 
 // ---------------------------------------------------------------------------------------------------------
-// hardcoded-secret
-
-function literalString(node: ESTree.Node | null | undefined): string | undefined {
-  if (!node) return undefined;
-  const inner = unwrap(node);
-  if (inner.type === 'Literal' && typeof inner.value === 'string') return inner.value;
-  if (inner.type === 'TemplateLiteral' && inner.expressions.length === 0) return inner.quasis[0]?.value.cooked ?? undefined;
-  // `process.env.JWT_SECRET || 'dev-secret'`: the fallback ships in the code.
-  if (inner.type === 'LogicalExpression' && (inner.operator === '||' || inner.operator === '??')) return literalString(inner.right);
-  return undefined;
-}
-
-const hardcodedSecret: Rule.RuleModule = {
-  meta: {
-    type: 'problem',
-    docs: { description: 'Secrets must come from the environment or a secret store, not from source code.' },
-    schema: [],
-    messages: { hardcoded: 'Hard-coded secret in "{{name}}": the value is committed with the source code' },
-  },
-  create(context) {
-    const check = (name: string | undefined, value: ESTree.Node | null | undefined, reportNode: ESTree.Node): void => {
-      if (name === undefined || !looksLikeSecretName(name)) return;
-      const text = literalString(value);
-      if (text === undefined || !looksLikeSecretValue(text)) return;
-      context.report({ node: reportNode, messageId: 'hardcoded', data: { name } });
-    };
-    return {
-      VariableDeclarator(node) {
-        if (node.id.type === 'Identifier') check(node.id.name, node.init, node);
-      },
-      Property(node) {
-        if (node.parent.type === 'ObjectExpression') check(propertyKeyName(node), node.value as ESTree.Node, node);
-      },
-      PropertyDefinition(node) {
-        check(propertyKeyName(node), node.value, node);
-      },
-      AssignmentExpression(node) {
-        if (node.left.type === 'Identifier') check(node.left.name, node.right, node);
-        else if (node.left.type === 'MemberExpression') check(memberName(node.left), node.right, node);
-      },
-      AssignmentPattern(node) {
-        if (node.left.type === 'Identifier') check(node.left.name, node.right, node);
-      },
-    };
-  },
-};
-
-// ---------------------------------------------------------------------------------------------------------
 // sql-injection
 
 /** A string built at run time from pieces: a template with `${}` or a `+` chain with a non-literal part. */
@@ -341,7 +295,9 @@ export const agentOrchestratorPlugin: ESLint.Plugin = {
   meta: { name: 'eslint-plugin-agent-orchestrator', version: '0.1.0' },
   rules: {
     'missing-tenant-filter': missingTenantFilter,
-    'hardcoded-secret': hardcodedSecret,
+    'hardcoded-secret': hardcodedSecretRule,
+    'template-escaping-off': templateEscapingRule,
+    'render-locals': renderLocalsRule,
     'sql-injection': sqlInjection,
   },
 };

@@ -11,10 +11,7 @@ export interface ScanWorkerRequest {
   tenantKeys: string[];
 }
 
-export interface ScanWorkerReply {
-  findings: import('../../../core/protocol/findings').Finding[];
-  parseError?: string;
-}
+export type ScanWorkerReply = import('./securityScanner').FileAnalysis;
 
 function noWorkspace(): never {
   throw new Error('The scan worker reads no files: the engine sends their text');

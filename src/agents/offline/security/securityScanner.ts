@@ -2,12 +2,17 @@
 // rules plus our own `agent-orchestrator` rules, run in memory over workspace files (no config files on disk).
 import { createHash } from 'node:crypto';
 import type { ESLint, Linter, Rule } from 'eslint';
-import type { Finding } from '../../../core/protocol/findings';
-import type { WorkspaceFiles } from '../../../core/ports';
+import type { Finding, ScanCoverage, Severity } from '../../../core/protocol/findings';
+import { FileTooLargeError, type WorkspaceFiles } from '../../../core/ports';
 import { maskSecrets } from '../../../core/security/secretMasking';
 import { DISABLED_PLUGIN_RULES, ruleInfo } from './ruleCatalog';
 import { agentOrchestratorPlugin, DEFAULT_TENANT_KEYS, LOCAL_PLUGIN_NAME } from './rules';
+import { CODE_EXTENSIONS, CoverageCollector, extensionOf, isTestFile, scannedKindOf, skipByContent, skipByPath, testSeverity } from './scanScope';
 import { analyzeInWorker, scanWorkersAvailable } from './scanWorkerPool';
+import { findConfigSecrets } from './secrets/configSecrets';
+import { SHAPED_SECRET_MESSAGE } from './secrets/hardcodedSecretRule';
+import type { EscapingOff, RenderCall, TemplateFact } from './templates/templateCodeRules';
+import { analyzeTemplate, judgeTemplateOutputs, type TemplateAnalysis } from './templates/templateOutputs';
 
 export interface ScanResult {
   findings: Finding[];
@@ -15,6 +20,16 @@ export interface ScanResult {
   parseErrors: { file: string; message: string }[];
   /** Files not analysed, each with why and what the user can do about it. */
   skipped: { file: string; reason: string }[];
+  /** Counts by category of what was left out and why, parse errors, findings in tests: for the run's result. */
+  coverage: ScanCoverage;
+}
+
+/** What the analysis of one file yields: its findings, or why it could not be parsed, and facts for the template pass. */
+export interface FileAnalysis {
+  findings: Finding[];
+  parseError?: string;
+  /** Render calls and escaping settings found in code, which decide how a template's raw output is judged. */
+  templateFacts?: TemplateFact[];
 }
 
 export interface SecurityScannerOptions {
@@ -47,7 +62,7 @@ function formatSize(size: number): string {
 
 export const SECURITY_AGENT = 'security-auditor';
 
-export const SCANNED_EXTENSIONS: readonly string[] = ['.js', '.jsx', '.mjs', '.cjs', '.ts', '.tsx', '.mts', '.cts'];
+export const SCANNED_EXTENSIONS: readonly string[] = CODE_EXTENSIONS;
 const TYPESCRIPT_EXTENSIONS = new Set(['.ts', '.tsx', '.mts', '.cts']);
 
 // ---------------------------------------------------------------------------------------------------------
@@ -93,14 +108,14 @@ function loadAnalyzers(): Analyzers {
 
 // ---------------------------------------------------------------------------------------------------------
 
-function extensionOf(file: string): string {
-  const match = /\.[^./\\]+$/.exec(file);
-  return match ? match[0].toLowerCase() : '';
-}
-
-/** Tests and fixtures hold throwaway credentials on purpose; reporting them would drown the real ones. */
-const TEST_FILE = /(^|\/)(test|tests|__tests__|__mocks__|fixtures)\/|\.(test|spec)\.[cm]?[jt]sx?$/;
-const RULES_SKIPPED_IN_TESTS = new Set([`${LOCAL_PLUGIN_NAME}/hardcoded-secret`]);
+/** Tests and fixtures hold throwaway credentials on purpose: a secret found by its name alone is not reported there
+ * (one found by its shape, a real Stripe or AWS key, still is). */
+const SECRET_RULE = `${LOCAL_PLUGIN_NAME}/hardcoded-secret`;
+const XSS_RULE = `${LOCAL_PLUGIN_NAME}/xss`;
+/** Our rules that report under a shared class id (several rules find XSS). */
+const RULE_ID_OF: Readonly<Record<string, string>> = { [`${LOCAL_PLUGIN_NAME}/template-escaping-off`]: XSS_RULE };
+/** Rules that hand facts to the template pass instead of reporting findings. */
+const FACT_RULE = `${LOCAL_PLUGIN_NAME}/render-locals`;
 
 function findingId(ruleId: string, file: string, line: number, column: number, message: string): string {
   return createHash('sha256').update([ruleId, file, line, column, message].join('\u0000')).digest('hex').slice(0, 16);
@@ -110,6 +125,7 @@ interface Analysis {
   findings: Finding[];
   /** The ESLint fix behind each fixable finding, by finding id. */
   fixes: Map<string, Rule.Fix>;
+  templateFacts: TemplateFact[];
   parseError?: string;
 }
 
@@ -123,55 +139,155 @@ export class SecurityScanner {
     this.maxFileSize = options.maxFileSize ?? configuredMaxFileSize();
   }
 
-  /** Scans `files`, or every JS/TS source file of the workspace. Throws the signal's reason when aborted. */
+  /**
+   * Scans `files`, or the workspace's code, templates and configuration files (what .gitignore excludes, build output
+   * and third-party or generated code are left out, and counted in `coverage`). Throws the signal's reason when aborted.
+   */
   async scan(options: { files?: string[]; signal?: AbortSignal } = {}): Promise<ScanResult> {
     const { signal } = options;
     signal?.throwIfAborted();
+    const coverage = new CoverageCollector();
+    const wholeWorkspace = options.files === undefined;
     // Filter here rather than pass extensions to listFiles, so the result does not depend on how an
     // implementation spells them ('.ts' or 'ts').
-    const candidates = options.files ?? (await this.workspace.listFiles());
-    const files = [...new Set(candidates.map((f) => f.replace(/\\/g, '/')))].filter((f) => SCANNED_EXTENSIONS.includes(extensionOf(f)));
+    const candidates = options.files ?? (await this.workspace.listFiles({ onExcluded: (path, why) => coverage.skip(path, why) }));
+    const files = [...new Set(candidates.map((f) => f.replace(/\\/g, '/')))].filter((f) => scannedKindOf(f) !== undefined);
 
-    const result: ScanResult = { findings: [], filesScanned: [], parseErrors: [], skipped: [] };
+    const result: ScanResult = { findings: [], filesScanned: [], parseErrors: [], skipped: [], coverage: coverage.coverage(0, 0) };
+    const skip = (file: string, category: Parameters<CoverageCollector['skip']>[1], reason: string): void => {
+      result.skipped.push({ file, reason });
+      // What the category means and what to do about it; the file's own size is in `skipped`.
+      coverage.skip(file, category, category === 'too-large' ? this.#tooLarge() : category === 'binary' ? reason : undefined);
+    };
+    const renderCalls: (RenderCall & { file: string })[] = [];
+    const escapingOff: EscapingOff[] = [];
+    const templates: { file: string; analysis: TemplateAnalysis }[] = [];
     // A big file goes to a worker when this build has one, so that an abort stops even a file the linter is stuck
     // in; small ones take the linter well under a second, and checking the signal between them is enough.
     const workers = scanWorkersAvailable();
     for (const file of files) {
       signal?.throwIfAborted();
+      const kind = scannedKindOf(file);
+      // Files asked for by name (a validation's changed files) are checked whatever they look like.
+      const byPath = wholeWorkspace ? skipByPath(file) : undefined;
+      if (byPath) {
+        skip(file, byPath.category, byPath.reason);
+        continue;
+      }
       let source: string;
       try {
-        source = await this.workspace.readFile(file);
+        source = await this.workspace.readFile(file, { maxBytes: this.maxFileSize });
       } catch (error) {
-        result.parseErrors.push({ file, message: `Could not read file: ${error instanceof Error ? error.message : String(error)}` });
+        if (error instanceof FileTooLargeError) {
+          skip(file, 'too-large', this.#tooLarge(error.size));
+          continue;
+        }
+        const message = `Could not read file: ${error instanceof Error ? error.message : String(error)}`;
+        result.parseErrors.push({ file, message });
+        coverage.parseError(file, message);
         continue;
       }
       signal?.throwIfAborted();
+      // Workspaces that cannot bound a read (in memory) still get the limit, after the fact.
       if (source.length > this.maxFileSize) {
-        result.skipped.push({
-          file,
-          reason: `${formatSize(source.length)} is over the scan limit of ${formatSize(this.maxFileSize)}; generated code belongs in a build folder (dist, build, out), which is not scanned; to scan it anyway, raise ${MAX_SCAN_FILE_SIZE_VARIABLE}`,
-        });
+        skip(file, 'too-large', this.#tooLarge(source.length));
         continue;
       }
       if (source.includes('\u0000')) {
-        result.skipped.push({ file, reason: 'it holds binary data (NUL bytes), not source text; rename it if it is not JavaScript or TypeScript' });
+        skip(file, 'binary', 'it holds binary data (NUL bytes), not source text; rename it if it is not JavaScript or TypeScript');
         continue;
       }
-      const scanned = workers && source.length >= IN_WORKER_FROM_SIZE
+      const byContent = wholeWorkspace && kind === 'code' ? skipByContent(source) : undefined;
+      if (byContent) {
+        skip(file, byContent.category, byContent.reason);
+        continue;
+      }
+      result.filesScanned.push(file);
+      if (kind === 'template') {
+        const analysis = analyzeTemplate(file, source);
+        templates.push({ file, analysis });
+        result.findings.push(...this.#templateSettingFindings(file, analysis));
+        continue;
+      }
+      const scanned: FileAnalysis = kind === 'code' && workers && source.length >= IN_WORKER_FROM_SIZE
         ? await analyzeInWorker({ file, source, tenantKeys: this.tenantKeys }, signal)
         : this.scanSource(file, source);
-      result.filesScanned.push(file);
       result.findings.push(...scanned.findings);
-      if (scanned.parseError !== undefined) result.parseErrors.push({ file, message: scanned.parseError });
+      for (const fact of scanned.templateFacts ?? []) {
+        if (fact.kind === 'render') renderCalls.push({ ...fact.call, file });
+        else escapingOff.push(fact.setting);
+      }
+      if (scanned.parseError !== undefined) {
+        result.parseErrors.push({ file, message: scanned.parseError });
+        coverage.parseError(file, scanned.parseError);
+      }
     }
+    for (const template of templates) result.findings.push(...this.#templateOutputFindings(template.file, template.analysis, renderCalls, escapingOff));
     result.findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+    result.coverage = coverage.coverage(result.filesScanned.length, result.findings.filter((finding) => finding.inTest).length);
     return result;
   }
 
-  /** Checks one file's text; a syntax error comes back as `parseError`, never as an exception. */
-  scanSource(file: string, source: string): { findings: Finding[]; parseError?: string } {
-    const analysis = this.analyze(file, source);
-    return analysis.parseError === undefined ? { findings: analysis.findings } : { findings: analysis.findings, parseError: analysis.parseError };
+  #tooLarge(size?: number): string {
+    return `${size === undefined ? '' : `${formatSize(size)} is `}over the scan limit of ${formatSize(this.maxFileSize)}; generated code belongs in a build folder (dist, build, out), which is not scanned; to scan it anyway, raise ${MAX_SCAN_FILE_SIZE_VARIABLE}`;
+  }
+
+  /**
+   * Checks one file's text: code with the ESLint rules, a template for its raw output (judged without the
+   * workspace's render calls, which `scan` adds), a configuration file for secrets. A syntax error comes back as
+   * `parseError`, never as an exception.
+   */
+  scanSource(file: string, source: string): FileAnalysis {
+    const relative = file.replace(/\\/g, '/');
+    const kind = scannedKindOf(relative) ?? 'code';
+    if (kind === 'template') {
+      const analysis = analyzeTemplate(relative, source);
+      return { findings: [...this.#templateSettingFindings(relative, analysis), ...this.#templateOutputFindings(relative, analysis, [], [])].sort((a, b) => a.line - b.line || a.column - b.column) };
+    }
+    if (kind === 'config') {
+      return { findings: findConfigSecrets(relative, source).map((secret) => this.#finding(SECRET_RULE, relative, secret.line, secret.column, secret.message)) };
+    }
+    const analysis = this.analyze(relative, source);
+    const reply: FileAnalysis = { findings: analysis.findings };
+    if (analysis.parseError !== undefined) reply.parseError = analysis.parseError;
+    if (analysis.templateFacts.length > 0) reply.templateFacts = analysis.templateFacts;
+    return reply;
+  }
+
+  /** A finding of our own rules outside ESLint (templates, configuration files), in the same form as ESLint's. */
+  #finding(ruleId: string, file: string, line: number, column: number, message: string, severity?: Severity): Finding {
+    const info = ruleInfo(ruleId);
+    const masked = maskSecrets(message);
+    const inTest = isTestFile(file);
+    const finding: Finding = {
+      id: findingId(ruleId, file, line, column, masked),
+      ruleId,
+      severity: severity ?? info.severity,
+      message: masked,
+      file,
+      line,
+      column,
+      recommendation: info.recommendation,
+      fixable: false,
+      agent: SECURITY_AGENT,
+    };
+    if (inTest) {
+      finding.inTest = true;
+      finding.severity = testSeverity(finding.severity);
+    }
+    return finding;
+  }
+
+  #templateSettingFindings(file: string, analysis: TemplateAnalysis): Finding[] {
+    return analysis.escapingOff.map((setting) =>
+      this.#finding(XSS_RULE, file, setting.line, setting.column, `XSS: template escaping is switched off (${setting.construct}); every variable printed in the block is inserted as raw HTML`),
+    );
+  }
+
+  #templateOutputFindings(file: string, analysis: TemplateAnalysis, renderCalls: readonly (RenderCall & { file: string })[], escapingOff: readonly EscapingOff[]): Finding[] {
+    return judgeTemplateOutputs(file, analysis, renderCalls, escapingOff).map((verdict) =>
+      this.#finding(XSS_RULE, file, verdict.output.line, verdict.output.column, verdict.message, verdict.severity),
+    );
   }
 
   /** Applies ESLint autofixes for the given findings only (match by id; all fixable ones when omitted);
@@ -209,7 +325,7 @@ export class SecurityScanner {
     try {
       engine = loadAnalyzers();
     } catch (error) {
-      return { findings: [], fixes: new Map(), parseError: `Security analyzers unavailable: ${error instanceof Error ? error.message : String(error)}` };
+      return { findings: [], fixes: new Map(), templateFacts: [], parseError: `Security analyzers unavailable: ${error instanceof Error ? error.message : String(error)}` };
     }
     let messages: Linter.LintMessage[];
     try {
@@ -221,26 +337,33 @@ export class SecurityScanner {
       }
     } catch (error) {
       // A rule crash on odd code must not stop the whole scan.
-      return { findings: [], fixes: new Map(), parseError: `Analysis failed: ${error instanceof Error ? error.message : String(error)}` };
+      return { findings: [], fixes: new Map(), templateFacts: [], parseError: `Analysis failed: ${error instanceof Error ? error.message : String(error)}` };
     }
 
     const fatal = messages.find((m) => m.fatal);
     if (fatal) {
-      return { findings: [], fixes: new Map(), parseError: `${fatal.message} (line ${fatal.line}, column ${fatal.column})` };
+      return { findings: [], fixes: new Map(), templateFacts: [], parseError: `${fatal.message} (line ${fatal.line}, column ${fatal.column})` };
     }
 
     const findings: Finding[] = [];
     const fixes = new Map<string, Rule.Fix>();
+    const templateFacts: TemplateFact[] = [];
+    const inTest = isTestFile(relative);
     for (const message of messages) {
       if (message.ruleId === null || message.line < 1) continue;
-      if (RULES_SKIPPED_IN_TESTS.has(message.ruleId) && TEST_FILE.test(relative)) continue;
-      const info = ruleInfo(message.ruleId);
+      if (message.ruleId === FACT_RULE) {
+        templateFacts.push(JSON.parse(message.message) as TemplateFact);
+        continue;
+      }
+      if (inTest && message.ruleId === SECRET_RULE && message.messageId !== SHAPED_SECRET_MESSAGE) continue;
+      const ruleId = RULE_ID_OF[message.ruleId] ?? message.ruleId;
+      const info = ruleInfo(ruleId);
       const column = Math.max(1, message.column);
-      const id = findingId(message.ruleId, relative, message.line, column, message.message);
+      const id = findingId(ruleId, relative, message.line, column, message.message);
       const finding: Finding = {
         id,
-        ruleId: message.ruleId,
-        severity: info.severity,
+        ruleId,
+        severity: inTest ? testSeverity(info.severity) : info.severity,
         // A rule may quote the code it flags; a finding is shown and stored everywhere, so no secret rides along.
         message: maskSecrets(message.message),
         file: relative,
@@ -250,13 +373,14 @@ export class SecurityScanner {
         fixable: message.fix !== undefined,
         agent: SECURITY_AGENT,
       };
+      if (inTest) finding.inTest = true;
       if (message.endLine !== undefined && message.endLine >= 1) finding.endLine = message.endLine;
       if (message.endColumn !== undefined && message.endColumn >= 1) finding.endColumn = message.endColumn;
       if (message.fix) fixes.set(id, message.fix);
       findings.push(finding);
     }
     findings.sort((a, b) => a.line - b.line || a.column - b.column);
-    return { findings, fixes };
+    return { findings, fixes, templateFacts };
   }
 
   private verify(engine: Analyzers, source: string, extension: string, sourceType: 'module' | 'commonjs'): Linter.LintMessage[] {
@@ -286,6 +410,8 @@ export class SecurityScanner {
           ...pluginRules,
           [`${LOCAL_PLUGIN_NAME}/missing-tenant-filter`]: ['error', { tenantKeys: this.tenantKeys }],
           [`${LOCAL_PLUGIN_NAME}/hardcoded-secret`]: 'error',
+          [`${LOCAL_PLUGIN_NAME}/template-escaping-off`]: 'error',
+          [FACT_RULE]: 'error',
           [`${LOCAL_PLUGIN_NAME}/sql-injection`]: 'error',
         },
       },
