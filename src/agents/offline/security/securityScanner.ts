@@ -5,8 +5,9 @@ import type { ESLint, Linter, Rule } from 'eslint';
 import type { Finding } from '../../../core/protocol/findings';
 import type { WorkspaceFiles } from '../../../core/ports';
 import { maskSecrets } from '../../../core/security/secretMasking';
-import { DISABLED_PLUGIN_RULES, ruleInfo } from './ruleCatalog';
+import { DISABLED_PLUGIN_RULES, ruleInfo, SUPERSEDED_PLUGIN_RULES } from './ruleCatalog';
 import { agentOrchestratorPlugin, DEFAULT_TENANT_KEYS, LOCAL_PLUGIN_NAME } from './rules';
+import { TAINT_CLASSES } from './taint/taintClasses';
 import { analyzeInWorker, scanWorkersAvailable } from './scanWorkerPool';
 
 export interface ScanResult {
@@ -59,6 +60,8 @@ interface Analyzers {
   typescriptParser: Linter.Parser;
   securityPlugin: ESLint.Plugin;
   securityRecommendedRules: Linter.RulesRecord;
+  /** Mozilla's eslint-plugin-no-unsanitized: DOM sinks (innerHTML, insertAdjacentHTML, document.write) in front-end code. */
+  domPlugin: ESLint.Plugin;
 }
 
 let analyzers: Analyzers | undefined;
@@ -82,16 +85,30 @@ function loadAnalyzers(): Analyzers {
   const rules = recordOf(recordOf(plugin)?.rules);
   const recommended = recordOf(recordOf(recordOf(recordOf(plugin)?.configs)?.recommended)?.rules);
   if (!rules || !recommended) throw new Error('eslint-plugin-security has no recommended config');
+  const domPlugin: unknown = require('eslint-plugin-no-unsanitized');
+  if (!recordOf(recordOf(domPlugin)?.rules)) throw new Error('eslint-plugin-no-unsanitized has no rules');
   analyzers = {
     linter: new eslint.Linter({ configType: 'flat' }),
     typescriptParser: parser,
     securityPlugin: plugin as ESLint.Plugin,
     securityRecommendedRules: recommended as Linter.RulesRecord,
+    domPlugin: domPlugin as ESLint.Plugin,
   };
   return analyzers;
 }
 
 // ---------------------------------------------------------------------------------------------------------
+
+const taintRuleSettings: Linter.RulesRecord = Object.fromEntries(TAINT_CLASSES.map((c) => [`${LOCAL_PLUGIN_NAME}/${c}`, 'error' as const]));
+
+/** One finding per problem: a generic plugin finding is dropped where a source-to-sink rule reports the same line. */
+function withoutSupersededFindings(findings: Finding[]): Finding[] {
+  const reported = new Set(findings.map((f) => `${f.ruleId}:${f.line}`));
+  return findings.filter((f) => {
+    const superseding = SUPERSEDED_PLUGIN_RULES[f.ruleId];
+    return superseding === undefined || !reported.has(`${superseding}:${f.line}`);
+  });
+}
 
 function extensionOf(file: string): string {
   const match = /\.[^./\\]+$/.exec(file);
@@ -256,7 +273,7 @@ export class SecurityScanner {
       findings.push(finding);
     }
     findings.sort((a, b) => a.line - b.line || a.column - b.column);
-    return { findings, fixes };
+    return { findings: withoutSupersededFindings(findings), fixes };
   }
 
   private verify(engine: Analyzers, source: string, extension: string, sourceType: 'module' | 'commonjs'): Linter.LintMessage[] {
@@ -280,13 +297,16 @@ export class SecurityScanner {
         linterOptions: { noInlineConfig: true, reportUnusedDisableDirectives: 'off' },
         plugins: {
           security: engine.securityPlugin,
+          'no-unsanitized': engine.domPlugin,
           [LOCAL_PLUGIN_NAME]: agentOrchestratorPlugin,
         },
         rules: {
           ...pluginRules,
+          'no-unsanitized/method': 'error',
+          'no-unsanitized/property': 'error',
           [`${LOCAL_PLUGIN_NAME}/missing-tenant-filter`]: ['error', { tenantKeys: this.tenantKeys }],
           [`${LOCAL_PLUGIN_NAME}/hardcoded-secret`]: 'error',
-          [`${LOCAL_PLUGIN_NAME}/sql-injection`]: 'error',
+          ...taintRuleSettings,
         },
       },
     ];
