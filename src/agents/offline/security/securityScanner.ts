@@ -23,6 +23,24 @@ export interface SecurityScannerOptions {
   tenantKeys?: string[];
   /** Files larger than this (in UTF-16 code units, about bytes for source code) are skipped with a note. */
   maxFileSize?: number;
+  /** Major version of js-yaml the workspace uses (4 made `load` safe); read from its package.json when omitted. */
+  jsYamlMajorVersion?: number;
+}
+
+/** The major version a package.json asks for a dependency (`^3.13.1` → 3), if it names one. */
+export function dependencyMajorVersion(packageJson: string, name: string): number | undefined {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(packageJson);
+  } catch {
+    return undefined;
+  }
+  for (const group of ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies']) {
+    const range = recordOf(recordOf(manifest)?.[group])?.[name];
+    const major = typeof range === 'string' ? /^\s*[~^>=v]*\s*(\d+)/.exec(range)?.[1] : undefined;
+    if (major !== undefined) return Number(major);
+  }
+  return undefined;
 }
 
 /**
@@ -133,11 +151,25 @@ interface Analysis {
 export class SecurityScanner {
   private readonly tenantKeys: string[];
   private readonly maxFileSize: number;
+  private jsYamlMajorVersion: number | undefined;
 
   constructor(private readonly workspace: WorkspaceFiles, options: SecurityScannerOptions = {}) {
     const keys = options.tenantKeys?.filter((k) => k.length > 0) ?? [];
     this.tenantKeys = keys.length > 0 ? keys : [...DEFAULT_TENANT_KEYS];
     this.maxFileSize = options.maxFileSize ?? configuredMaxFileSize();
+    this.jsYamlMajorVersion = options.jsYamlMajorVersion;
+  }
+
+  /** js-yaml's major version from the workspace's package.json (bounded read; a missing or odd file means unknown). */
+  private async readJsYamlMajorVersion(): Promise<void> {
+    if (this.jsYamlMajorVersion !== undefined) return;
+    try {
+      if (!(await this.workspace.exists('package.json'))) return;
+      const manifest = await this.workspace.readFile('package.json');
+      if (manifest.length <= 1024 * 1024) this.jsYamlMajorVersion = dependencyMajorVersion(manifest, 'js-yaml');
+    } catch {
+      // Unknown version: js-yaml load() is judged as the old, unsafe one.
+    }
   }
 
   /** Scans `files`, or every JS/TS source file of the workspace. Throws the signal's reason when aborted. */
@@ -150,6 +182,7 @@ export class SecurityScanner {
     const files = [...new Set(candidates.map((f) => f.replace(/\\/g, '/')))].filter((f) => SCANNED_EXTENSIONS.includes(extensionOf(f)));
 
     const result: ScanResult = { findings: [], filesScanned: [], parseErrors: [], skipped: [] };
+    await this.readJsYamlMajorVersion();
     // A big file goes to a worker when this build has one, so that an abort stops even a file the linter is stuck
     // in; small ones take the linter well under a second, and checking the signal between them is enough.
     const workers = scanWorkersAvailable();
@@ -175,7 +208,7 @@ export class SecurityScanner {
         continue;
       }
       const scanned = workers && source.length >= IN_WORKER_FROM_SIZE
-        ? await analyzeInWorker({ file, source, tenantKeys: this.tenantKeys }, signal)
+        ? await analyzeInWorker({ file, source, tenantKeys: this.tenantKeys, ...(this.jsYamlMajorVersion === undefined ? {} : { jsYamlMajorVersion: this.jsYamlMajorVersion }) }, signal)
         : this.scanSource(file, source);
       result.filesScanned.push(file);
       result.findings.push(...scanned.findings);
@@ -307,6 +340,7 @@ export class SecurityScanner {
           [`${LOCAL_PLUGIN_NAME}/missing-tenant-filter`]: ['error', { tenantKeys: this.tenantKeys }],
           [`${LOCAL_PLUGIN_NAME}/hardcoded-secret`]: 'error',
           ...taintRuleSettings,
+          [`${LOCAL_PLUGIN_NAME}/insecure-deserialization`]: ['error', this.jsYamlMajorVersion === undefined ? {} : { jsYamlMajorVersion: this.jsYamlMajorVersion }],
         },
       },
     ];

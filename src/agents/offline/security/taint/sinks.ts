@@ -79,13 +79,7 @@ export class SinkFinder {
     if (inner.type === 'BinaryExpression' && inner.operator === '+') return `${this.constantText(inner.left as Node, depth + 1)} ${this.constantText(inner.right as Node, depth + 1)}`;
     if (inner.type === 'CallExpression' && inner.callee.type === 'MemberExpression') return this.constantText(inner.callee.object as Node, depth + 1);
     if (inner.type === 'Identifier') {
-      const variable = this.engine.variableOf(inner);
-      const texts: string[] = [];
-      for (const reference of variable?.references ?? []) {
-        if (reference.isWrite() && reference.writeExpr) texts.push(this.constantText(reference.writeExpr as Node, depth + 1));
-        if (texts.length > 8) break;
-      }
-      return texts.join(' ');
+      return this.engine.writesTo(inner).slice(0, 8).map((w) => this.constantText(w.writeExpr as Node, depth + 1)).join(' ');
     }
     return '';
   }
@@ -94,8 +88,8 @@ export class SinkFinder {
   private sqlShape(node: Node): string {
     let inner = unwrap(node);
     if (inner.type === 'Identifier') {
-      const writes = this.engine.variableOf(inner)?.references.filter((r) => r.isWrite() && r.writeExpr) ?? [];
-      const last = writes[writes.length - 1];
+      const writes = this.engine.writesTo(inner);
+      const last = writes[0];
       if (last?.writeExpr) inner = unwrap(last.writeExpr as Node);
       if (writes.some((w) => (w.identifier as Node).parent?.type === 'AssignmentExpression' && ((w.identifier as Node).parent as ESTree.AssignmentExpression).operator === '+=')) return 'string concatenation';
     }
@@ -285,7 +279,7 @@ export class SinkFinder {
   }
 
   private constructedWith(identifier: ESTree.Identifier): string | undefined {
-    const writes = this.engine.variableOf(identifier as Node)?.references.filter((r) => r.isWrite() && r.writeExpr) ?? [];
+    const writes = this.engine.writesTo(identifier as Node);
     const init = writes.length === 1 && writes[0]?.writeExpr ? unwrap(writes[0].writeExpr as Node) : undefined;
     return init?.type === 'NewExpression' && init.callee.type === 'Identifier' ? init.callee.name : undefined;
   }

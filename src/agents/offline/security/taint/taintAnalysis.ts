@@ -47,7 +47,8 @@ class TaintAnalysis {
   private readonly engine: TaintEngine;
   private readonly sinks: SinkFinder;
   private readonly hits: SinkHit[] = [];
-  private readonly ifStatements: ESTree.IfStatement[] = [];
+  /** If statements by enclosing function (undefined: module level), so a guard lookup stays within one function. */
+  private readonly ifStatements = new Map<FunctionNode | undefined, ESTree.IfStatement[]>();
   private readonly findings = new Map<string, TaintFinding>();
   private readonly unknownSql = new Map<Node, { hit: SinkHit; origin: Origin }>();
 
@@ -116,9 +117,13 @@ class TaintAnalysis {
       case 'ArrowFunctionExpression':
         if (node.expression) this.engine.noteReturn(node, node.body as Node);
         break;
-      case 'IfStatement':
-        this.ifStatements.push(node);
+      case 'IfStatement': {
+        const fn = enclosingFunction(node);
+        const list = this.ifStatements.get(fn);
+        if (list) list.push(node);
+        else this.ifStatements.set(fn, [node]);
         break;
+      }
       default:
         if (node.type === ('JSXAttribute' as string)) this.hits.push(...this.sinks.ofJsxAttribute(node));
     }
@@ -154,7 +159,7 @@ class TaintAnalysis {
       return leftmost.type === 'Identifier' && this.hasFixedTarget(leftmost, depth + 1);
     }
     if (inner.type === 'Identifier') {
-      const writes = this.engine.variableOf(inner)?.references.filter((r) => r.isWrite() && r.writeExpr) ?? [];
+      const writes = this.engine.writesTo(inner).slice(0, 8);
       return writes.length > 0 && writes.every((w) => this.hasFixedTarget(w.writeExpr as Node, depth + 1));
     }
     return false;
@@ -167,9 +172,9 @@ class TaintAnalysis {
     if (names.size === 0) return false;
     const fn = enclosingFunction(hit.at);
     const start = hit.at.range?.[0] ?? 0;
-    for (const statement of this.ifStatements) {
+    for (const statement of this.ifStatements.get(fn) ?? []) {
       const statementNode = statement as Node;
-      if ((statementNode.range?.[0] ?? 0) > start || enclosingFunction(statementNode) !== fn) continue;
+      if ((statementNode.range?.[0] ?? 0) > start) continue;
       if (!this.testChecks(statement.test as Node, names)) continue;
       if (contains(statement.consequent as Node, hit.at) || leaves(statement.consequent as Node)) return true;
     }
@@ -184,9 +189,7 @@ class TaintAnalysis {
       if (inner.type === 'Identifier') {
         names.add(inner.name);
         if (depth > 0) return;
-        for (const reference of this.engine.variableOf(inner)?.references ?? []) {
-          if (reference.isWrite() && reference.writeExpr) collect(reference.writeExpr as Node, depth + 1);
-        }
+        for (const write of this.engine.writesTo(inner).slice(0, 8)) collect(write.writeExpr as Node, depth + 1);
         return;
       }
       if (inner.type === 'MemberExpression') {

@@ -36,8 +36,9 @@ export interface Origin {
   structured: boolean;
   /** Helper functions the value went through, outermost last. */
   via: readonly string[];
-  /** Put into an object or array literal: a property read from it is not named after the source's properties. */
-  wrapped?: true;
+  /** `text` names this very value (`req.body.profile.site`), so a property read from it can be named too; false once
+   * the value was transformed or put into a literal. */
+  exact: boolean;
 }
 
 export interface Value {
@@ -69,11 +70,11 @@ function mapOrigins(value: Value, change: (origin: Origin) => Origin): Value {
 
 /** The value turned into text: it can no longer carry operator objects. */
 export function stringified(value: Value): Value {
-  return mapOrigins(value, (o) => (o.maybeObject || o.structured ? { ...o, maybeObject: false, structured: false } : o));
+  return mapOrigins(value, (o) => (o.maybeObject || o.structured || o.exact ? { ...o, maybeObject: false, structured: false, exact: false } : o));
 }
 
 function clearedFor(value: Value, classes: readonly TaintClass[]): Value {
-  return mapOrigins(value, (o) => ({ ...o, cleared: new Set([...o.cleared, ...classes]), maybeObject: false, structured: false }));
+  return mapOrigins(value, (o) => ({ ...o, cleared: new Set([...o.cleared, ...classes]), maybeObject: false, structured: false, exact: false }));
 }
 
 export function isCleared(origin: Origin, taintClass: TaintClass): boolean {
@@ -240,6 +241,12 @@ export class TaintEngine {
     else this.returnsOf.set(fn, [expression]);
   }
 
+  /** The assignments (with a value) to the variable an identifier names, latest first. */
+  writesTo(identifier: Node): Scope.Reference[] {
+    const variable = this.variableOf(identifier);
+    return variable ? this.writesOf(variable).filter((w) => w.writeExpr) : [];
+  }
+
   variableOf(identifier: Node): Scope.Variable | undefined {
     return this.referenceByIdentifier.get(identifier)?.resolved ?? this.variableByDeclaration.get(identifier) ?? undefined;
   }
@@ -403,11 +410,11 @@ export class TaintEngine {
         return this.evaluate(node.argument as Node);
       case 'ObjectExpression': {
         const parts = node.properties.map((p) => (p.type === 'SpreadElement' ? this.evaluate(p.argument as Node) : this.evaluate(p.value as Node)));
-        return mapOrigins(union(parts), (o) => ({ ...o, structured: true, wrapped: true }));
+        return mapOrigins(union(parts), (o) => ({ ...o, structured: true, exact: false }));
       }
       case 'ArrayExpression': {
         const parts = node.elements.map((e) => (e === null ? EMPTY : this.evaluate((e.type === 'SpreadElement' ? e.argument : e) as Node)));
-        return mapOrigins(union(parts), (o) => ({ ...o, structured: true, wrapped: true }));
+        return mapOrigins(union(parts), (o) => ({ ...o, structured: true, exact: false }));
       }
       case 'MemberExpression':
         return this.memberValue(node);
@@ -460,13 +467,14 @@ export class TaintEngine {
     const suffix = /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `['${displayText(name, 24)}']`;
     return mapOrigins(value, (o) => ({
       ...o,
-      text: o.param || o.wrapped || !o.structured || o.text.length > 40 || name === '*' ? o.text : `${o.text}${suffix}`,
+      text: o.exact && o.text.length <= 40 && name !== '*' ? `${o.text}${suffix}` : o.text,
+      exact: o.exact && name !== '*',
       structured: false,
     }));
   }
 
   private source(text: string, at: Node, shape: SourceShape): Origin {
-    return { text: displayText(text), line: at.loc?.start.line ?? 0, cleared: new Set(), maybeObject: shape.maybeObject, structured: shape.structured, via: [] };
+    return { text: displayText(text), line: at.loc?.start.line ?? 0, cleared: new Set(), maybeObject: shape.maybeObject, structured: shape.structured, via: [], exact: true };
   }
 
   private callValue(node: ESTree.CallExpression): Value {
@@ -492,7 +500,7 @@ export class TaintEngine {
           return stringified(union([receiver, ...extra]));
         }
         // Other methods on user data (`url.searchParams.get`, `body.items.slice`) keep returning user data.
-        return mapOrigins(receiver, (o) => ({ ...o, structured: false }));
+        return mapOrigins(receiver, (o) => ({ ...o, structured: false, exact: false }));
       }
       // `[a, b].join()`, `'x'.concat(a)`, `path.join(dir, name)`, `JSON.stringify(body)`.
       if (method === 'join' || method === 'concat' || (resolved?.module !== undefined || resolved?.global) && PROPAGATING_FUNCTIONS.has(method)) {
@@ -555,6 +563,7 @@ export class TaintEngine {
           maybeObject: o.maybeObject && origin.maybeObject,
           structured: o.structured && origin.structured,
           via: [...o.via, displayText(name, 30)],
+          exact: false,
         })),
       );
     }
@@ -579,7 +588,8 @@ export class TaintEngine {
   // -------------------------------------------------------------------------------------------------------
   // Variables: the writes that can reach a use
 
-  private writesOf(variable: Scope.Variable): Scope.Reference[] {
+  /** The assignments to a variable, latest first; computed once per variable (globals can have thousands of reads). */
+  writesOf(variable: Scope.Variable): Scope.Reference[] {
     let writes = this.writesByVariable.get(variable);
     if (!writes) {
       writes = variable.references.filter((r) => r.isWrite()).sort((a, b) => (b.identifier.range?.[0] ?? 0) - (a.identifier.range?.[0] ?? 0));
@@ -694,6 +704,7 @@ export class TaintEngine {
           maybeObject: true,
           structured: path.length === 0,
           via: [],
+          exact: false,
         },
       ],
     };
