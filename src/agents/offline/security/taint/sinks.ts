@@ -31,8 +31,15 @@ const SQL_METHODS = new Set([
 ]);
 /** Driver methods that take SQL but share their name with unrelated APIs: reported when the text looks like SQL. */
 const SQL_METHODS_IF_SQL_TEXT = new Set(['run', 'all', 'get', 'each', 'exec', 'prepare', 'prepareStatement', 'sql', 'select']);
+/** `query` and `execute` are also the names of use cases, command buses and GraphQL clients: without SQL text in
+ * the argument, the receiver must look like a database handle. */
+const AMBIGUOUS_SQL_METHODS = new Set(['query', 'execute']);
+const DATABASE_RECEIVER = /(db|sql|pool|conn|client|knex|sequelize|database|connection|pg|mysql|sqlite|prisma|manager|datasource|repo|repository|tx|trx|transaction|queryrunner|entitymanager)$/i;
 const SQL_TEXT = /\b(select\s[\s\S]*\bfrom|insert\s+into|update\s+\S+\s+set|delete\s+from|where\s|order\s+by|drop\s+table|create\s+table)\b/i;
 
+/** Methods that take a MongoDB filter first; with a filter that is not an object literal, only the unambiguous ones
+ * count (Sequelize's `update(values)` and lodash's `remove(array)` share the short names). */
+const MONGO_WHOLE_FILTER_METHODS = new Set(['find', 'findOne', 'findOneAndUpdate', 'findOneAndDelete', 'findOneAndRemove', 'findOneAndReplace', 'updateOne', 'updateMany', 'deleteOne', 'deleteMany', 'countDocuments', 'replaceOne']);
 const MONGO_METHODS = new Set([
   'find', 'findOne', 'findOneAndUpdate', 'findOneAndDelete', 'findOneAndRemove', 'findOneAndReplace', 'updateOne', 'updateMany',
   'deleteOne', 'deleteMany', 'countDocuments', 'count', 'replaceOne', 'remove', 'update', 'where', 'distinct', 'exists',
@@ -147,7 +154,7 @@ export class SinkFinder {
       hit('path-traversal', first);
       if (FS_TWO_PATHS.has(last)) hit('path-traversal', list[1]);
     }
-    if (!isNew && callee.type === 'MemberExpression' && (method === 'sendFile' || method === 'download' || method === 'attachment')) {
+    if (!isNew && callee.type === 'MemberExpression' && (method === 'sendFile' || method === 'download')) {
       const receiver = unwrap(callee.object as Node);
       const options = list.slice(1).find((a) => unwrap(a).type === 'ObjectExpression');
       // With a `root` option Express resolves the name inside it and refuses `..`; Fastify's reply.sendFile always does.
@@ -172,7 +179,8 @@ export class SinkFinder {
     const httpModule = fromModule(resolved, HTTP_CLIENT_MODULES);
     const isClientCall = (callee.type === 'Identifier' && resolved?.global && method === 'fetch') ||
       (httpModule && (path.length === 0 || HTTP_CLIENT_METHODS.has(last) || path[path.length - 1] === '()')) ||
-      (!resolved?.module && callee.type === 'MemberExpression' && /^(axios|got|needle|superagent|http|https|request)$/.test(calleeText(callee.object as Node)) && HTTP_CLIENT_METHODS.has(method));
+      // A client loaded by a script tag, or a global one: by its usual name.
+      (resolved?.global === true && callee.type === 'MemberExpression' && /^(axios|got|needle|superagent)$/.test(calleeText(callee.object as Node)) && HTTP_CLIENT_METHODS.has(method));
     if (isClientCall && !isNew) {
       // needle(method, url) and needle.request(method, url) take the method first.
       const urlArgument = (resolved?.module === 'needle' || calleeText(callee).startsWith('needle')) && (path.length === 0 || last === 'request') ? list[1] : first;
@@ -190,8 +198,11 @@ export class SinkFinder {
     if (!isNew && callee.type === 'MemberExpression' && first) {
       const sqlArgument = unwrap(first).type === 'ObjectExpression' ? (objectProperty(first, 'sql') ?? objectProperty(first, 'text') ?? objectProperty(first, 'query'))?.value as Node | undefined : first;
       if (sqlArgument && unwrap(sqlArgument).type !== 'ObjectExpression' && unwrap(sqlArgument).type !== 'ArrayExpression' && !isFunctionLike(sqlArgument)) {
-        const named = SQL_METHODS.has(method) && !(method === 'literal' && !/sequelize/i.test(sink)) && !(method === 'unsafe' && !/sql/i.test(sink));
-        const looksLikeSql = SQL_METHODS_IF_SQL_TEXT.has(method) && SQL_TEXT.test(this.constantText(sqlArgument));
+        const sqlText = SQL_TEXT.test(this.constantText(sqlArgument));
+        const receiver = calleeText(callee.object as Node).replace(/\(\)/g, '');
+        const named = SQL_METHODS.has(method) && !(method === 'literal' && !/sequelize/i.test(sink)) && !(method === 'unsafe' && !/sql/i.test(sink)) &&
+          (!AMBIGUOUS_SQL_METHODS.has(method) || sqlText || DATABASE_RECEIVER.test(receiver));
+        const looksLikeSql = SQL_METHODS_IF_SQL_TEXT.has(method) && sqlText;
         if (named || looksLikeSql) hit('sql-injection', sqlArgument, { mode: 'sql', how: this.sqlShape(sqlArgument) });
       }
     }
@@ -204,7 +215,7 @@ export class SinkFinder {
           if (property.type === 'SpreadElement') hit('nosql-injection', property.argument as Node, { mode: 'operator-object' });
           else if (unwrap(property.value as Node).type !== 'ObjectExpression') hit('nosql-injection', property.value as Node, { mode: 'operator-object' });
         }
-      } else if (!isFunctionLike(filter)) {
+      } else if (!isFunctionLike(filter) && MONGO_WHOLE_FILTER_METHODS.has(method)) {
         hit('nosql-injection', filter, { mode: 'operator-object' });
       }
     }

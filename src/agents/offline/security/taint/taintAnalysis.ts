@@ -136,6 +136,9 @@ class TaintAnalysis {
       // Operator injection needs an object (`{ "$ne": null }`): only parsed bodies and query strings can be one.
       case 'operator-object':
         return origin.maybeObject;
+      // A whole request object is not query text (and `execute(req.body)` is a use case, not SQL).
+      case 'sql':
+        return !origin.structured || origin.param !== undefined ? !this.isGuarded(hit) : false;
       // Express sends an object as JSON, not HTML.
       case 'html-text':
         return !origin.structured || origin.param !== undefined;
