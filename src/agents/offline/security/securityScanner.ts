@@ -103,14 +103,20 @@ function loadAnalyzers(): Analyzers {
   const rules = recordOf(recordOf(plugin)?.rules);
   const recommended = recordOf(recordOf(recordOf(recordOf(plugin)?.configs)?.recommended)?.rules);
   if (!rules || !recommended) throw new Error('eslint-plugin-security has no recommended config');
-  const domPlugin: unknown = require('eslint-plugin-no-unsanitized');
-  if (!recordOf(recordOf(domPlugin)?.rules)) throw new Error('eslint-plugin-no-unsanitized has no rules');
+  // The rules are required one by one: the plugin's index reads its package.json beside itself at load, which is
+  // not there once bundled into dist/.
+  const domRules = {
+    method: require('eslint-plugin-no-unsanitized/lib/rules/method') as Rule.RuleModule,
+    property: require('eslint-plugin-no-unsanitized/lib/rules/property') as Rule.RuleModule,
+  };
+  if (typeof domRules.method?.create !== 'function' || typeof domRules.property?.create !== 'function') throw new Error('eslint-plugin-no-unsanitized has no rules');
+  const domPlugin: ESLint.Plugin = { meta: { name: 'eslint-plugin-no-unsanitized' }, rules: domRules };
   analyzers = {
     linter: new eslint.Linter({ configType: 'flat' }),
     typescriptParser: parser,
     securityPlugin: plugin as ESLint.Plugin,
     securityRecommendedRules: recommended as Linter.RulesRecord,
-    domPlugin: domPlugin as ESLint.Plugin,
+    domPlugin,
   };
   return analyzers;
 }
