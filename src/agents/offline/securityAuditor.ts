@@ -18,9 +18,10 @@ function priorityOf(severity: Severity): Priority {
   return severity === 'critical' ? 'critical' : severity === 'high' ? 'high' : 'normal';
 }
 
-/** Same problem before and after an edit: rule, file and message (lines may move). */
+/** Same problem before and after an edit: rule, file and message (lines may move, also the ones a source-to-sink
+ * message names: `req.query.id (line 15) flows into db.query() at line 16`). */
 function problemKey(finding: Finding): string {
-  return `${finding.ruleId}\u0000${finding.file}\u0000${finding.message}`;
+  return `${finding.ruleId}\u0000${finding.file}\u0000${finding.message.replace(/\bline \d+/g, 'line #')}`;
 }
 
 function countBySeverity(findings: readonly Finding[]): string {

@@ -37,12 +37,12 @@ describe('examples/vulnerable-api', () => {
     const expected = [
       `src/config.ts:${lineOf('src/config.ts', 'jwtSecret:')} agent-orchestrator/hardcoded-secret`,
       `src/routes/admin.ts:${lineOf('src/routes/admin.ts', 'if (token !== config.adminToken)')} security/detect-possible-timing-attacks`,
-      `src/routes/admin.ts:${lineOf('src/routes/admin.ts', "exec('ping")} security/detect-child-process`,
+      `src/routes/admin.ts:${lineOf('src/routes/admin.ts', "exec('ping")} agent-orchestrator/command-injection`,
       `src/routes/auth.ts:${headline.line} agent-orchestrator/missing-tenant-filter`,
       `src/routes/invoices.ts:${lineOf('src/routes/invoices.ts', 'res.json(await db.query(sql))')} agent-orchestrator/sql-injection`,
       `src/routes/invoices.ts:${lineOf('src/routes/invoices.ts', 'db.invoice.findFirst({ where: { id: req.params.id } })')} agent-orchestrator/missing-tenant-filter`,
       `src/routes/invoices.ts:${lineOf('src/routes/invoices.ts', 'db.invoice.update({')} agent-orchestrator/missing-tenant-filter`,
-      `src/routes/invoices.ts:${lineOf('src/routes/invoices.ts', 'eval(formula)')} security/detect-eval-with-expression`,
+      `src/routes/invoices.ts:${lineOf('src/routes/invoices.ts', 'eval(formula)')} agent-orchestrator/code-injection`,
     ];
     assert.deepEqual(summary, expected);
   });

@@ -23,10 +23,60 @@ export const RULE_CATALOG: Readonly<Record<string, RuleInfo>> = {
     recommendation:
       'Use a parameterised query (placeholders such as $1 or ? with a values array, or a tagged template like prisma.$queryRaw`...`) instead of building SQL text from input.',
   },
+  'agent-orchestrator/nosql-injection': {
+    severity: 'critical',
+    recommendation:
+      'Never pass request objects into a query filter: cast each field to the expected type (String(x), Number(x), new ObjectId(x)) or validate the body with a schema, strip keys that start with $ (mongo-sanitize), and do not build $where from input.',
+  },
+  'agent-orchestrator/command-injection': {
+    severity: 'critical',
+    recommendation:
+      'Do not pass input to a shell: call execFile/spawn with a fixed executable and an argument array (no shell: true), and check each argument against an allow-list or a strict pattern.',
+  },
+  'agent-orchestrator/path-traversal': {
+    severity: 'high',
+    recommendation:
+      'Reduce the name with path.basename or resolve it against a fixed base directory and reject results outside it (path.resolve + startsWith(base + path.sep)); for res.sendFile pass a root option.',
+  },
+  'agent-orchestrator/open-redirect': {
+    severity: 'medium',
+    recommendation:
+      'Redirect only to same-site paths (a value that starts with a single "/") or to targets from an allow-list; otherwise redirect to a fixed page.',
+  },
+  'agent-orchestrator/ssrf': {
+    severity: 'high',
+    recommendation:
+      'Do not let input choose the host of an outgoing request: pick the target from an allow-list, or keep a fixed base URL and put input only in encoded path or query parts; block private and link-local addresses.',
+  },
   'agent-orchestrator/xss': {
     severity: 'high',
     recommendation:
-      'Print values with the escaping output of the template engine (EJS <%= %>, Handlebars {{ }}, Pug #{} or =, Nunjucks without | safe) and keep autoescape on; where HTML is really needed, sanitise it (DOMPurify, sanitize-html) before marking it safe.',
+      'Escape input before it goes into HTML: print it with the escaping output of the template engine (EJS <%= %>, Handlebars {{ }}, Pug #{} or =, Nunjucks without | safe) with autoescape on, or escape-html / validator.escape in code; send data as JSON (res.json), and keep framework sanitising on (no bypassSecurityTrust* or dangerouslySetInnerHTML on input). Where HTML is really needed, sanitise it (DOMPurify, sanitize-html) first.',
+  },
+  'agent-orchestrator/code-injection': {
+    severity: 'critical',
+    recommendation:
+      'Never evaluate input as code (eval, new Function, vm, setTimeout with a string, mathjs evaluate): parse data with JSON.parse, map allowed operations to functions, or use a restricted expression parser with a limited scope.',
+  },
+  'agent-orchestrator/insecure-deserialization': {
+    severity: 'critical',
+    recommendation:
+      'Deserialise input only with data-only formats: JSON.parse instead of node-serialize, and js-yaml 4 load (or safeLoad with js-yaml 3) with the default safe schema.',
+  },
+  'agent-orchestrator/xxe': {
+    severity: 'high',
+    recommendation:
+      'Parse XML with entity expansion off (drop noent: true, keep the parser default) and refuse DOCTYPE declarations in input.',
+  },
+  'no-unsanitized/method': {
+    severity: 'high',
+    recommendation:
+      'Do not pass unsanitised strings to insertAdjacentHTML, document.write or createContextualFragment: build DOM nodes with textContent, or sanitise with DOMPurify.sanitize first.',
+  },
+  'no-unsanitized/property': {
+    severity: 'high',
+    recommendation:
+      'Do not assign unsanitised strings to innerHTML or outerHTML: use textContent, or sanitise with DOMPurify.sanitize first.',
   },
   'security/detect-eval-with-expression': {
     severity: 'critical',
@@ -96,9 +146,20 @@ export function ruleInfo(ruleId: string): RuleInfo {
   return RULE_CATALOG[ruleId] ?? FALLBACK;
 }
 
+/** eslint-plugin-security rules that flag a risky call whatever its argument, mapped to the source-to-sink rule that
+ * reports the real flow: where both fire on one line, only the source-to-sink finding (with the source) is kept. */
+export const SUPERSEDED_PLUGIN_RULES: Readonly<Record<string, string>> = {
+  'security/detect-child-process': 'agent-orchestrator/command-injection',
+  'security/detect-eval-with-expression': 'agent-orchestrator/code-injection',
+  'security/detect-non-literal-require': 'agent-orchestrator/code-injection',
+};
+
 /** Rules of eslint-plugin-security's recommended set that we turn off, with the reason. */
 export const DISABLED_PLUGIN_RULES: Readonly<Record<string, string>> = {
   // Fires on every obj[key] with a variable key (loops, maps, lookups): in ordinary code most hits are false
   // positives, which would bury the findings that matter and train users to ignore the report.
   'security/detect-object-injection': 'too noisy on normal code',
+  // Fires on every fs call whose path is a variable (config loaders, build scripts, caches); the path-traversal rule
+  // reports the calls whose path comes from a request, with the source, so this one only added noise.
+  'security/detect-non-literal-fs-filename': 'replaced by agent-orchestrator/path-traversal',
 };

@@ -1,10 +1,11 @@
 // The `agent-orchestrator` ESLint plugin: rules eslint-plugin-security does not have. Only types come from
 // eslint here, so importing this module does not load ESLint.
-import type { ESLint, Rule, Scope } from 'eslint';
+import type { ESLint, Rule } from 'eslint';
 import type * as ESTree from 'estree';
 import { looksLikeSecretName, looksLikeSecretValue } from '../../../core/security/secretMasking';
 import { hardcodedSecretRule } from './secrets/hardcodedSecretRule';
 import { renderLocalsRule, templateEscapingRule } from './templates/templateCodeRules';
+import { TAINT_RULES } from './taint/taintRules';
 
 // Re-exported: the rule and the masking of recorded output share one definition of a secret.
 export { looksLikeSecretName, looksLikeSecretValue };
@@ -13,8 +14,6 @@ export const DEFAULT_TENANT_KEYS: readonly string[] = ['organizationId', 'orgId'
 
 // Queries are recognised by shape, not by method name: prisma-like `db.<model>.<findFirst|findMany|update|
 // delete|count|upsert|...>({ where })` and any other `fn({ where })` (TypeORM, Sequelize) share it.
-
-const SQL_METHODS = new Set(['query', 'execute', '$queryRawUnsafe', '$executeRawUnsafe', 'raw']);
 
 // ---------------------------------------------------------------------------------------------------------
 // Small AST helpers. TypeScript-only nodes (TSAsExpression, type annotations) are not in the ESTree types, so
@@ -225,69 +224,6 @@ const missingTenantFilter: Rule.RuleModule = {
   },
 };
 
-// ---------------------------------------------------------------------------------------------------------
-// sql-injection
-
-/** A string built at run time from pieces: a template with `${}` or a `+` chain with a non-literal part. */
-function isDynamicString(node: ESTree.Node): boolean {
-  const inner = unwrap(node);
-  if (inner.type === 'TemplateLiteral') return inner.expressions.length > 0;
-  if (inner.type === 'BinaryExpression' && inner.operator === '+') {
-    const parts = [inner.left, inner.right] as ESTree.Node[];
-    const hasString = parts.some((p) => {
-      const u = unwrap(p);
-      return (u.type === 'Literal' && typeof u.value === 'string') || u.type === 'TemplateLiteral' || isDynamicString(u);
-    });
-    const hasNonLiteral = parts.some((p) => {
-      const u = unwrap(p);
-      return !(u.type === 'Literal' || (u.type === 'TemplateLiteral' && u.expressions.length === 0)) || isDynamicString(u);
-    });
-    return hasString && hasNonLiteral;
-  }
-  return false;
-}
-
-function findVariable(scope: Scope.Scope | null, name: string): Scope.Variable | undefined {
-  for (let current = scope; current; current = current.upper) {
-    const variable = current.set.get(name);
-    if (variable) return variable;
-  }
-  return undefined;
-}
-
-const sqlInjection: Rule.RuleModule = {
-  meta: {
-    type: 'problem',
-    docs: { description: 'SQL must be parameterised, not assembled from strings.' },
-    schema: [],
-    messages: {
-      dynamic: 'SQL injection: {{method}}() receives SQL built from {{how}}; user input can change the query',
-    },
-  },
-  create(context) {
-    const sourceCode = context.sourceCode;
-    return {
-      CallExpression(node) {
-        if (node.callee.type !== 'MemberExpression') return;
-        const method = memberName(node.callee);
-        if (method === undefined || !SQL_METHODS.has(method)) return;
-        const first = node.arguments[0];
-        if (!first || first.type === 'SpreadElement') return;
-        let sql: ESTree.Node = unwrap(first);
-        // `const sql = "..." + id; db.query(sql)` is the same flaw one line earlier.
-        if (sql.type === 'Identifier') {
-          const variable = findVariable(sourceCode.getScope(node), sql.name);
-          const definitions = variable?.defs ?? [];
-          const only = definitions.length === 1 ? definitions[0] : undefined;
-          if (only?.type === 'Variable' && only.node.init && only.parent.kind === 'const') sql = unwrap(only.node.init);
-        }
-        if (!isDynamicString(sql)) return;
-        const how = unwrap(sql).type === 'TemplateLiteral' ? 'a template literal with ${} values' : 'string concatenation';
-        context.report({ node: first, messageId: 'dynamic', data: { method, how } });
-      },
-    };
-  },
-};
 
 export const LOCAL_PLUGIN_NAME = 'agent-orchestrator';
 
@@ -298,6 +234,7 @@ export const agentOrchestratorPlugin: ESLint.Plugin = {
     'hardcoded-secret': hardcodedSecretRule,
     'template-escaping-off': templateEscapingRule,
     'render-locals': renderLocalsRule,
-    'sql-injection': sqlInjection,
+    // Source-to-sink rules, one per class (sql-injection, xss, ssrf, ...): see ./taint.
+    ...TAINT_RULES,
   },
 };

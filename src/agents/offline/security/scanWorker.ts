@@ -9,6 +9,7 @@ export interface ScanWorkerRequest {
   file: string;
   source: string;
   tenantKeys: string[];
+  jsYamlMajorVersion?: number;
 }
 
 export type ScanWorkerReply = import('./securityScanner').FileAnalysis;
@@ -20,7 +21,10 @@ function noWorkspace(): never {
 const workspace: WorkspaceFiles = { root: '', listFiles: noWorkspace, readFile: noWorkspace, writeFile: noWorkspace, exists: noWorkspace, resolve: noWorkspace };
 
 parentPort?.on('message', (request: ScanWorkerRequest) => {
-  const scanner = new SecurityScanner(workspace, { tenantKeys: request.tenantKeys });
+  const scanner = new SecurityScanner(workspace, {
+    tenantKeys: request.tenantKeys,
+    ...(request.jsYamlMajorVersion === undefined ? {} : { jsYamlMajorVersion: request.jsYamlMajorVersion }),
+  });
   const reply: ScanWorkerReply = scanner.scanSource(request.file, request.source);
   parentPort?.postMessage(reply);
 });

@@ -5,9 +5,10 @@ import type { ESLint, Linter, Rule } from 'eslint';
 import type { Finding, ScanCoverage, Severity } from '../../../core/protocol/findings';
 import { FileTooLargeError, type WorkspaceFiles } from '../../../core/ports';
 import { maskSecrets } from '../../../core/security/secretMasking';
-import { DISABLED_PLUGIN_RULES, ruleInfo } from './ruleCatalog';
+import { DISABLED_PLUGIN_RULES, ruleInfo, SUPERSEDED_PLUGIN_RULES } from './ruleCatalog';
 import { agentOrchestratorPlugin, DEFAULT_TENANT_KEYS, LOCAL_PLUGIN_NAME } from './rules';
 import { CODE_EXTENSIONS, CoverageCollector, extensionOf, isTestFile, scannedKindOf, skipByContent, skipByPath, testSeverity } from './scanScope';
+import { TAINT_CLASSES } from './taint/taintClasses';
 import { analyzeInWorker, scanWorkersAvailable } from './scanWorkerPool';
 import { findConfigSecrets } from './secrets/configSecrets';
 import { SHAPED_SECRET_MESSAGE } from './secrets/hardcodedSecretRule';
@@ -37,6 +38,24 @@ export interface SecurityScannerOptions {
   tenantKeys?: string[];
   /** Files larger than this (in UTF-16 code units, about bytes for source code) are skipped with a note. */
   maxFileSize?: number;
+  /** Major version of js-yaml the workspace uses (4 made `load` safe); read from its package.json when omitted. */
+  jsYamlMajorVersion?: number;
+}
+
+/** The major version a package.json asks for a dependency (`^3.13.1` → 3), if it names one. */
+export function dependencyMajorVersion(packageJson: string, name: string): number | undefined {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(packageJson);
+  } catch {
+    return undefined;
+  }
+  for (const group of ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies']) {
+    const range = recordOf(recordOf(manifest)?.[group])?.[name];
+    const major = typeof range === 'string' ? /^\s*[~^>=v]*\s*(\d+)/.exec(range)?.[1] : undefined;
+    if (major !== undefined) return Number(major);
+  }
+  return undefined;
 }
 
 /**
@@ -74,6 +93,8 @@ interface Analyzers {
   typescriptParser: Linter.Parser;
   securityPlugin: ESLint.Plugin;
   securityRecommendedRules: Linter.RulesRecord;
+  /** Mozilla's eslint-plugin-no-unsanitized: DOM sinks (innerHTML, insertAdjacentHTML, document.write) in front-end code. */
+  domPlugin: ESLint.Plugin;
 }
 
 let analyzers: Analyzers | undefined;
@@ -97,11 +118,20 @@ function loadAnalyzers(): Analyzers {
   const rules = recordOf(recordOf(plugin)?.rules);
   const recommended = recordOf(recordOf(recordOf(recordOf(plugin)?.configs)?.recommended)?.rules);
   if (!rules || !recommended) throw new Error('eslint-plugin-security has no recommended config');
+  // The rules are required one by one: the plugin's index reads its package.json beside itself at load, which is
+  // not there once bundled into dist/.
+  const domRules = {
+    method: require('eslint-plugin-no-unsanitized/lib/rules/method') as Rule.RuleModule,
+    property: require('eslint-plugin-no-unsanitized/lib/rules/property') as Rule.RuleModule,
+  };
+  if (typeof domRules.method?.create !== 'function' || typeof domRules.property?.create !== 'function') throw new Error('eslint-plugin-no-unsanitized has no rules');
+  const domPlugin: ESLint.Plugin = { meta: { name: 'eslint-plugin-no-unsanitized' }, rules: domRules };
   analyzers = {
     linter: new eslint.Linter({ configType: 'flat' }),
     typescriptParser: parser,
     securityPlugin: plugin as ESLint.Plugin,
     securityRecommendedRules: recommended as Linter.RulesRecord,
+    domPlugin,
   };
   return analyzers;
 }
@@ -116,6 +146,18 @@ const XSS_RULE = `${LOCAL_PLUGIN_NAME}/xss`;
 const RULE_ID_OF: Readonly<Record<string, string>> = { [`${LOCAL_PLUGIN_NAME}/template-escaping-off`]: XSS_RULE };
 /** Rules that hand facts to the template pass instead of reporting findings. */
 const FACT_RULE = `${LOCAL_PLUGIN_NAME}/render-locals`;
+
+const taintRuleSettings: Linter.RulesRecord = Object.fromEntries(TAINT_CLASSES.map((c) => [`${LOCAL_PLUGIN_NAME}/${c}`, 'error' as const]));
+
+/** One finding per problem: a generic plugin finding is dropped where a source-to-sink rule reports the same line. */
+function withoutSupersededFindings(findings: Finding[]): Finding[] {
+  const reported = new Set(findings.map((f) => `${f.ruleId}:${f.line}`));
+  return findings.filter((f) => {
+    const superseding = SUPERSEDED_PLUGIN_RULES[f.ruleId];
+    return superseding === undefined || !reported.has(`${superseding}:${f.line}`);
+  });
+}
+
 
 function findingId(ruleId: string, file: string, line: number, column: number, message: string): string {
   return createHash('sha256').update([ruleId, file, line, column, message].join('\u0000')).digest('hex').slice(0, 16);
@@ -132,11 +174,25 @@ interface Analysis {
 export class SecurityScanner {
   private readonly tenantKeys: string[];
   private readonly maxFileSize: number;
+  private jsYamlMajorVersion: number | undefined;
 
   constructor(private readonly workspace: WorkspaceFiles, options: SecurityScannerOptions = {}) {
     const keys = options.tenantKeys?.filter((k) => k.length > 0) ?? [];
     this.tenantKeys = keys.length > 0 ? keys : [...DEFAULT_TENANT_KEYS];
     this.maxFileSize = options.maxFileSize ?? configuredMaxFileSize();
+    this.jsYamlMajorVersion = options.jsYamlMajorVersion;
+  }
+
+  /** js-yaml's major version from the workspace's package.json (bounded read; a missing or odd file means unknown). */
+  private async readJsYamlMajorVersion(): Promise<void> {
+    if (this.jsYamlMajorVersion !== undefined) return;
+    try {
+      if (!(await this.workspace.exists('package.json'))) return;
+      const manifest = await this.workspace.readFile('package.json');
+      if (manifest.length <= 1024 * 1024) this.jsYamlMajorVersion = dependencyMajorVersion(manifest, 'js-yaml');
+    } catch {
+      // Unknown version: js-yaml load() is judged as the old, unsafe one.
+    }
   }
 
   /**
@@ -162,6 +218,7 @@ export class SecurityScanner {
     const renderCalls: (RenderCall & { file: string })[] = [];
     const escapingOff: EscapingOff[] = [];
     const templates: { file: string; analysis: TemplateAnalysis }[] = [];
+    await this.readJsYamlMajorVersion();
     // A big file goes to a worker when this build has one, so that an abort stops even a file the linter is stuck
     // in; small ones take the linter well under a second, and checking the signal between them is enough.
     const workers = scanWorkersAvailable();
@@ -210,7 +267,7 @@ export class SecurityScanner {
         continue;
       }
       const scanned: FileAnalysis = kind === 'code' && workers && source.length >= IN_WORKER_FROM_SIZE
-        ? await analyzeInWorker({ file, source, tenantKeys: this.tenantKeys }, signal)
+        ? await analyzeInWorker({ file, source, tenantKeys: this.tenantKeys, ...(this.jsYamlMajorVersion === undefined ? {} : { jsYamlMajorVersion: this.jsYamlMajorVersion }) }, signal)
         : this.scanSource(file, source);
       result.findings.push(...scanned.findings);
       for (const fact of scanned.templateFacts ?? []) {
@@ -380,7 +437,7 @@ export class SecurityScanner {
       findings.push(finding);
     }
     findings.sort((a, b) => a.line - b.line || a.column - b.column);
-    return { findings, fixes, templateFacts };
+    return { findings: withoutSupersededFindings(findings), fixes, templateFacts };
   }
 
   private verify(engine: Analyzers, source: string, extension: string, sourceType: 'module' | 'commonjs'): Linter.LintMessage[] {
@@ -404,15 +461,19 @@ export class SecurityScanner {
         linterOptions: { noInlineConfig: true, reportUnusedDisableDirectives: 'off' },
         plugins: {
           security: engine.securityPlugin,
+          'no-unsanitized': engine.domPlugin,
           [LOCAL_PLUGIN_NAME]: agentOrchestratorPlugin,
         },
         rules: {
           ...pluginRules,
+          'no-unsanitized/method': 'error',
+          'no-unsanitized/property': 'error',
           [`${LOCAL_PLUGIN_NAME}/missing-tenant-filter`]: ['error', { tenantKeys: this.tenantKeys }],
           [`${LOCAL_PLUGIN_NAME}/hardcoded-secret`]: 'error',
           [`${LOCAL_PLUGIN_NAME}/template-escaping-off`]: 'error',
           [FACT_RULE]: 'error',
-          [`${LOCAL_PLUGIN_NAME}/sql-injection`]: 'error',
+          ...taintRuleSettings,
+          [`${LOCAL_PLUGIN_NAME}/insecure-deserialization`]: ['error', this.jsYamlMajorVersion === undefined ? {} : { jsYamlMajorVersion: this.jsYamlMajorVersion }],
         },
       },
     ];
