@@ -58,7 +58,8 @@ export function renderChangeSummary(state: RunState, tests: Record<string, unkno
     lines.push(`- ${mdCode(change.file)} by ${mdText(change.agent)}: ${change.applied ? 'written to disk' : 'proposed (dry run, not written)'}${change.findingIds.length ? `, fixes ${change.findingIds.length} finding(s)` : ' (revert)'}`);
   }
   lines.push('', '## Validated', '');
-  if (state.validations.length === 0) lines.push('No validation was requested.');
+  const fixes = state.changes.filter((change) => change.findingIds.length > 0);
+  if (state.validations.length === 0) lines.push(fixes.length > 0 ? `No validation was requested: the ${fixes.length} fix(es) above are **unvalidated**; review them yourself.` : 'No validation was requested.');
   for (const validation of state.validations) {
     const verdict = validation.approved === null ? 'pending' : validation.approved ? 'APPROVED' : 'REJECTED';
     lines.push(`- ${mdText(validation.to)} reviewed ${validation.files.map((f) => mdCode(f)).join(', ')} for ${mdText(validation.from)}: **${verdict}**`);
