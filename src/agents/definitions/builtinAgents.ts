@@ -116,7 +116,8 @@ const BUILTIN_AGENTS: readonly AgentDefinition[] = [
     ].join('\n'),
     source: { kind: 'builtin' },
     runtime: 'offline',
-    stage: 'implementation',
+    // After the API it builds on, beside the tests and the docs, as in the seed's Example 2.
+    stage: 'verification',
     offlineWork: { does: 'reviews existing components for accessibility and unsafe HTML', reviewsOwnDomain: true },
   },
   {

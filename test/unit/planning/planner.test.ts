@@ -166,7 +166,7 @@ describe('planRequest: requested capabilities and who covers them', () => {
 
     it("offline, the seed's Example 2 runs the database optimizer and the frontend reviewer, and names what will not be done", () => {
       const result = plan({ request: EXAMPLE_2 });
-      assert.deepEqual(result.phases, [['database-optimizer'], ['frontend-builder'], ['test-suite-developer', 'docs-writer']]);
+      assert.deepEqual(result.phases, [['database-optimizer'], ['frontend-builder', 'test-suite-developer', 'docs-writer']]);
       assert.deepEqual(result.requested?.map((item) => [item.capability, item.coveredBy]), [
         ['backend_development', []],
         ['database_optimization', ['database-optimizer']],
@@ -182,14 +182,14 @@ describe('planRequest: requested capabilities and who covers them', () => {
 
     it('with a model, Example 2 is covered: backend, database, frontend, then tests and docs', () => {
       const result = plan({ request: EXAMPLE_2, modelAvailable: true });
-      assert.deepEqual(result.phases, [['database-optimizer'], ['backend-api-developer', 'frontend-builder'], ['test-suite-developer', 'docs-writer']]);
+      assert.deepEqual(result.phases, [['database-optimizer'], ['backend-api-developer'], ['frontend-builder', 'test-suite-developer', 'docs-writer']]);
       assert.deepEqual(result.uncovered, []);
     });
 
     it('picks the database optimizer for queries, indexes and performance, and the frontend builder for components and accessibility', () => {
       assert.deepEqual(plan({ request: 'Find slow queries and missing indexes' }).phases, [['database-optimizer']]);
       assert.deepEqual(plan({ request: 'Improve database performance' }).agents.map((a) => a.name), ['database-optimizer']);
-      assert.deepEqual(plan({ request: 'Check the UI components for accessibility' }).phases, [['frontend-builder'], ['test-suite-developer', 'docs-writer']]);
+      assert.deepEqual(plan({ request: 'Check the UI components for accessibility' }).phases, [['frontend-builder', 'test-suite-developer', 'docs-writer']]);
     });
 
     it('plans nothing for a request no agent serves, and says which capability is missing', () => {
