@@ -20,7 +20,7 @@ const heavy = (): typeof import('./engineCommands') => (engineModule ??= require
 const storeOnly = (): typeof import('./storeCommands') => (storeModule ??= require('./storeCommands') as typeof import('./storeCommands'));
 
 /** Exit codes: what a script calling the CLI can rely on. */
-export const ExitCode = { success: 0, runFailed: 1, usage: 2, unavailable: 3, interrupted: 130 } as const;
+export const ExitCode = { success: 0, runFailed: 1, usage: 2, unavailable: 3, notServed: 4, interrupted: 130 } as const;
 
 class UsageError extends Error {}
 
@@ -231,6 +231,8 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
               validations: report.validations,
               patterns: result.learnedPatterns,
               recommendations: result.recommendations,
+              notDone: result.notDone,
+              notServed: result.notServed,
               ...(result.error ? { error: result.error } : {}),
             }, 2));
           } else if (live) {
@@ -260,7 +262,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
             const more = result.recommendations.length - important.length;
             if (more > 0) io.out(pc.dim(`   ${more} more suggestion(s) in the report`));
           }
-          setExitCode(result.success ? ExitCode.success : ExitCode.runFailed);
+          setExitCode(result.success ? ExitCode.success : result.notServed ? ExitCode.notServed : ExitCode.runFailed);
         });
       } finally {
         process.off('SIGINT', onSigint);

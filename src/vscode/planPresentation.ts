@@ -1,7 +1,7 @@
 // What the plan picker of Orchestrate Request shows: a title with agent and phase counts and the learned estimate,
 // then the agents grouped by phase, the skipped agents with their reasons, and the planner's warnings.
 // Free of `vscode`: the command turns these rows into QuickPick items.
-import type { ExecutionPlan } from '../core/protocol/plan';
+import { describeUncovered, type ExecutionPlan } from '../core/protocol/plan';
 import type { RosterEntry } from '../shared/engineProtocol';
 import { formatUsageEstimate } from '../core/logging/format';
 import { countOf, formatDuration, formatEstimate } from './format';
@@ -48,13 +48,20 @@ export function planRows(plan: ExecutionPlan, roster: readonly RosterEntry[]): P
       rows.push({ kind: 'agent', name, label: name, description: agent.task, detail: parts.join(' · ') });
     }
   });
+  const uncovered = plan.uncovered ?? [];
+  if (uncovered.length > 0) {
+    rows.push({ kind: 'separator', label: 'Not covered: will not be done' });
+    for (const item of uncovered) rows.push({ kind: 'warning', label: describeUncovered(item) });
+  }
   if (plan.skipped.length > 0) {
     rows.push({ kind: 'separator', label: 'Skipped' });
     for (const skipped of plan.skipped) rows.push({ kind: 'skipped', name: skipped.name, label: skipped.name, description: skipped.reason });
   }
-  if (plan.warnings.length > 0) {
+  // The planner also words each uncovered capability as a warning; it is listed once, above.
+  const warnings = plan.warnings.filter((warning) => !uncovered.some((item) => warning === `Not covered: ${describeUncovered(item)}.`));
+  if (warnings.length > 0) {
     rows.push({ kind: 'separator', label: 'Warnings' });
-    for (const warning of plan.warnings) rows.push({ kind: 'warning', label: warning });
+    for (const warning of warnings) rows.push({ kind: 'warning', label: warning });
   }
   return rows;
 }

@@ -39,11 +39,13 @@ export function runOutcomeNotice(result: EngineResult<'run'>, state: RunState | 
     parts.push(findingsText(state));
     const changes = changesText(state);
     if (changes) parts.push(changes);
+    const notDone = state.plan?.uncovered ?? [];
+    if (notDone.length > 0) parts.push(`not done: ${notDone.map((item) => `${item.capability.replace(/_/g, ' ')} ("${item.requestedAs}")`).join(', ')}`);
   }
   const details = parts.length > 0 ? `: ${parts.join(', ')}` : '';
   switch (result.status) {
     case 'completed':
-      return { level: result.success ? 'info' : 'warning', text: `Agent Orchestrator: run completed${duration}${details}.` };
+      return { level: result.success && (state?.plan?.uncovered ?? []).length === 0 ? 'info' : 'warning', text: `Agent Orchestrator: run completed${duration}${details}.` };
     case 'cancelled': {
       const done = state ? state.agents.filter((agent) => agent.status === 'completed').length : 0;
       const total = state ? state.agents.filter((agent) => agent.status !== 'skipped').length : 0;

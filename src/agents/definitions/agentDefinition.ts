@@ -29,6 +29,8 @@ export const AgentDefinitionSchema = z.object({
   source: AgentSourceSchema,
   runtime: AgentRuntimeSchema,
   stage: AgentStageSchema,
+  /** Built-ins only: what the offline implementation does when no model runs the agent (see PlannableAgent). */
+  offlineWork: z.object({ does: z.string().min(1), reviewsOwnDomain: z.boolean() }).optional(),
 });
 export type AgentDefinition = z.infer<typeof AgentDefinitionSchema>;
 
@@ -41,6 +43,7 @@ const CAPABILITY_KEYWORDS: readonly { pattern: RegExp; capability: string }[] = 
   { pattern: /\bdatabase|sql/g, capability: AgentCapabilities.DATABASE_OPTIMIZATION },
   { pattern: /\breview/g, capability: AgentCapabilities.CODE_REVIEW },
   { pattern: /\bfront-?end|\bui\b/g, capability: AgentCapabilities.FRONTEND_DEVELOPMENT },
+  { pattern: /\bdeploy|\bkubernetes|\bk8s\b|\bhelm\b|\bterraform/g, capability: 'deployment' },
 ];
 
 /** Capabilities mentioned in `text`, ordered by where they are mentioned: last mention first, or first mention first. */

@@ -2,7 +2,7 @@ import { AgentCapabilities } from '../../core/protocol/messages';
 import type { AgentDefinition } from './agentDefinition';
 
 /** Names of the agents that have a built-in offline implementation; a workspace file may redefine, not replace, them. */
-export const OFFLINE_AGENT_NAMES = ['security-auditor', 'backend-api-developer', 'test-suite-developer', 'docs-writer'] as const;
+export const OFFLINE_AGENT_NAMES = ['security-auditor', 'database-optimizer', 'backend-api-developer', 'frontend-builder', 'test-suite-developer', 'docs-writer'] as const;
 export type OfflineAgentName = (typeof OFFLINE_AGENT_NAMES)[number];
 
 export function isOfflineAgentName(name: string): name is OfflineAgentName {
@@ -40,14 +40,41 @@ const BUILTIN_AGENTS: readonly AgentDefinition[] = [
     source: { kind: 'builtin' },
     runtime: 'offline',
     stage: 'analysis',
+    offlineWork: { does: 'scans JavaScript and TypeScript with its security rules and validates fixes by re-scanning', reviewsOwnDomain: true },
+  },
+  {
+    name: 'database-optimizer',
+    description:
+      'Designs and optimises the data layer: schemas, indexes, migrations and queries. Finds queries run once per ' +
+      'item of a loop (N+1), filtered or sorted columns with no index in the schema or migrations, and SELECT * on ' +
+      'wide tables, and proposes the index, the batched query or the column list.',
+    capabilities: [AgentCapabilities.DATABASE_OPTIMIZATION],
+    tools: [...READ_TOOLS, 'Edit', 'Write', ...REPORTING_TOOLS, 'request_validation', 'handoff'],
+    model: null,
+    prompt: [
+      'You are a senior database engineer working in this workspace.',
+      '',
+      'Work like this:',
+      '1. Find the data layer: ORM models and schema files (Prisma, Sequelize, TypeORM, Mongoose, knex), SQL',
+      '   migrations, and the code that queries them.',
+      '2. Look for queries inside loops (N+1: one query per item of a list that one query could fetch), columns used',
+      '   in WHERE, JOIN or ORDER BY with no index, SELECT * where a few columns are needed, and unbounded reads.',
+      '3. Report each problem with report_finding at the query (or the column definition, for a missing index), with',
+      '   the concrete fix: the include/join or IN query that batches the loop, the migration that adds the index.',
+      '4. When asked to design a schema, write it as a migration in the style the project already uses.',
+    ].join('\n'),
+    source: { kind: 'builtin' },
+    runtime: 'offline',
+    stage: 'analysis',
+    offlineWork: { does: 'reports N+1 queries, filtered or sorted columns with no index, and SELECT * on wide tables', reviewsOwnDomain: true },
   },
   {
     name: 'backend-api-developer',
     description:
       'Implements and fixes server-side code: HTTP APIs, business logic, data access and queries. Applies the fixes ' +
       'for findings reported by the auditor (parameterised queries, input validation, safe file and process ' +
-      'handling) and optimises slow database access.',
-    capabilities: [AgentCapabilities.BACKEND_DEVELOPMENT, AgentCapabilities.DATABASE_OPTIMIZATION],
+      'handling).',
+    capabilities: [AgentCapabilities.BACKEND_DEVELOPMENT],
     tools: [...READ_TOOLS, 'Edit', 'Write', ...REPORTING_TOOLS, 'request_validation', 'handoff'],
     model: null,
     prompt: [
@@ -66,6 +93,32 @@ const BUILTIN_AGENTS: readonly AgentDefinition[] = [
     source: { kind: 'builtin' },
     runtime: 'offline',
     stage: 'implementation',
+    offlineWork: { does: 'applies the mechanical fixes for findings the security rules report', reviewsOwnDomain: false },
+  },
+  {
+    name: 'frontend-builder',
+    description:
+      'Builds and reviews user interface components (React/JSX, Vue, HTML): accessibility (images without alt text, ' +
+      'click handlers with no keyboard access, inputs without labels, pages without a language) and unsafe HTML ' +
+      '(dangerouslySetInnerHTML, v-html, innerHTML with values that are not constant).',
+    capabilities: [AgentCapabilities.FRONTEND_DEVELOPMENT],
+    tools: [...READ_TOOLS, 'Edit', 'Write', ...REPORTING_TOOLS, 'request_validation', 'handoff'],
+    model: null,
+    prompt: [
+      'You are a senior frontend engineer working in this workspace.',
+      '',
+      'Work like this:',
+      '1. Read the existing components first and follow their framework, styling and state conventions.',
+      '2. Build what the task asks as small, accessible components: semantic elements (button, not a clickable div),',
+      '   labels for every input, alt text for images, keyboard access for everything clickable.',
+      '3. Never render HTML built from data without sanitising it (dangerouslySetInnerHTML, v-html, innerHTML).',
+      '4. Report each accessibility or unsafe-HTML problem you find with report_finding (file, line, the fix).',
+    ].join('\n'),
+    source: { kind: 'builtin' },
+    runtime: 'offline',
+    // After the API it builds on, beside the tests and the docs, as in the seed's Example 2.
+    stage: 'verification',
+    offlineWork: { does: 'reviews existing components for accessibility and unsafe HTML', reviewsOwnDomain: true },
   },
   {
     name: 'test-suite-developer',
@@ -90,6 +143,7 @@ const BUILTIN_AGENTS: readonly AgentDefinition[] = [
     source: { kind: 'builtin' },
     runtime: 'offline',
     stage: 'verification',
+    offlineWork: { does: "runs the project's test command and reports failures", reviewsOwnDomain: true },
   },
   {
     name: 'docs-writer',
@@ -112,6 +166,7 @@ const BUILTIN_AGENTS: readonly AgentDefinition[] = [
     source: { kind: 'builtin' },
     runtime: 'offline',
     stage: 'documentation',
+    offlineWork: { does: 'writes a summary of the run', reviewsOwnDomain: true },
   },
 ];
 

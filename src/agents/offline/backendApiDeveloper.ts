@@ -92,6 +92,15 @@ export class BackendApiDeveloperAgent implements AgentRuntime {
       }
     }
 
+    // Without a validator the fixes are this agent's word only: said so, never passed off as reviewed.
+    const unvalidated = changedFiles.length > 0 && !validator;
+    if (unvalidated) {
+      await context.broadcast({
+        type: 'warning',
+        priority: 'high',
+        payload: { message: `${fixed.length} fix(es) in ${changedFiles.join(', ')} are unvalidated: no agent in the plan validates changes (add security-auditor to re-scan them)` },
+      });
+    }
     const kept = validation === null || validation.approved;
     const filesModified = kept ? changedFiles : [];
     const dependants = plan?.agents.filter((agent) => agent.dependsOn.includes(NAME)).map((agent) => agent.name) ?? [];
@@ -102,11 +111,12 @@ export class BackendApiDeveloperAgent implements AgentRuntime {
       // Only fixes that survived validation are worth applying.
       ...(!context.options.apply && kept && fixed.length > 0 ? ['Re-run with --apply to write the fixes to disk'] : []),
       ...(validation && !validation.approved ? validation.reasons : []),
+      ...(unvalidated ? [`Review the unvalidated fixes in ${changedFiles.join(', ')} yourself, or re-run with security-auditor in the plan to validate them`] : []),
     ];
     const verb = context.options.apply ? 'applied' : 'proposed';
     const summary = findings.length === 0
       ? 'No findings to fix'
-      : `${fixed.length} of ${findings.length} finding(s) fixed mechanically (${verb}${validation ? `, validation ${validation.approved ? 'approved' : validationFailed ? 'failed, changes reverted' : 'rejected and reverted'}` : ''}); ${needsModel.length} need a model`;
+      : `${fixed.length} of ${findings.length} finding(s) fixed mechanically (${verb}${validation ? `, validation ${validation.approved ? 'approved' : validationFailed ? 'failed, changes reverted' : 'rejected and reverted'}` : unvalidated ? ', unvalidated: no validator in the plan' : ''}); ${needsModel.length} need a model`;
     return {
       summary,
       filesRead,

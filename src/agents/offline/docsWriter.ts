@@ -30,11 +30,20 @@ function findingIdsStillFixed(changes: RunState['changes'], onlyApplied: boolean
   return new Set([...byFile.values()].flat());
 }
 
+/** Why the tests could not run, when the test agent found it was the environment (missing packages or commands). */
+function environmentOf(tests: Record<string, unknown> | null): { advice: string; quote: string[] } | null {
+  const environment = tests?.environment;
+  if (typeof environment !== 'object' || environment === null) return null;
+  const { advice, quote } = environment as Record<string, unknown>;
+  return { advice: String(advice ?? ''), quote: Array.isArray(quote) ? quote.map(String) : [] };
+}
+
 /** Markdown summary of the run for a reviewer: found, changed, validated, tested, and what is left. */
 export function renderChangeSummary(state: RunState, tests: Record<string, unknown> | null): string {
   const lines: string[] = [];
   lines.push(`# Change summary`, '', `Request: ${mdText(state.request)}`, `Session: ${mdCode(state.sessionId)}`, '');
-  const findings = [...state.findings].filter((f) => !f.ruleId.startsWith('test-failure/')).sort((a, b) => severityRank[b.severity] - severityRank[a.severity]);
+  // Test failures and test environment problems are told under "Tested".
+  const findings = [...state.findings].filter((f) => !f.ruleId.startsWith('test-failure/') && !f.ruleId.startsWith('environment/')).sort((a, b) => severityRank[b.severity] - severityRank[a.severity]);
   lines.push(`## Found (${findings.length})`, '');
   if (findings.length === 0) lines.push('No findings.');
   else {
@@ -57,7 +66,8 @@ export function renderChangeSummary(state: RunState, tests: Record<string, unkno
     lines.push(`Review: ${mdCode(`agent-orchestrator diff ${state.sessionId}`)}; write them without re-running: ${mdCode(`agent-orchestrator apply ${state.sessionId}`)} (or Apply Changes in VS Code).`);
   }
   lines.push('', '## Validated', '');
-  if (state.validations.length === 0) lines.push('No validation was requested.');
+  const fixes = state.changes.filter((change) => change.findingIds.length > 0);
+  if (state.validations.length === 0) lines.push(fixes.length > 0 ? `No validation was requested: the ${fixes.length} fix(es) above are **unvalidated**; review them yourself.` : 'No validation was requested.');
   for (const validation of state.validations) {
     const verdict = validation.approved === null ? 'pending' : validation.approved ? 'APPROVED' : 'REJECTED';
     lines.push(`- ${mdText(validation.to)} reviewed ${validation.files.map((f) => mdCode(f)).join(', ')} for ${mdText(validation.from)}: **${verdict}**`);
@@ -69,6 +79,8 @@ export function renderChangeSummary(state: RunState, tests: Record<string, unkno
     lines.push(`- ${mdText(String(tests.note ?? ''))}`);
     const failures = Array.isArray(tests.failures) ? tests.failures.map(String) : [];
     for (const failure of failures.slice(0, 20)) lines.push(`  - ${mdText(failure)}`);
+    const quote = environmentOf(tests)?.quote ?? [];
+    if (quote.length > 0) lines.push('', '```text', ...quote.map((line) => line.replace(/`/g, "'")), '```');
   }
   const stillFixed = findingIdsStillFixed(state.changes, false);
   const open = findings.filter((f) => !stillFixed.has(f.id));
@@ -78,7 +90,9 @@ export function renderChangeSummary(state: RunState, tests: Record<string, unkno
   // "The tests pass" only when they ran and passed: a summary never claims a result that did not happen.
   if (open.length === 0 && testsPass) lines.push('Nothing: every finding was fixed and the tests pass.');
   for (const f of open.slice(0, 30)) lines.push(`- ${mdText(f.recommendation)} (${mdCode(`${f.file}:${f.line}`)}, ${mdText(f.ruleId)})`);
-  if (testsRan && !testsPass) lines.push(`- Make the failing tests pass (${mdCode(String(tests.command ?? 'the test command'))}).`);
+  const environment = environmentOf(tests);
+  if (environment) lines.push(`- ${mdText(environment.advice)}`);
+  else if (testsRan && !testsPass) lines.push(`- Make the failing tests pass (${mdCode(String(tests.command ?? 'the test command'))}).`);
   else if (!testsRan) lines.push(`- Run the tests: ${tests ? mdText(String(tests.note ?? 'they were not run')) : 'no test results were shared in this run'}.`);
   return `${lines.join('\n')}\n`;
 }

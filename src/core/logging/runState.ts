@@ -7,7 +7,7 @@ import type { Finding, ScanCoverage } from '../protocol/findings';
 import type { HandoffPackage } from '../protocol/handoff';
 import type { LearnedPattern } from '../protocol/learning';
 import type { Message } from '../protocol/messages';
-import { PLANNER_AGENT, type ExecutionPlan } from '../protocol/plan';
+import { describeUncovered, PLANNER_AGENT, type ExecutionPlan } from '../protocol/plan';
 import { severityRank } from '../protocol/findings';
 
 export type AgentStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped';
@@ -769,8 +769,20 @@ export function recommendationsOf(state: RunState): Recommendation[] {
     });
   }
 
+  // What the request asked for and no agent of the plan does: the user must hear it was not done.
+  for (const item of state.plan?.uncovered ?? []) out.push({ type: 'coverage', priority: 'high', message: `Not done: ${describeUncovered(item)}.` });
+
   // The last change to a file decides; a later change without finding ids is a revert of the earlier fix.
   const latestByFile = new Map(state.changes.filter((change) => change.review !== 'discarded').map((change) => [change.file, change] as const));
+  // A fix nobody validated is the proposer's word only; it must not pass for a reviewed one.
+  const approvedFiles = new Set(state.validations.filter((validation) => validation.approved === true).flatMap((validation) => validation.files));
+  const unvalidated = [...latestByFile.values()].filter((change) => change.findingIds.length > 0 && !approvedFiles.has(change.file));
+  if (unvalidated.length > 0 && state.status !== 'running') {
+    const files = [...new Set(unvalidated.map((change) => change.file))];
+    const validators = state.plan?.agents.filter((agent) => agent.capabilities.includes('validation')).map((agent) => agent.name) ?? [];
+    const why = validators.length === 0 ? 'no agent in the plan validates changes' : `${listSome(validators)} did not approve them`;
+    out.push({ type: 'validation', priority: 'high', message: `${unvalidated.length} change(s) to ${listSome(files)} are unvalidated (${why}): review the diffs yourself before applying or keeping them.` });
+  }
   const notApplied = [...latestByFile.values()].filter((change) => !change.applied && change.findingIds.length > 0);
   if (notApplied.length > 0) {
     const files = [...new Set(notApplied.map((change) => change.file))];

@@ -12,7 +12,7 @@ import { systemClock, type Clock, type CommandRunner, type EventJournal, type Le
 import type { OrchestratorConfig } from '../protocol/config';
 import type { OrchestratorEvent, RunStatus } from '../protocol/events';
 import type { LearnedPattern } from '../protocol/learning';
-import { PLANNER_AGENT, type ExecutionPlan } from '../protocol/plan';
+import { describeUncovered, PLANNER_AGENT, servesNothingAsked, type ExecutionPlan, type RequestedCapability } from '../protocol/plan';
 import type { AgentRuntime } from './agentRuntime';
 import { RunExecution } from './runExecution';
 
@@ -73,6 +73,10 @@ export interface ExecutionResult {
   recommendations: ExecutionReport['recommendations'];
   /** Problems that did not stop the run, e.g. a log file that could not be written. */
   warnings: string[];
+  /** What the request asked for that no agent of the plan did (the plan's `uncovered`). */
+  notDone: RequestedCapability[];
+  /** True when the request named work and the plan covered none of it: whatever ran, the request was not served. */
+  notServed: boolean;
   error?: string;
 }
 
@@ -251,9 +255,13 @@ export class ExecutionOrchestrator {
 
       let status: RunStatus = 'completed';
       let error: string | undefined;
+      const notServed = servesNothingAsked(plan);
+      const notDoneText = (plan.uncovered ?? []).map(describeUncovered).join('; ');
       if (plan.agents.length === 0) {
         status = 'failed';
-        error = plan.skipped.length > 0
+        error = notServed
+          ? `Nothing the request asked for can be done: ${notDoneText}`
+          : plan.skipped.length > 0
           ? `No agent could run: ${plan.skipped.map((skipped) => `${skipped.name} ${skipped.reason}`).join('; ')}`
           : 'No agent can run this request';
       } else {
@@ -287,6 +295,11 @@ export class ExecutionOrchestrator {
           await run.bus.shutdown();
         }
       }
+      if (notServed && status === 'completed') {
+        // The agents the user named ran, but none of them does what was asked.
+        status = 'failed';
+        error = `The agents ran, but nothing the request asked for was done: ${notDoneText}`;
+      }
       const success = status === 'completed';
       stream.emit('run.completed', { success, status, durationMs: elapsed(), ...(error ? { error } : {}) });
       // The run is over when its last event is on disk and every view has it.
@@ -307,6 +320,8 @@ export class ExecutionOrchestrator {
         learnedPatterns: state.patterns,
         recommendations: report.recommendations,
         warnings,
+        notDone: plan.uncovered ?? [],
+        notServed,
         ...(error ? { error } : {}),
       };
     } finally {

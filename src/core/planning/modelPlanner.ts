@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { ModelError, type ModelClient, type ModelMessage, type ModelStreamPart, type ModelToolCall, type ModelUsage } from '../ports';
 import type { EventPayloadInput } from '../protocol/events';
 import type { RecordedModelExchange } from '../protocol/modelExchange';
-import type { ExecutionPlan, PlannedAgent } from '../protocol/plan';
-import { criticalPathEstimate, planRequest, type PlanInput, type PlannableAgent } from './planner';
+import { describeUncovered, type ExecutionPlan, type PlannedAgent } from '../protocol/plan';
+import { classifyRequest, coverRequested, criticalPathEstimate, planRequest, type PlanInput, type PlannableAgent } from './planner';
 
 export { PLANNER_AGENT } from '../protocol/plan';
 export const SUBMIT_PLAN_TOOL = 'submit_plan';
@@ -161,7 +161,8 @@ export async function planWithModel(input: ModelPlanInput): Promise<ExecutionPla
   const skippedNames = new Set(rules.skipped.map((s) => s.name));
   const pool = input.only && input.only.length > 0 ? input.roster.filter((agent) => input.only?.includes(agent.name)) : input.roster;
   const runnable = pool.filter((agent) => !skippedNames.has(agent.name) && !(agent.runtime === 'model' && !input.modelAvailable));
-  if (runnable.length === 0) return { ...rules, source: { kind: 'rules' } };
+  // Nothing can do what was asked: no model is asked to plan work nobody can do.
+  if (runnable.length === 0 || rules.agents.length === 0) return { ...rules, source: { kind: 'rules' } };
 
   const { client } = input.model;
   const tool = { name: SUBMIT_PLAN_TOOL, description: 'Submit the plan for the request.', inputSchema: z.toJSONSchema(ModelPlanSchema) as Record<string, unknown> };
@@ -246,15 +247,23 @@ function toExecutionPlan(plan: ModelPlan, input: ModelPlanInput, runnable: reado
       };
     })
     .sort((a, b) => a.phase - b.phase);
+  const requested = coverRequested(classifyRequest(rules.request), agents.map((agent) => byName.get(agent.name)!), input.roster, rules.skipped, input.modelAvailable);
+  const uncovered = requested.filter((item) => item.coveredBy.length === 0);
   return {
     request: rules.request,
     taskType: plan.taskType,
     agents,
     phases: plan.phases.map((phase) => [...phase]),
     skipped: rules.skipped,
-    warnings: rules.warnings.filter((warning) => warning !== 'No agent can run this request.'),
+    // The rule plan's "not covered" warnings are replaced by the model plan's own.
+    warnings: [
+      ...rules.warnings.filter((warning) => warning !== 'No agent can run this request.' && !(rules.uncovered ?? []).some((item) => warning === `Not covered: ${describeUncovered(item)}.`)),
+      ...uncovered.map((item) => `Not covered: ${describeUncovered(item)}.`),
+    ],
     estimatedDuration: criticalPathEstimate(agents),
     mcpServers: rules.mcpServers,
+    requested,
+    uncovered,
     source: { kind: 'model', provider: client.provider, model: client.modelId },
   };
 }

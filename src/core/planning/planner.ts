@@ -1,6 +1,7 @@
 import type { Estimate, UsageEstimate } from '../protocol/learning';
-import type { ExecutionPlan, PlannedAgent } from '../protocol/plan';
+import type { ExecutionPlan, PlannedAgent, RequestedCapability } from '../protocol/plan';
 import { AgentCapabilities } from '../protocol/messages';
+import { describeUncovered } from '../protocol/plan';
 
 export type AgentStage = 'analysis' | 'implementation' | 'verification' | 'documentation';
 
@@ -12,24 +13,56 @@ export interface PlannableAgent {
   stage: AgentStage;
   runtime: 'offline' | 'model';
   model: string | null;
+  /**
+   * What the built-in offline implementation does (it cannot write new code), and whether that work is a review of
+   * the agent's own domain (kept in a plan that asks for new code there) or other work (left out of such a plan).
+   */
+  offlineWork?: { does: string; reviewsOwnDomain: boolean };
 }
 
 const STAGE_ORDER: Record<AgentStage, number> = { analysis: 0, implementation: 1, verification: 2, documentation: 2 };
 
-/** Request words that call for a capability. Order matters only for readability. */
+/**
+ * Request words that call for a capability. The last ones name work no built-in agent does: they are there so the
+ * plan can say so (an agent file whose description mentions it covers it) instead of quietly running a review.
+ */
 const INTENTS: { capability: string; pattern: RegExp }[] = [
-  { capability: AgentCapabilities.SECURITY_AUDIT, pattern: /\b(secur\w*|vulnerab\w*|auth\w*|xss|csrf|inject\w*|secret\w*|cve|exploit\w*|tenant\w*|permission\w*|audit\w*)\b/i },
-  { capability: AgentCapabilities.CODE_REVIEW, pattern: /\b(review\w*|lint\w*|smell\w*|quality)\b/i },
-  { capability: AgentCapabilities.BACKEND_DEVELOPMENT, pattern: /\b(fix\w*|implement\w*|build\w*|creat\w*|add\w*|endpoint\w*|api|apis|refactor\w*|patch\w*|server|backend|route\w*|handler\w*)\b/i },
-  { capability: AgentCapabilities.DATABASE_OPTIMIZATION, pattern: /\b(database|schema|index\w*|sql|quer(y|ies)|migration\w*|prisma)\b/i },
-  { capability: AgentCapabilities.FRONTEND_DEVELOPMENT, pattern: /\b(frontend|ui|component\w*|page\w*|css|react|view\w*)\b/i },
-  { capability: AgentCapabilities.TESTING, pattern: /\b(test\w*|coverage|regression\w*|spec\w*)\b/i },
-  { capability: AgentCapabilities.DOCUMENTATION, pattern: /\b(doc\w*|readme|changelog|summar\w*|explain\w*)\b/i },
+  { capability: AgentCapabilities.SECURITY_AUDIT, pattern: /\b(secur\w*|vulnerab\w*|auth\w*|xss|csrf|inject\w*|secret\w*|cve|exploit\w*|tenant\w*|permission\w*|audit\w*)\b/gi },
+  { capability: AgentCapabilities.CODE_REVIEW, pattern: /\b(review\w*|lint\w*|smell\w*|quality)\b/gi },
+  { capability: AgentCapabilities.BACKEND_DEVELOPMENT, pattern: /\b(fix\w*|implement\w*|build\w*|creat\w*|add\w*|endpoint\w*|api|apis|refactor\w*|patch\w*|server|backend|route\w*|handler\w*)\b/gi },
+  { capability: AgentCapabilities.DATABASE_OPTIMIZATION, pattern: /\b(database\w*|db|schema\w*|index\w*|sql|quer(?:y|ies)|migration\w*|prisma|orm|n\+1|performance|slow\w*)\b/gi },
+  { capability: AgentCapabilities.FRONTEND_DEVELOPMENT, pattern: /\b(frontend|front-end|ui|ux|component\w*|page\w*|css|html|react|vue|angular|svelte|view\w*|accessib\w*|a11y)\b/gi },
+  { capability: AgentCapabilities.TESTING, pattern: /\b(test\w*|coverage|regression\w*|spec\w*)\b/gi },
+  { capability: AgentCapabilities.DOCUMENTATION, pattern: /\b(doc\w*|readme|changelog|summar\w*|explain\w*)\b/gi },
+  { capability: 'deployment', pattern: /\b(deploy\w*|kubernetes|k8s|helm|docker\w*|terraform|infrastructure|provision\w*|ci\/cd)\b/gi },
+  { capability: 'mobile_development', pattern: /\b(mobile app\w*|ios|android|react native|flutter)\b/gi },
+  { capability: 'machine_learning', pattern: /\b(machine learning|train\w* (?:a |the )?model|fine-?tun\w*)\b/gi },
+  { capability: 'localization', pattern: /\b(translat\w*|locali[sz]\w*|i18n|internationali[sz]\w*)\b/gi },
 ];
 
-export function classifyRequest(request: string): { capabilities: Set<string>; taskType: string } {
+/** Requests to write new code rather than change what is there; an offline agent cannot write new code. */
+const AUTHORING = /\b(build\w*|creat\w*|implement\w*|add\w*|develop\w*|design\w*|scaffold\w*|generat\w*|writ\w*|new)\b/i;
+/** Capabilities whose authoring means writing new code. */
+const CODE_WRITING = new Set<string>([AgentCapabilities.BACKEND_DEVELOPMENT, AgentCapabilities.FRONTEND_DEVELOPMENT]);
+
+export interface RequestClassification {
+  capabilities: Set<string>;
+  taskType: string;
+  /** The capabilities the request names itself (not the tests and summary a code change implies), with its words. */
+  requested: { capability: string; requestedAs: string }[];
+  /** True when the request asks for new code (build, create, implement, add, ...). */
+  authoring: boolean;
+}
+
+export function classifyRequest(request: string): RequestClassification {
   const capabilities = new Set<string>();
-  for (const intent of INTENTS) if (intent.pattern.test(request)) capabilities.add(intent.capability);
+  const requested: { capability: string; requestedAs: string }[] = [];
+  for (const intent of INTENTS) {
+    const words = [...new Set([...request.matchAll(intent.pattern)].map((match) => match[0]))];
+    if (words.length === 0) continue;
+    capabilities.add(intent.capability);
+    requested.push({ capability: intent.capability, requestedAs: words.join(' ') });
+  }
   const changesCode = capabilities.has(AgentCapabilities.BACKEND_DEVELOPMENT) || capabilities.has(AgentCapabilities.FRONTEND_DEVELOPMENT);
   // A code change is verified by tests and summarised for the reviewer, as in the seed's examples.
   if (changesCode) {
@@ -51,8 +84,42 @@ export function classifyRequest(request: string): { capabilities: Set<string>; t
           ? 'testing'
           : capabilities.has(AgentCapabilities.DOCUMENTATION) && capabilities.size === 1
             ? 'documentation'
-            : 'review';
-  return { capabilities, taskType };
+            : capabilities.has(AgentCapabilities.DATABASE_OPTIMIZATION)
+              ? 'database-optimization'
+              : 'review';
+  return { capabilities, taskType, requested, authoring: AUTHORING.test(request) };
+}
+
+/**
+ * Which planned agents do each requested capability. An offline agent (no model) covers new code only when it can
+ * write it, which none of the built-ins can: for those the reason says what it does instead.
+ */
+export function coverRequested(
+  classification: Pick<RequestClassification, 'requested' | 'authoring'>,
+  planned: readonly PlannableAgent[],
+  roster: readonly PlannableAgent[],
+  skipped: readonly { name: string; reason: string }[],
+  modelAvailable: boolean,
+): RequestedCapability[] {
+  return classification.requested.map(({ capability, requestedAs }) => {
+    const having = planned.filter((agent) => agent.capabilities.includes(capability));
+    const needsCode = classification.authoring && CODE_WRITING.has(capability) && !modelAvailable;
+    const doing = needsCode ? having.filter((agent) => agent.runtime === 'model') : having;
+    if (doing.length > 0) return { capability, requestedAs, coveredBy: doing.map((agent) => agent.name) };
+    let reason: string;
+    const skippedHaving = skipped.filter((item) => roster.some((agent) => agent.name === item.name && agent.capabilities.includes(capability)));
+    if (having.length > 0) {
+      const does = having.map((agent) => `${agent.name} ${agent.offlineWork?.does ?? 'does not write new code'}`).join('; ');
+      reason = `writing new code needs a language model, and none is configured; offline, ${does}`;
+    } else if (skippedHaving.length > 0) {
+      reason = skippedHaving.map((item) => `${item.name} ${item.reason}`).join('; ');
+    } else if (roster.some((agent) => agent.capabilities.includes(capability))) {
+      reason = `the agents that do it (${roster.filter((agent) => agent.capabilities.includes(capability)).map((agent) => agent.name).join(', ')}) are not in this plan`;
+    } else {
+      reason = 'no agent in the roster does this (add one in .claude/agents/ whose description names it)';
+    }
+    return { capability, requestedAs, coveredBy: [], reason };
+  });
 }
 
 function taskFor(agent: PlannableAgent, request: string): string {
@@ -96,7 +163,8 @@ export function assertKnownAgents(roster: readonly PlannableAgent[], names: read
 export function planRequest(input: PlanInput): ExecutionPlan {
   const request = input.request.trim();
   if (!request) throw new Error('The request is empty: say what the agents should do.');
-  const { capabilities, taskType } = classifyRequest(request);
+  const classification = classifyRequest(request);
+  const { capabilities, taskType } = classification;
   const warnings: string[] = [];
   const skipped: { name: string; reason: string }[] = [];
 
@@ -118,6 +186,31 @@ export function planRequest(input: PlanInput): ExecutionPlan {
     }
     runnable.push(agent);
   }
+  const forced = input.only !== undefined && input.only.length > 0;
+  let requested = coverRequested(classification, runnable, input.roster, skipped, input.modelAvailable);
+  if (!forced) {
+    // An agent that would do none of the requested work (offline, the backend developer asked to build an endpoint
+    // would only re-fix security findings) is left out, saying why; a review of the asked-for domain stays.
+    const requestedCapabilities = new Set(requested.map((item) => item.capability));
+    const useful = (agent: PlannableAgent): boolean =>
+      requested.some((item) => item.coveredBy.includes(agent.name)) ||
+      agent.capabilities.some((capability) => capabilities.has(capability) && !requestedCapabilities.has(capability)) ||
+      agent.offlineWork?.reviewsOwnDomain === true;
+    for (const agent of runnable.filter((candidate) => !useful(candidate))) {
+      const reason = `would not do what was asked: offline it ${agent.offlineWork?.does ?? 'cannot write new code'}, and writing new code needs a language model`;
+      skipped.push({ name: agent.name, reason });
+      warnings.push(`${agent.name} skipped: ${reason}.`);
+    }
+    const kept = runnable.filter(useful);
+    runnable.length = 0;
+    runnable.push(...kept);
+    requested = coverRequested(classification, runnable, input.roster, skipped, input.modelAvailable);
+  }
+  const uncovered = requested.filter((item) => item.coveredBy.length === 0);
+  // Tests and a summary of nothing, or a review nobody asked for, are not what the request wants: nothing runs
+  // (unless the user named the agents).
+  if (!forced && requested.length > 0 && uncovered.length === requested.length) runnable.length = 0;
+  for (const item of uncovered) warnings.push(`Not covered: ${describeUncovered(item)}.`);
   if (runnable.length === 0) warnings.push('No agent can run this request.');
 
   const stages = [...new Set(runnable.map((agent) => STAGE_ORDER[agent.stage]))].sort((a, b) => a - b);
@@ -151,6 +244,8 @@ export function planRequest(input: PlanInput): ExecutionPlan {
     estimatedDuration: criticalPathEstimate(planned),
     estimatedUsage: totalUsageEstimate(planned),
     mcpServers: [...(input.mcpServers ?? [])],
+    requested,
+    uncovered,
   };
 }
 

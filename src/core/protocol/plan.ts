@@ -19,6 +19,18 @@ export const PlannedAgentSchema = z.object({
 });
 export type PlannedAgent = z.infer<typeof PlannedAgentSchema>;
 
+/** A capability the request asked for, and which planned agents do it. */
+export const RequestedCapabilitySchema = z.object({
+  capability: z.string().min(1),
+  /** The request's words that asked for it ("frontend UI", "deploy Kubernetes"). */
+  requestedAs: z.string(),
+  /** Planned agents that do this work; empty when none can. */
+  coveredBy: z.array(z.string()),
+  /** Why no planned agent does it; set when coveredBy is empty. */
+  reason: z.string().optional(),
+});
+export type RequestedCapability = z.infer<typeof RequestedCapabilitySchema>;
+
 /** What the planner decided: which agents run, in which phases, and what it expects from past runs. */
 export const ExecutionPlanSchema = z.object({
   request: z.string().min(1),
@@ -33,6 +45,10 @@ export const ExecutionPlanSchema = z.object({
   /** Sum of the agents' usage estimates; absent or null when no planned agent has model history. */
   estimatedUsage: UsageEstimateSchema.nullable().optional(),
   mcpServers: z.array(z.string()),
+  /** Capabilities the request names explicitly (absent in plans stored before the planner recorded them). */
+  requested: z.array(RequestedCapabilitySchema).optional(),
+  /** The requested capabilities no planned agent covers: the user is told before the run that they will not be done. */
+  uncovered: z.array(RequestedCapabilitySchema).optional(),
   /** Who made the plan; absent in plans stored before models could plan (the rule planner made those). */
   source: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('rules') }),
@@ -40,3 +56,14 @@ export const ExecutionPlanSchema = z.object({
   ]).optional(),
 });
 export type ExecutionPlan = z.infer<typeof ExecutionPlanSchema>;
+
+/** True when the request named work and the plan covers none of it: running would do nothing that was asked. */
+export function servesNothingAsked(plan: Pick<ExecutionPlan, 'requested' | 'uncovered'>): boolean {
+  const requested = plan.requested ?? [];
+  return requested.length > 0 && (plan.uncovered ?? []).length === requested.length;
+}
+
+/** "frontend_development (\"frontend UI\"): no agent in the roster has it", for warnings, logs and results. */
+export function describeUncovered(item: RequestedCapability): string {
+  return `${item.capability.replace(/_/g, ' ')} ("${item.requestedAs}"): ${item.reason ?? 'no planned agent does it'}`;
+}

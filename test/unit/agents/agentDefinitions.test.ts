@@ -25,13 +25,15 @@ describe('agent definitions', () => {
   });
 
   describe('built-in roster', () => {
-    it('has the four offline agents, each a valid definition with a prompt', () => {
+    it('has the six offline agents (the seed\'s Example 2 ones included), each a valid definition with a prompt', () => {
       const agents = builtinAgents();
       assert.deepEqual(
         agents.map((a) => [a.name, a.stage, a.runtime]),
         [
           ['security-auditor', 'analysis', 'offline'],
+          ['database-optimizer', 'analysis', 'offline'],
           ['backend-api-developer', 'implementation', 'offline'],
+          ['frontend-builder', 'verification', 'offline'],
           ['test-suite-developer', 'verification', 'offline'],
           ['docs-writer', 'documentation', 'offline'],
         ],
@@ -213,7 +215,7 @@ describe('agent definitions', () => {
       assert.equal(auditor.runtime, 'offline');
       assert.deepEqual(auditor.capabilities, ['security_audit', 'code_review', 'validation']);
       assert.equal(auditor.stage, 'analysis');
-      assert.equal(agents.length, 4);
+      assert.equal(agents.length, builtinAgents().length);
       assert.equal(warnings.length, 1);
       assert.match(warnings[0], /"security-auditor".*overrides the built-in.*offline implementation/);
     });
@@ -228,7 +230,7 @@ describe('agent definitions', () => {
       const reviewers = agents.filter((a) => a.name === 'reviewer');
       assert.equal(reviewers.length, 1);
       assert.equal(reviewers[0].description, 'first');
-      assert.equal(agents.length, 5);
+      assert.equal(agents.length, builtinAgents().length + 1);
       assert.equal(warnings.length, 1);
       assert.ok(warnings[0].includes('b-reviewer.md') && warnings[0].includes('a-reviewer.md'), warnings[0]);
     });

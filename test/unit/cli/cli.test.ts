@@ -284,6 +284,22 @@ describe('agent-orchestrator CLI (in-process)', function () {
       assert.doesNotMatch(result.stdout, /^\s*\{/m, 'no JSON in the live output');
     });
 
+    it('a request no agent can serve is not a success: exit code 4, the missing capability named in the terminal, the log and the JSON', async () => {
+      const live = await cli('run', 'deploy to Kubernetes', '--workspace', workspace);
+      assert.equal(live.code, ExitCode.notServed, live.stderr);
+      assert.equal(ExitCode.notServed, 4);
+      assert.match(live.stdout, /Not covered: deployment \("deploy Kubernetes"\): no agent in the roster does this/, 'the plan says so before anything runs');
+      assert.match(live.stdout, /❌ Execution failed .*Nothing the request asked for can be done/);
+      assert.doesNotMatch(live.stdout, /Execution complete/);
+      assert.doesNotMatch(live.stdout, / started: /, 'no agent ran');
+      const logLine = live.outCalls.find((l) => l.startsWith('📄 Log:'));
+      assert.match(readFileSync(logLine!.slice('📄 Log:'.length).trim(), 'utf8'), /Not covered: deployment/);
+      const json = JSON.parse((await cli('run', 'deploy to Kubernetes', '--workspace', workspace, '--json')).stdout) as RunJson & { notServed: boolean; notDone: { capability: string }[] };
+      assert.equal(json.success, false);
+      assert.equal(json.notServed, true);
+      assert.deepEqual(json.notDone.map((item) => item.capability), ['deployment']);
+    });
+
     it('run --agents with an unknown agent is a usage error naming it', async () => {
       const result = await cli('run', REQUEST, '--workspace', workspace, '--agents', 'security-auditor,doc-writer');
       assert.equal(result.code, ExitCode.usage);

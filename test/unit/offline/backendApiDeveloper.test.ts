@@ -158,6 +158,11 @@ describe('backend-api-developer (offline, through the orchestrator)', function (
     assert.equal(result.success, true, result.error);
     assert.equal(changedLines(original, readText(root, HANDLERS)).length, 2);
     assert.equal(eventsOfType(events, 'validation.requested').length, 0);
-    assert.match(completion(events, 'backend-api-developer').summary, /^2 of 4 finding\(s\) fixed mechanically \(applied\); 2 need a model$/);
+    // With no validator the fixes are marked unvalidated everywhere the user looks, never passed off as reviewed.
+    assert.match(completion(events, 'backend-api-developer').summary, /^2 of 4 finding\(s\) fixed mechanically \(applied, unvalidated: no validator in the plan\); 2 need a model$/);
+    assert.ok(messages(events).some((m) => m.type === 'warning' && /2 fix\(es\) in src\/handlers\.js are unvalidated/.test(m.payload.message)));
+    const unvalidated = result.recommendations.find((rec) => rec.type === 'validation');
+    assert.equal(unvalidated?.priority, 'high');
+    assert.match(unvalidated?.message ?? '', /1 change\(s\) to src\/handlers\.js are unvalidated \(no agent in the plan validates changes\)/);
   });
 });

@@ -75,7 +75,7 @@ describe('planRequest', () => {
     assert.throws(
       () => plan({ request: SEED_REQUEST, only: ['security-auditor', 'security-audtor'] }),
       (error: unknown) => error instanceof Error && /Unknown agent\(s\): security-audtor\./.test(error.message)
-        && error.message.includes('Known: security-auditor, backend-api-developer, test-suite-developer, docs-writer'),
+        && error.message.includes('Known: security-auditor, database-optimizer, backend-api-developer, frontend-builder, test-suite-developer, docs-writer'),
     );
   });
 
@@ -158,4 +158,58 @@ describe('criticalPathEstimate', () => {
     const result = criticalPathEstimate([agent('a', 0, e(100)), agent('b', 1, e(40)), agent('c', 1, e(60)), agent('d', 2, e(10))]);
     assert.deepEqual(result, { estimated: 170, min: 85, max: 340, confidence: 50, samples: 2 });
   });
+
+});
+
+describe('planRequest: requested capabilities and who covers them', () => {
+    const EXAMPLE_2 = 'Build new API endpoint with frontend UI and database optimization';
+
+    it("offline, the seed's Example 2 runs the database optimizer and the frontend reviewer, and names what will not be done", () => {
+      const result = plan({ request: EXAMPLE_2 });
+      assert.deepEqual(result.phases, [['database-optimizer'], ['frontend-builder', 'test-suite-developer', 'docs-writer']]);
+      assert.deepEqual(result.requested?.map((item) => [item.capability, item.coveredBy]), [
+        ['backend_development', []],
+        ['database_optimization', ['database-optimizer']],
+        ['frontend_development', []],
+      ]);
+      assert.deepEqual(result.uncovered?.map((item) => item.capability), ['backend_development', 'frontend_development']);
+      assert.match(result.uncovered?.[0]?.reason ?? '', /backend-api-developer would not do what was asked: offline it applies the mechanical fixes/);
+      assert.match(result.uncovered?.[1]?.reason ?? '', /writing new code needs a language model.*frontend-builder reviews existing components/);
+      assert.equal(result.uncovered?.[1]?.requestedAs, 'frontend UI');
+      assert.ok(result.skipped.some((item) => item.name === 'backend-api-developer'), 'the backend developer would only re-fix security findings: left out');
+      assert.ok(result.warnings.some((warning) => /^Not covered: frontend development \("frontend UI"\)/.test(warning)), result.warnings.join('\n'));
+    });
+
+    it('with a model, Example 2 is covered: backend, database, frontend, then tests and docs', () => {
+      const result = plan({ request: EXAMPLE_2, modelAvailable: true });
+      assert.deepEqual(result.phases, [['database-optimizer'], ['backend-api-developer'], ['frontend-builder', 'test-suite-developer', 'docs-writer']]);
+      assert.deepEqual(result.uncovered, []);
+    });
+
+    it('picks the database optimizer for queries, indexes and performance, and the frontend builder for components and accessibility', () => {
+      assert.deepEqual(plan({ request: 'Find slow queries and missing indexes' }).phases, [['database-optimizer']]);
+      assert.deepEqual(plan({ request: 'Improve database performance' }).agents.map((a) => a.name), ['database-optimizer']);
+      assert.deepEqual(plan({ request: 'Check the UI components for accessibility' }).phases, [['frontend-builder', 'test-suite-developer', 'docs-writer']]);
+    });
+
+    it('plans nothing for a request no agent serves, and says which capability is missing', () => {
+      const result = plan({ request: 'deploy to Kubernetes' });
+      assert.deepEqual(result.agents, []);
+      assert.deepEqual(result.uncovered?.map((item) => [item.capability, item.requestedAs]), [['deployment', 'deploy Kubernetes']]);
+      assert.match(result.uncovered?.[0]?.reason ?? '', /no agent in the roster does this/);
+      assert.ok(result.warnings.includes('No agent can run this request.'));
+    });
+
+    it('an agent file whose description names the work covers it', () => {
+      const deployer: PlannableAgent = { name: 'k8s-deployer', description: 'Deploys services to Kubernetes', capabilities: ['deployment'], stage: 'implementation', runtime: 'model', model: 'sonnet' };
+      const result = plan({ request: 'deploy to Kubernetes', roster: [...builtinAgents(), deployer], modelAvailable: true });
+      assert.deepEqual(result.agents.map((a) => a.name), ['k8s-deployer']);
+      assert.deepEqual(result.uncovered, []);
+    });
+
+    it("leaves the seed's security request fully covered", () => {
+      const result = plan({ request: SEED_REQUEST });
+      assert.deepEqual(result.uncovered, []);
+      assert.deepEqual(result.requested?.map((item) => item.capability), ['security_audit', 'backend_development']);
+    });
 });

@@ -33,6 +33,16 @@ describe('plan presentation (the plan picker)', () => {
     assert.equal(formatEstimate(estimate(700, 0, 0)), null, 'no samples means no estimate');
   });
 
+  it('lists what the request asked for and no agent will do, once, before the skipped agents', () => {
+    const uncovered = { capability: 'frontend_development', requestedAs: 'frontend UI', coveredBy: [], reason: 'writing new code needs a language model' };
+    const rows = planRows({ ...plan, uncovered: [uncovered], warnings: [...plan.warnings, 'Not covered: frontend development ("frontend UI"): writing new code needs a language model.'] }, []);
+    const labels = rows.map((row) => `${row.kind}:${row.label}`);
+    const at = labels.indexOf('separator:Not covered: will not be done');
+    assert.ok(at > 0 && at < labels.indexOf('separator:Skipped'), labels.join('\n'));
+    assert.equal(labels[at + 1], 'warning:frontend development ("frontend UI"): writing new code needs a language model');
+    assert.equal(labels.filter((label) => label.includes('frontend UI')).length, 1, 'not repeated among the warnings');
+  });
+
   it('groups agents by phase, marks parallel phases, then lists skipped agents and warnings', () => {
     const rows = planRows(plan, []);
     assert.deepEqual(rows.map((row) => `${row.kind}:${row.label}`), [
