@@ -15,6 +15,7 @@ import type { LearnedPattern } from '../protocol/learning';
 import { PLANNER_AGENT, type ExecutionPlan } from '../protocol/plan';
 import type { AgentRuntime } from './agentRuntime';
 import { RunExecution } from './runExecution';
+import { RunCancelledError } from './runErrors';
 
 export { collapseRepeatedCycle } from './runExecution';
 
@@ -103,6 +104,8 @@ export class ExecutionOrchestrator {
   #handoffs: AgentHandoffSystem | null = null;
   #activeRun: string | null = null;
   #activeExecution: RunExecution | null = null;
+  /** Stops the active run, planning included. */
+  #activeStop: AbortController | null = null;
   #runs = 0;
   #initialized = false;
 
@@ -181,6 +184,7 @@ export class ExecutionOrchestrator {
 
   /** Cancels a run in progress (it ends as cancelled) and releases the bus. */
   async shutdown(): Promise<void> {
+    if (this.#activeStop && !this.#activeStop.signal.aborted) this.#activeStop.abort(new RunCancelledError('cancelled', 'The run was cancelled'));
     this.#activeExecution?.cancel();
     await this.#bus?.shutdown();
     this.#initialized = false;
@@ -214,6 +218,15 @@ export class ExecutionOrchestrator {
     const elapsed = (): number => Math.max(0, this.#clock.now() - startedAt);
     const apply = options.apply ?? false;
     const allowCommands = options.allowCommands ?? false;
+    // The run's limit and the caller's cancellation cover planning too (a planning model can take seconds):
+    // `stopped` carries why the run stopped to the planner and then to the scheduler.
+    const timeout = options.timeout ? { ms: options.timeout, deadline: performance.now() + options.timeout } : undefined;
+    const stopped = new AbortController();
+    const onCancel = (): void => stopped.abort(new RunCancelledError('cancelled', 'The run was cancelled'));
+    if (options.signal?.aborted) onCancel();
+    options.signal?.addEventListener('abort', onCancel, { once: true });
+    this.#activeStop = stopped;
+    const limit = timeout ? setTimeout(() => stopped.abort(new RunCancelledError('timed_out', `The run exceeded its ${timeout.ms} ms timeout`)), timeout.ms) : null;
 
     try {
       stream.emit('run.started', {
@@ -229,25 +242,37 @@ export class ExecutionOrchestrator {
       });
 
       let plan: ExecutionPlan;
+      let stoppedWhilePlanning: RunCancelledError | null = null;
       try {
+        stopped.signal.throwIfAborted();
         // A replay (or a plan the user already saw and edited) is run as given.
         plan = options.plan ?? await this.planRun(request, options.agents, {
-          signal: options.signal,
+          signal: stopped.signal,
           record: {
             exchange: (turn, exchange) => stream.emit('model.exchange', { agent: PLANNER_AGENT, turn, exchange }),
             called: (call) => stream.emit('model.called', { agent: PLANNER_AGENT, ...call }),
           },
         });
       } catch (error) {
-        stream.emit('run.completed', { success: false, status: 'failed', durationMs: elapsed(), error: (error as Error).message });
-        throw error;
+        if (!(stopped.signal.reason instanceof RunCancelledError)) {
+          stream.emit('run.completed', { success: false, status: 'failed', durationMs: elapsed(), error: (error as Error).message });
+          throw error;
+        }
+        // Stopped before any agent ran: the result carries the rule plan as what would have run.
+        stoppedWhilePlanning = stopped.signal.reason;
+        plan = this.plan(request, options.agents);
       }
-      stream.emit('plan.created', { plan });
-      for (const skipped of plan.skipped) stream.emit('agent.skipped', { agent: skipped.name, reason: skipped.reason });
+      if (!stoppedWhilePlanning) {
+        stream.emit('plan.created', { plan });
+        for (const skipped of plan.skipped) stream.emit('agent.skipped', { agent: skipped.name, reason: skipped.reason });
+      }
 
       let status: RunStatus = 'completed';
       let error: string | undefined;
-      if (plan.agents.length === 0) {
+      if (stoppedWhilePlanning) {
+        status = stoppedWhilePlanning.status;
+        error = `${stoppedWhilePlanning.message} (while planning)`;
+      } else if (plan.agents.length === 0) {
         status = 'failed';
         error = plan.skipped.length > 0
           ? `No agent could run: ${plan.skipped.map((skipped) => `${skipped.name} ${skipped.reason}`).join('; ')}`
@@ -262,8 +287,8 @@ export class ExecutionOrchestrator {
           learning: this.#learning,
           apply,
           allowCommands,
-          signal: options.signal,
-          timeout: options.timeout,
+          signal: stopped.signal,
+          timeout,
         });
         this.#bus = run.bus;
         this.#handoffs = run.handoffs;
@@ -302,6 +327,9 @@ export class ExecutionOrchestrator {
         ...(error ? { error } : {}),
       };
     } finally {
+      if (limit) clearTimeout(limit);
+      this.#activeStop = null;
+      options.signal?.removeEventListener('abort', onCancel);
       // Whatever failed (a full disk under the journal, say), the orchestrator must accept the next run.
       logger.dispose();
       this.#activeRun = null;
