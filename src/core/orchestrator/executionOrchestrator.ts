@@ -39,6 +39,8 @@ export interface OrchestratorDependencies {
   newSessionId?: () => string;
   /** Problems the user should see that do not stop a run (a view that failed to update). */
   onWarning?: (message: string) => void;
+  /** Problems found while loading the workspace (agent files that could not be loaded): each run's views show them. */
+  setupWarnings?: readonly string[];
 }
 
 export interface ExecutionOptions {
@@ -239,6 +241,7 @@ export class ExecutionOrchestrator {
           agentTimeout: config.orchestration.agentTimeout,
           timeout: options.timeout ?? null,
         },
+        warnings: [...(this.#deps.setupWarnings ?? [])],
       });
 
       let plan: ExecutionPlan;

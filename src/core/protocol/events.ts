@@ -29,6 +29,8 @@ export const EventPayloadSchemas = {
       agentTimeout: z.number().int().min(1),
       timeout: z.number().int().min(1).nullable(),
     }),
+    /** Problems found while setting the run up (agent files that could not be loaded): every view shows them. */
+    warnings: z.array(z.string()).optional(),
   }),
   'plan.created': z.object({ plan: ExecutionPlanSchema }),
   'agent.started': z.object({
