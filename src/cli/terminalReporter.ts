@@ -54,7 +54,8 @@ export function describeEvent(event: OrchestratorEvent): string | null {
         : m.type === 'warning' ? printable(m.payload.message)
           : m.type === 'pattern_discovered' ? `${printable(m.payload.pattern)} (${m.payload.confidence}%)`
             : m.type === 'context_share' ? printable(m.payload.topic)
-              : '';
+              : m.type === 'validation_request' ? printable(validationRequestDetail(m.payload))
+                : '';
       return `   💬 ${printable(m.from)} → ${printable(m.to)}: ${m.type.toUpperCase()} ${detail}`;
     }
     case 'change.proposed':
@@ -96,3 +97,13 @@ export function modelUsageSummaryLines(report: Pick<ExecutionReport, 'agents' | 
   }
   return lines;
 }
+
+/** What a validation request asks to be checked: the files, the findings the change claims to fix, its changes. */
+function validationRequestDetail(request: { changesImplemented: string[]; filesModified: string[]; findingIds: string[] }): string {
+  const files = request.filesModified.length > 0 ? request.filesModified.join(', ') : 'no files named';
+  const fixes = request.findingIds.length > 0 ? ` (claims to fix ${request.findingIds.length} finding(s))` : '';
+  const shown = request.changesImplemented.slice(0, 3).join('; ');
+  const more = request.changesImplemented.length > 3 ? `; and ${request.changesImplemented.length - 3} more` : '';
+  return `of ${files}${fixes}${shown ? `: ${shown}${more}` : ''}`;
+}
+
