@@ -8,7 +8,7 @@ import { ConfigError } from '../core/config/loadConfig';
 import { MAX_TIMER_MS } from '../core/protocol/config';
 import { buildExecutionReport, renderReportMarkdown } from '../core/logging/executionReport';
 import { renderMarkdownLog } from '../core/logging/markdownLog';
-import { foldEvents } from '../core/logging/runState';
+import { applyEvent, createRunState, foldEvents, type RunState } from '../core/logging/runState';
 import type { OrchestratorEvent } from '../core/protocol/events';
 import { ProtocolValidationError } from '../core/protocol/validation';
 import { StoreLockedError } from '../core/store/sessionStore';
@@ -19,7 +19,7 @@ import { replaySession, ReplayUnavailableError, type ReplayOutcome } from './rep
 import { OrchestratorService } from '../mcp/orchestratorService';
 import { MCP_TOKEN_ENV, serveHttp, serveStdio } from '../mcp/transports';
 import { formatUsageEstimate } from '../core/logging/format';
-import { describeEvent, modelUsageSummaryLines } from './terminalReporter';
+import { describeEvent, modelUsageSummaryLines, progressStatus } from './terminalReporter';
 import { jsonForTerminal, sanitizeForTerminal as printable } from './terminalText';
 import { defaultDashboardFile, readDashboardAssets, renderStandaloneDashboard, writeStandaloneDashboard } from './standaloneDashboard';
 
@@ -159,9 +159,13 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
             : null;
           let total = 0;
           let done = 0;
+          // The bar's status comes from the same fold every other view uses: what each running agent is doing.
+          let state: RunState | null = null;
           const onEvent = (event: OrchestratorEvent): void => {
             if (opts.stream) io.out(jsonForTerminal(event));
             if (!live) return;
+            state ??= createRunState(event.sessionId);
+            applyEvent(state, event);
             if (event.type === 'plan.created') {
               total = event.payload.plan.agents.length + event.payload.plan.skipped.length;
               done = event.payload.plan.skipped.length;
@@ -173,8 +177,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
               io.out(line);
             }
             if (bar && total > 0 && event.type !== 'run.completed') {
-              const status = event.type === 'agent.started' ? `${event.payload.agent} running` : '';
-              bar.start(total, done, { status });
+              bar.start(total, done, { status: progressStatus(state) });
             }
           };
           const result = await engine.orchestrator.executeRequest(request, {

@@ -2,7 +2,8 @@ import pc from 'picocolors';
 import type { OrchestratorEvent } from '../core/protocol/events';
 import type { Severity } from '../core/protocol/findings';
 import type { ExecutionReport } from '../core/logging/executionReport';
-import { formatUsageEstimate, modelCallDetail, usageSummary } from '../core/logging/format';
+import { formatUsageEstimate, modelCallDetail, usageSummary, WAITING_LABEL } from '../core/logging/format';
+import type { RunState } from '../core/logging/runState';
 import { sanitizeForTerminal as printable } from './terminalText';
 
 const severityColor: Record<Severity, (text: string) => string> = {
@@ -105,5 +106,28 @@ function validationRequestDetail(request: { changesImplemented: string[]; filesM
   const shown = request.changesImplemented.slice(0, 3).join('; ');
   const more = request.changesImplemented.length > 3 ? `; and ${request.changesImplemented.length - 3} more` : '';
   return `of ${files}${fixes}${shown ? `: ${shown}${more}` : ''}`;
+}
+
+/**
+ * The progress bar's status: every running agent and what it is doing (running a command, waiting for a model,
+ * its last tool), e.g. "test-suite-developer: running a command: npm test · docs-writer: waiting for a message".
+ */
+export function progressStatus(state: RunState, maxLength = 100): string {
+  const parts: string[] = [];
+  for (const agent of state.agents) {
+    if (agent.status !== 'running') continue;
+    let activity: string;
+    if (agent.waitingFor) activity = `${WAITING_LABEL[agent.waitingFor]}${agent.waitingDetail ? `: ${agent.waitingDetail}` : ''}`;
+    else {
+      let lastTool: string | undefined;
+      for (let i = state.toolCalls.length - 1; i >= 0 && lastTool === undefined; i--) {
+        if (state.toolCalls[i]?.agent === agent.name) lastTool = state.toolCalls[i]?.tool;
+      }
+      activity = lastTool ? `working (last: ${lastTool})` : 'starting';
+    }
+    parts.push(`${agent.name}: ${activity}`);
+  }
+  const status = printable(parts.join(' · '));
+  return status.length > maxLength ? `${status.slice(0, maxLength - 1)}…` : status;
 }
 

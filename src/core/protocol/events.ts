@@ -14,7 +14,9 @@ export type RunStatus = z.infer<typeof RunStatusSchema>;
 export const AgentFailureReasonSchema = z.enum(['error', 'timeout', 'cancelled', 'dependency_failed']);
 
 /** What a running agent is blocked on: a model's reply, a user's approval, another agent's message, a rate limit. */
-export const AgentWaitSchema = z.enum(['model', 'approval', 'message', 'rate-limit']);
+export const AgentWaitSchema = z.enum(['model', 'approval', 'message', 'rate-limit', 'command']);
+/** The detail of the agent.waiting event that ends a command's wait (replay leaves both out of its comparison). */
+export const COMMAND_FINISHED = 'command finished';
 export type AgentWait = z.infer<typeof AgentWaitSchema>;
 
 /** Payload schema of every event type. Event names are `noun.verb`. */
