@@ -335,7 +335,8 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
           return;
         }
         const agents = engine.store.agentsWithHistory();
-        const patterns = engine.store.patterns();
+        // Mined afresh and above the threshold: a stored pattern may no longer hold.
+        const patterns = learning.learnedPatterns();
         if (opts.json) {
           return io.out(jsonForTerminal({
             agents: agents.map((name) => ({ name, executions: learning.queryLearnings(name).sampleSize, estimatedDuration: learning.estimateDuration(name) })),

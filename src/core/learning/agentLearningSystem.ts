@@ -125,6 +125,7 @@ const DiscoverySchema = z.object({
 });
 
 const CONFIDENCE_CAP = 95;
+const MINED_TYPES: ReadonlySet<string> = new Set(['agent_sequence', 'tool_sequence']);
 /** A mined pattern needs this many successful runs behind it. */
 export const MIN_PATTERN_SUPPORT = 3;
 /** ...and must succeed this many times more often than runs in general (see minePatterns). */
@@ -348,6 +349,16 @@ export class AgentLearningSystem {
 
     for (const pattern of found) this.#knownPatternIds.add(pattern.id);
     return found.sort((a, b) => b.confidence - a.confidence || b.support - a.support || compareText(a.id, b.id));
+  }
+
+  /**
+   * What is learned now, for views of the whole history (`learnings`): agent orders and tool sequences mined afresh
+   * (a stored one may no longer hold, or was stored under older rules), and stored discoveries at or above the
+   * confidence threshold.
+   */
+  learnedPatterns(): LearnedPattern[] {
+    const discoveries = this.#repository.patterns().filter((pattern) => !MINED_TYPES.has(pattern.type) && pattern.confidence >= this.#threshold);
+    return [...this.minePatterns(), ...discoveries.sort((a, b) => b.confidence - a.confidence || b.support - a.support || compareText(a.id, b.id))];
   }
 
   /**

@@ -178,6 +178,8 @@ export function createAgentContext(host: AgentContextHost, record: AgentRecord, 
         support: discovery.support,
         ...(discovery.solution ? { solution: discovery.solution } : {}),
       });
+      // Below the configured threshold it is the agent's hunch, not something learned: it is neither kept nor shown.
+      if (pattern.confidence < deps.config.learning.patternConfidenceThreshold) return pattern;
       stream.emit('pattern.discovered', { agent, pattern: { ...pattern, sessionId: stream.sessionId } });
       await host.announce(agent, {
         type: 'pattern_discovered',

@@ -122,6 +122,18 @@ describe('AgentLearningSystem pattern mining', () => {
   });
 });
 
+describe('AgentLearningSystem.learnedPatterns', () => {
+  it('shows what holds now: patterns mined afresh and stored discoveries above the threshold, not stale stored ones', () => {
+    const { system, repository } = createFixture();
+    craftedBackendRuns(system);
+    const stale = { type: 'tool_sequence', name: 'Wait → Write', agent: 'docs-writer', sequence: ['Wait', 'Write'], context: '', support: 1, confidence: 100, discoveredAt: 1 };
+    repository.upsertPattern(LearnedPatternSchema.parse({ ...stale, id: 'tool_sequence:docs-writer:Wait>Write' }));
+    repository.upsertPattern(LearnedPatternSchema.parse({ id: 'discovery:a:security:hunch', type: 'security', name: 'hunch', support: 1, confidence: 33, discoveredAt: 1 }));
+    repository.upsertPattern(LearnedPatternSchema.parse({ id: 'discovery:a:security:tenant', type: 'security', name: 'tenant', support: 4, confidence: 90, discoveredAt: 1 }));
+    assert.deepEqual(system.learnedPatterns().map((p) => p.name), ['Read → Edit → Write', 'tenant']);
+  });
+});
+
 describe('AgentLearningSystem.shareDiscovery', () => {
   it('broadcasts a valid PATTERN_DISCOVERED message from the discovering agent and returns the pattern', async () => {
     const sent: { from: string; message: MessageInput }[] = [];

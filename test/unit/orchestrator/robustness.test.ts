@@ -175,6 +175,19 @@ describe('ExecutionOrchestrator robustness', () => {
     assert.equal(orchestrator.learningSystem.estimateDuration('scanner').samples, 0);
   });
 
+  it('keeps and shows only the discoveries that meet the pattern confidence threshold', async () => {
+    const sharing = agent('scanner', async (context) => {
+      await context.sharePattern({ name: 'hunch', type: 'security', context: 'seen once', confidence: 33, support: 1 });
+      await context.sharePattern({ name: 'missing-tenant-filter', type: 'security', context: 'every audit', confidence: 90, support: 4 });
+      return { summary: 'shared' };
+    });
+    const { orchestrator, store } = build([sharing, agent('fixer', quick)]);
+    const result = await orchestrator.executeRequest('Fix security bug', { agents: ['scanner'] });
+    const shown = store.eventsOf(result.sessionId).flatMap((e) => (e.type === 'pattern.discovered' ? [e.payload.pattern.name] : []));
+    assert.deepEqual(shown, ['missing-tenant-filter']);
+    assert.deepEqual(result.learnedPatterns.map((p) => p.name), ['missing-tenant-filter']);
+  });
+
   it('accepts the next run after a run whose journal write failed', async () => {
     const store = new MemoryStore();
     let failNext = true;
