@@ -13,6 +13,7 @@ import { dashboardBench } from './dashboard.bench';
 import type { Bench, BenchRow } from './harness';
 import { langGraphBench } from './langgraph.bench';
 import { learningBench } from './learning.bench';
+import { learningAccuracyBench } from './learningAccuracy.bench';
 import { learningStoreBench } from './learningStore.bench';
 import { mcpBench } from './mcp.bench';
 import { mcpClientBench } from './mcpClient.bench';
@@ -25,6 +26,7 @@ const BENCHES: readonly { name: string; run: Bench }[] = [
   { name: 'bus', run: busBench },
   { name: 'learning', run: learningBench },
   { name: 'learning-store', run: learningStoreBench },
+  { name: 'learning-accuracy', run: learningAccuracyBench },
   { name: 'store', run: storeBench },
   { name: 'orchestration', run: orchestrationBench },
   // stall before dashboard: the dashboard bench records a run in this process, which loads ESLint, and the

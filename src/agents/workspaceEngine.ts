@@ -156,9 +156,12 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
   // Before the store opens: a missing key or model is reported without touching the workspace.
   const models = options.mode === 'write' && options.createModelResolver ? options.createModelResolver(config.config.models, options.env ?? process.env) : OFFLINE_MODELS;
   const agentFiles = await loadAgentFiles(path.join(workspaceRoot, '.claude', 'agents'));
-  for (const problem of [...agentFiles.errors, ...agentFiles.warnings]) warn(problem.message);
+  // Also recorded in each run's events, so the log, report, dashboard and VS Code show them, not only stderr.
+  const setupWarnings: string[] = [];
+  for (const problem of [...agentFiles.errors, ...agentFiles.warnings]) setupWarnings.push(problem.message);
   const roster = buildAgentRoster(builtinAgents(), agentFiles.agents);
-  for (const message of roster.warnings) warn(message);
+  setupWarnings.push(...roster.warnings);
+  for (const message of setupWarnings) warn(message);
 
   const storeDir = storeDirFor(workspaceRoot);
   const store = await SessionStore.open({
@@ -206,6 +209,7 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
       onWarning: warn,
       mcpServers: mcpTools?.serverNames ?? [],
       observers: [...(learningMemory ? [learningMemory.observe] : []), ...(mcpTools ? [mcpTools.observe] : [])],
+      setupWarnings,
     });
     await orchestrator.initialize();
     return {

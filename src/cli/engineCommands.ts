@@ -9,11 +9,11 @@ export { replaySession, ReplayUnavailableError, type ReplayOutcome } from './rep
 export { OrchestratorService } from '../mcp/orchestratorService';
 export { serveHttp, serveStdio } from '../mcp/transports';
 export { formatUsageEstimate } from '../core/logging/format';
-export { describeEvent, modelUsageSummaryLines, scanCoverageSummaryLines } from './terminalReporter';
+export { describeEvent, modelUsageSummaryLines, progressStatus, scanCoverageSummaryLines } from './terminalReporter';
 export { defaultDashboardFile, readDashboardAssets, renderStandaloneDashboard, writeStandaloneDashboard } from './standaloneDashboard';
 export { buildExecutionReport, renderReportMarkdown } from '../core/logging/executionReport';
 export { renderMarkdownLog } from '../core/logging/markdownLog';
-export { foldEvents } from '../core/logging/runState';
+export { applyEvent, createRunState, foldEvents } from '../core/logging/runState';
 export { changeHeading, renderTerminalDiff } from './terminalReporter';
 export { UnknownChangeError } from '../core/review/changeReview';
 export { applyReviewedChanges, reviewChanges, ReviewUnavailableError } from '../agents/review/reviewedChanges';

@@ -7,6 +7,7 @@ import { MAX_TIMER_MS } from '../core/protocol/limits';
 import type { OrchestratorEvent } from '../core/protocol/events';
 import type { WorkspaceEngine } from '../agents/workspaceEngine';
 import type { ReplayOutcome } from './replay';
+import type { RunState } from '../core/logging/runState';
 import { MCP_TOKEN_ENV } from '../mcp/tokenEnv';
 import { reviewStatusOf, type ChangeReviewStatus } from '../core/review/changeReview';
 import { DIFF_DOCUMENT_LINES } from '../core/logging/diffView';
@@ -182,9 +183,13 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
             : null;
           let total = 0;
           let done = 0;
+          // The bar's status comes from the same fold every other view uses: what each running agent is doing.
+          let state: RunState | null = null;
           const onEvent = (event: OrchestratorEvent): void => {
             if (opts.stream) io.out(jsonForTerminal(event));
             if (!live) return;
+            state ??= heavy().createRunState(event.sessionId);
+            heavy().applyEvent(state, event);
             if (event.type === 'plan.created') {
               total = event.payload.plan.agents.length + event.payload.plan.skipped.length;
               done = event.payload.plan.skipped.length;
@@ -196,8 +201,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
               io.out(line);
             }
             if (bar && total > 0 && event.type !== 'run.completed') {
-              const status = event.type === 'agent.started' ? `${event.payload.agent} running` : '';
-              bar.start(total, done, { status });
+              bar.start(total, done, { status: heavy().progressStatus(state) });
             }
           };
           const result = await engine.orchestrator.executeRequest(request, {
@@ -474,7 +478,8 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
           return;
         }
         const agents = engine.store.agentsWithHistory();
-        const patterns = engine.store.patterns();
+        // Mined afresh and above the threshold: a stored pattern may no longer hold.
+        const patterns = learning.learnedPatterns();
         if (opts.json) {
           return io.out(jsonForTerminal({
             agents: agents.map((name) => ({ name, executions: learning.queryLearnings(name).sampleSize, estimatedDuration: learning.estimateDuration(name) })),

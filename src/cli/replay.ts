@@ -8,7 +8,7 @@ import { applyPatch, parsePatch, reversePatch } from 'diff';
 import { CONFIG_DIR_NAME, CONFIG_FILE_NAME, loadConfig } from '../core/config/loadConfig';
 import type { ModelClient, ModelMessage, ModelRequest, ModelStreamPart } from '../core/ports';
 import type { RecordedModelExchange } from '../core/protocol/modelExchange';
-import type { EventPayloads, OrchestratorEvent } from '../core/protocol/events';
+import { COMMAND_FINISHED, type EventPayloads, type OrchestratorEvent } from '../core/protocol/events';
 import { PLANNER_AGENT } from '../core/protocol/plan';
 import { ensureDirInside, escapeControl, isInside, readFileNoFollow, writeFileAtomicInside } from '../core/files/safeFiles';
 import { maskSecretsDeep } from '../core/security/secretMasking';
@@ -263,6 +263,9 @@ function isLeftOutOfComparison(event: OrchestratorEvent): boolean {
   if (event.type === 'message.sent' && event.payload.message.type === 'pattern_discovered') {
     return MINED_PATTERN_TYPES.has(String((event.payload.message.payload as { type?: unknown }).type));
   }
+  // When a command ran is timing, not behaviour (its Bash tool call is compared); sessions recorded before these
+  // waits existed have none.
+  if (event.type === 'agent.waiting' && (event.payload.waitingFor === 'command' || event.payload.detail === COMMAND_FINISHED)) return true;
   return (event.type === 'model.called' || event.type === 'model.exchange' || event.type === 'agent.waiting') && (event.payload as { agent?: unknown }).agent === PLANNER_AGENT;
 }
 const MINED_PATTERN_TYPES = new Set(['agent_sequence', 'tool_sequence']);

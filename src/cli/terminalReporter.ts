@@ -2,8 +2,9 @@ import pc from 'picocolors';
 import type { OrchestratorEvent } from '../core/protocol/events';
 import type { Severity } from '../core/protocol/findings';
 import type { ExecutionReport } from '../core/logging/executionReport';
-import { diffStats, formatUsageEstimate, modelCallDetail, usageSummary } from '../core/logging/format';
+import { diffStats, formatUsageEstimate, modelCallDetail, usageSummary, WAITING_LABEL } from '../core/logging/format';
 import { boundedDiffLines, DIFF_PREVIEW_LINES, type DiffLineKind } from '../core/logging/diffView';
+import type { RunState } from '../core/logging/runState';
 import { sanitizeForTerminal as printable } from './terminalText';
 
 const severityColor: Record<Severity, (text: string) => string> = {
@@ -55,7 +56,8 @@ export function describeEvent(event: OrchestratorEvent): string | null {
         : m.type === 'warning' ? printable(m.payload.message)
           : m.type === 'pattern_discovered' ? `${printable(m.payload.pattern)} (${m.payload.confidence}%)`
             : m.type === 'context_share' ? printable(m.payload.topic)
-              : '';
+              : m.type === 'validation_request' ? printable(validationRequestDetail(m.payload))
+                : '';
       return `   💬 ${printable(m.from)} → ${printable(m.to)}: ${m.type.toUpperCase()} ${detail}`;
     }
     case 'change.proposed':
@@ -142,3 +144,35 @@ export function changeHeading(change: { id: string; file: string; agent: string;
   const fixes = change.findingIds.length > 0 ? `, fixes ${change.findingIds.length} finding(s)` : ', a revert';
   return `${colors.bold(`Change ${printable(change.id)}`)}  ${colors.bold(printable(change.file))}  by ${printable(change.agent)}  ${colors.dim(`(${printable(change.status)}, ${colors.green(`+${added}`)} ${colors.red(`-${removed}`)}${fixes})`)}`;
 }
+/** What a validation request asks to be checked: the files, the findings the change claims to fix, its changes. */
+function validationRequestDetail(request: { changesImplemented: string[]; filesModified: string[]; findingIds: string[] }): string {
+  const files = request.filesModified.length > 0 ? request.filesModified.join(', ') : 'no files named';
+  const fixes = request.findingIds.length > 0 ? ` (claims to fix ${request.findingIds.length} finding(s))` : '';
+  const shown = request.changesImplemented.slice(0, 3).join('; ');
+  const more = request.changesImplemented.length > 3 ? `; and ${request.changesImplemented.length - 3} more` : '';
+  return `of ${files}${fixes}${shown ? `: ${shown}${more}` : ''}`;
+}
+
+/**
+ * The progress bar's status: every running agent and what it is doing (running a command, waiting for a model,
+ * its last tool), e.g. "test-suite-developer: running a command: npm test · docs-writer: waiting for a message".
+ */
+export function progressStatus(state: RunState, maxLength = 100): string {
+  const parts: string[] = [];
+  for (const agent of state.agents) {
+    if (agent.status !== 'running') continue;
+    let activity: string;
+    if (agent.waitingFor) activity = `${WAITING_LABEL[agent.waitingFor]}${agent.waitingDetail ? `: ${agent.waitingDetail}` : ''}`;
+    else {
+      let lastTool: string | undefined;
+      for (let i = state.toolCalls.length - 1; i >= 0 && lastTool === undefined; i--) {
+        if (state.toolCalls[i]?.agent === agent.name) lastTool = state.toolCalls[i]?.tool;
+      }
+      activity = lastTool ? `working (last: ${lastTool})` : 'starting';
+    }
+    parts.push(`${agent.name}: ${activity}`);
+  }
+  const status = printable(parts.join(' · '));
+  return status.length > maxLength ? `${status.slice(0, maxLength - 1)}…` : status;
+}
+

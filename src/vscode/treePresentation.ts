@@ -36,7 +36,7 @@ export function agentDescription(agent: AgentView, now: number | null): string {
 
 /** What a running agent is blocked on, as the Agents view says it. */
 export function waitingLabel(waitingFor: NonNullable<AgentView['waitingFor']>): string {
-  return waitingFor === 'approval' ? 'waiting for approval' : `waiting for ${waitingFor}`;
+  return waitingFor === 'approval' ? 'waiting for approval' : waitingFor === 'command' ? 'running a command' : `waiting for ${waitingFor}`;
 }
 
 export function agentTooltip(agent: AgentView, now: number | null): string {

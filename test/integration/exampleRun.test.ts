@@ -86,10 +86,9 @@ describe('Example 1 on examples/vulnerable-api (integration)', function () {
     assert.equal(learned.length, 4, 'one learning record per agent');
     assert.ok(learned.every((i) => i > lastAgentDone));
     const patterns = events.filter((e) => e.type === 'pattern.discovered');
-    assert.ok(patterns.some((e) => e.type === 'pattern.discovered' && e.payload.pattern.type === 'agent_sequence'
-      && e.payload.pattern.name === 'security-auditor → backend-api-developer → test-suite-developer → docs-writer'));
+    // One run proves nothing: no agent order or tool sequence is presented as learned from it.
     const mined = patterns.filter((e) => e.type === 'pattern.discovered' && e.payload.pattern.type !== 'security');
-    assert.ok(mined.every((e) => events.indexOf(e) > lastAgentDone), 'sequence patterns are mined after the agents finished');
+    assert.deepEqual(mined.map((e) => e.type === 'pattern.discovered' && e.payload.pattern.name), []);
     const security = patterns.find((e) => e.type === 'pattern.discovered' && e.payload.pattern.type === 'security');
     assert.ok(security?.type === 'pattern.discovered', 'the auditor shares the recurring missing-organizationId pattern');
     assert.equal(security.payload.pattern.name, 'missing-organizationId-validation');

@@ -83,8 +83,9 @@ function describeYamlError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const yamlError = error as YamlErrorLike;
   const reason = typeof yamlError.reason === 'string' ? yamlError.reason : error.message.split('\n')[0];
-  // +2: the mark counts from 0 within the front matter, which starts after the opening '---' line.
-  const line = typeof yamlError.mark?.line === 'number' ? ` at line ${yamlError.mark.line + 2}` : '';
+  // gray-matter hands js-yaml the text from the end of the opening '---' on, so the mark's line 0 is the file's
+  // first line and its 0-based count is one less than the file's 1-based line number.
+  const line = typeof yamlError.mark?.line === 'number' ? ` at line ${yamlError.mark.line + 1}` : '';
   return `invalid YAML front matter${line}: ${reason}`;
 }
 

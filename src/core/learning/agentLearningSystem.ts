@@ -10,9 +10,20 @@
  *   n = executions looked at, S = the successful ones among them.
  *
  * Computation rules
- *   - estimatedDuration: over the durations of S (of all n when none succeeded).
- *     estimated = median (rounded to a whole ms); min/max = observed min/max, or p10/p90 (nearest rank) once
- *     there are >= 10 samples, so one outlier does not define the range;
+ *   - Which executions teach a duration: one that was cut off from outside (ending `timed_out` by --timeout or
+ *     --agent-timeout, or `cancelled`) lasted as long as the limit, not as long as the work: it is left out of
+ *     every estimate (and of pattern mining) but still counts as a pitfall and in sampleSize. Records stored
+ *     before the ending was recorded get it from their error text (executionEnding()).
+ *   - estimatedDuration: over the durations of S (of the executions that failed on their own when none
+ *     succeeded; samples 0 when every execution was cut off).
+ *     estimated = median (rounded to a whole ms): robust to one slow run, and within 25% of the next run's
+ *     duration on the example workspace (bench `learning-accuracy`).
+ *     min..max = a 90% prediction interval for the next run, computed on log(1 + duration): durations are
+ *     positive and skewed (noise is a factor, not an offset), so logs are close to normal; the half-width is
+ *     t(0.95, k-1) * sd * sqrt(1 + 1/k) (Student's t for the unknown spread, sqrt(1 + 1/k) for the unknown
+ *     mean): wide with 2 samples, narrowing as runs accumulate. Observed min..max held the next run in 3 of 7
+ *     runs; this holds it in >= 80% once 5 runs are recorded (the bench measures it). With one sample the
+ *     interval is that sample. Bounds are rounded to whole units and always contain `estimated`.
  *     confidence = round(100 * k/(k+3) * (1 - min(0.5, cv/2))), capped at 95, where k = samples and
  *     cv = standard deviation / mean: it grows with the sample size and shrinks with the spread.
  *   - recommendedApproach: toolSequence = the most frequent non-empty tool sequence in S (ties: the most recent);
@@ -36,15 +47,17 @@
  *     duration: turns, tokens (input + output) and, over those with a known price only, cost in dollars; null
  *     when no execution used a model, costUsd null when none had a known price.
  *   - confidenceScore = round(100 * n/(n+3) * (0.5 + 0.5 * |S|/n)), capped at 95: sample size and success rate.
- *   - minePatterns():
- *       agent_sequence: from repository.sessionAgentSequences, sessions of >= 2 agents; support = successful
- *       sessions with exactly that agent order; confidence = support / finished sessions of the same taskType.
- *       tool_sequence: per agent with history; support = successful executions with that sequence;
- *       confidence = support / that agent's executions looked at.
- *     Only successful runs count as support, so a failing order is never presented as something learned; the
- *     denominators count every run, so failures lower the confidence. Ids are deterministic
- *     (`agent_sequence:<taskType>:<a>><b>`, `tool_sequence:<agent>:<t1>><t2>`) so re-mining upserts.
- *     Only patterns with support >= 1 and confidence >= patternConfidenceThreshold (default 70) are returned.
+ *   - minePatterns(): a pattern is a rule "this sequence -> success", shown only when it carries information:
+ *       agent_sequence: from repository.sessionAgentSequences; per taskType, the sessions with exactly that agent
+ *       order (>= 2 agents);
+ *       tool_sequence: per agent with history, its executions (cut-off ones left out) with exactly that sequence.
+ *     support = the successful ones; confidence = support / all of them (P(success | sequence));
+ *     lift = confidence / the success rate of every session of the taskType (every execution of the agent).
+ *     A pattern is returned only when support >= MIN_PATTERN_SUPPORT (3: one run proves nothing), confidence >=
+ *     patternConfidenceThreshold (default 70) and lift >= MIN_PATTERN_LIFT (1.1): a sequence every run uses, or
+ *     one that succeeds no more often than the rest, has lift 1 and teaches nothing ("Wait -> Write (100%)" of
+ *     an agent that always waits then writes). Ids are deterministic (`agent_sequence:<taskType>:<a>><b>`,
+ *     `tool_sequence:<agent>:<t1>><t2>`) so re-mining upserts.
  *
  * Performance: the repository hands back at most maxExecutionsPerAgent records, the aggregates are built in a
  * single pass over them, and results are cached per agent + taskType until that agent records again (or
@@ -54,6 +67,7 @@ import type { SessionAgentSequence } from './inMemoryLearningRepository';
 import { z } from 'zod';
 import { systemClock, type Clock, type LearningRepository } from '../ports';
 import {
+  type ExecutionEnding,
   ExecutionSummarySchema,
   LearnedPatternSchema,
   LearningRecordSchema,
@@ -111,6 +125,11 @@ const DiscoverySchema = z.object({
 });
 
 const CONFIDENCE_CAP = 95;
+const MINED_TYPES: ReadonlySet<string> = new Set(['agent_sequence', 'tool_sequence']);
+/** A mined pattern needs this many successful runs behind it. */
+export const MIN_PATTERN_SUPPORT = 3;
+/** ...and must succeed this many times more often than runs in general (see minePatterns). */
+export const MIN_PATTERN_LIFT = 1.1;
 const MAX_PITFALLS = 10;
 const MAX_TIPS = 5;
 /** A tip needs the faster group to be at least this much faster than the comparison group. */
@@ -263,45 +282,57 @@ export class AgentLearningSystem {
 
     const stored = this.#repository.sessionAgentSequences(this.#maxSessions);
     const sessions = current && !stored.some((session) => session.sessionId === current.sessionId) ? [current, ...stored] : stored;
-    const sessionsPerTaskType = new Map<string, number>();
-    const sequences = new Map<string, { taskType: string; agents: string[]; support: number }>();
+    const taskTypes = new Map<string, SuccessCount>();
+    const orders = new Map<string, { taskType: string; agents: string[]; count: SuccessCount }>();
     for (const session of sessions) {
-      sessionsPerTaskType.set(session.taskType, (sessionsPerTaskType.get(session.taskType) ?? 0) + 1);
-      if (!session.success || session.agents.length < 2) continue;
+      countRun(taskTypes, session.taskType, session.success);
+      if (session.agents.length < 2) continue;
       const key = `${session.taskType}${SEQUENCE_SEPARATOR}${session.agents.join(SEQUENCE_SEPARATOR)}`;
-      const entry = sequences.get(key);
-      if (entry === undefined) sequences.set(key, { taskType: session.taskType, agents: session.agents, support: 1 });
-      else entry.support++;
+      let entry = orders.get(key);
+      if (entry === undefined) {
+        entry = { taskType: session.taskType, agents: session.agents, count: { runs: 0, succeeded: 0 } };
+        orders.set(key, entry);
+      }
+      entry.count.runs++;
+      if (session.success) entry.count.succeeded++;
     }
-    for (const { taskType, agents, support } of sequences.values()) {
-      const confidence = percentage(support, sessionsPerTaskType.get(taskType) ?? 0);
-      if (confidence < this.#threshold) continue;
+    for (const { taskType, agents, count } of orders.values()) {
+      const confidence = this.#informativeConfidence(count, taskTypes.get(taskType) as SuccessCount);
+      if (confidence === null) continue;
       found.push({
         id: `agent_sequence:${taskType}:${agents.join('>')}`,
         type: 'agent_sequence',
         name: agents.join(ARROW),
         sequence: [...agents],
         context: taskType,
-        support,
+        support: count.succeeded,
         confidence,
         discoveredAt: now,
       });
     }
 
     for (const agent of this.#agents()) {
-      const runs = this.#executions(agent);
-      const bySequence = new Map<string, { tools: string[]; support: number }>();
-      for (const run of runs) {
+      const all: SuccessCount = { runs: 0, succeeded: 0 };
+      const bySequence = new Map<string, { tools: string[]; count: SuccessCount }>();
+      for (const run of this.#executions(agent)) {
+        if (wasCutOff(run)) continue;
+        const success = run.outcomes.success;
+        all.runs++;
+        if (success) all.succeeded++;
         const tools = run.successPatterns.toolSequence;
-        if (!run.outcomes.success || tools.length === 0) continue;
+        if (tools.length === 0) continue;
         const key = tools.join(SEQUENCE_SEPARATOR);
-        const entry = bySequence.get(key);
-        if (entry === undefined) bySequence.set(key, { tools, support: 1 });
-        else entry.support++;
+        let entry = bySequence.get(key);
+        if (entry === undefined) {
+          entry = { tools, count: { runs: 0, succeeded: 0 } };
+          bySequence.set(key, entry);
+        }
+        entry.count.runs++;
+        if (success) entry.count.succeeded++;
       }
-      for (const { tools, support } of bySequence.values()) {
-        const confidence = percentage(support, runs.length);
-        if (confidence < this.#threshold) continue;
+      for (const { tools, count } of bySequence.values()) {
+        const confidence = this.#informativeConfidence(count, all);
+        if (confidence === null) continue;
         found.push({
           id: `tool_sequence:${agent}:${tools.join('>')}`,
           type: 'tool_sequence',
@@ -309,7 +340,7 @@ export class AgentLearningSystem {
           agent,
           sequence: [...tools],
           context: `Common tool usage pattern for ${agent}`,
-          support,
+          support: count.succeeded,
           confidence,
           discoveredAt: now,
         });
@@ -318,6 +349,28 @@ export class AgentLearningSystem {
 
     for (const pattern of found) this.#knownPatternIds.add(pattern.id);
     return found.sort((a, b) => b.confidence - a.confidence || b.support - a.support || compareText(a.id, b.id));
+  }
+
+  /**
+   * What is learned now, for views of the whole history (`learnings`): agent orders and tool sequences mined afresh
+   * (a stored one may no longer hold, or was stored under older rules), and stored discoveries at or above the
+   * confidence threshold.
+   */
+  learnedPatterns(): LearnedPattern[] {
+    const discoveries = this.#repository.patterns().filter((pattern) => !MINED_TYPES.has(pattern.type) && pattern.confidence >= this.#threshold);
+    return [...this.minePatterns(), ...discoveries.sort((a, b) => b.confidence - a.confidence || b.support - a.support || compareText(a.id, b.id))];
+  }
+
+  /**
+   * The confidence (P(success | sequence), a percentage) of a sequence seen in `withSequence` of the `all` runs,
+   * or null when it teaches nothing: too little support, below the threshold, or no better than runs in general.
+   */
+  #informativeConfidence(withSequence: SuccessCount, all: SuccessCount): number | null {
+    if (withSequence.succeeded < MIN_PATTERN_SUPPORT || all.succeeded === 0) return null;
+    const confidence = withSequence.succeeded / withSequence.runs;
+    const lift = confidence / (all.succeeded / all.runs);
+    const percent = percentage(withSequence.succeeded, withSequence.runs);
+    return percent >= this.#threshold && lift >= MIN_PATTERN_LIFT ? percent : null;
   }
 
   getStatistics(): LearningStatistics {
@@ -392,6 +445,7 @@ export class AgentLearningSystem {
           qualityScore: summary.qualityScore ?? null,
           userSatisfaction: null,
           requiresRework: false,
+          ending: summary.ending ?? (summary.success ? 'completed' : 'failed'),
         },
         ...(summary.modelUsage ? { modelUsage: summary.modelUsage } : {}),
       },
@@ -431,6 +485,21 @@ export class AgentLearningSystem {
   }
 }
 
+interface SuccessCount {
+  runs: number;
+  succeeded: number;
+}
+
+function countRun(counts: Map<string, SuccessCount>, key: string, success: boolean): void {
+  let entry = counts.get(key);
+  if (entry === undefined) {
+    entry = { runs: 0, succeeded: 0 };
+    counts.set(key, entry);
+  }
+  entry.runs++;
+  if (success) entry.succeeded++;
+}
+
 interface SequenceStats {
   tools: string[];
   durations: number[];
@@ -440,7 +509,7 @@ interface SequenceStats {
 function computeLearnings(runs: readonly LearningRecord[]): LearningsQueryResult {
   const n = runs.length;
   const successDurations: number[] = [];
-  const allDurations: number[] = [];
+  const ownFailureDurations: number[] = [];
   const sequences = new Map<string, SequenceStats>();
   const mcpRuns = new Map<string, number>();
   const parallel = new Map<string, number>();
@@ -453,7 +522,7 @@ function computeLearnings(runs: readonly LearningRecord[]): LearningsQueryResult
   for (const run of runs) {
     const success = run.outcomes.success;
     const duration = run.successPatterns.duration;
-    allDurations.push(duration);
+    if (!success && !wasCutOff(run)) ownFailureDurations.push(duration);
 
     const { errors, bottlenecks } = run.failures;
     if (errors.length + bottlenecks.length > 0) {
@@ -506,7 +575,7 @@ function computeLearnings(runs: readonly LearningRecord[]): LearningsQueryResult
   }
 
   const successes = successDurations.length;
-  const estimateBase = successes > 0 ? successDurations : allDurations;
+  const estimateBase = successes > 0 ? successDurations : ownFailureDurations;
   const sortedSuccess = [...successDurations].sort(byNumber);
   const overallMedian = median(sortedSuccess);
 
@@ -587,7 +656,8 @@ function computeLearnings(runs: readonly LearningRecord[]): LearningsQueryResult
 }
 
 function estimateUsage(runs: readonly LearningRecord[]): UsageEstimate | null {
-  const withModel = runs.filter((run) => run.modelUsage);
+  // A cut-off model run stopped mid-conversation: its turns and tokens say nothing of a whole run's.
+  const withModel = runs.filter((run) => run.modelUsage && !wasCutOff(run));
   if (withModel.length === 0) return null;
   const succeeded = withModel.filter((run) => run.outcomes.success);
   const base = (succeeded.length > 0 ? succeeded : withModel).map((run) => run.modelUsage as NonNullable<LearningRecord['modelUsage']>);
@@ -607,24 +677,72 @@ function estimateScaled(values: readonly number[], scale: number): Estimate {
   return { ...scaled, estimated: scaled.estimated / scale, min: Math.round(scaled.min) / scale, max: Math.round(scaled.max) / scale };
 }
 
-function estimate(durations: readonly number[]): Estimate {
-  const k = durations.length;
+function estimate(values: readonly number[]): Estimate {
+  const k = values.length;
   if (k === 0) return { estimated: 0, min: 0, max: 0, confidence: 0, samples: 0 };
-  const sorted = [...durations].sort(byNumber);
+  const sorted = [...values].sort(byNumber);
   let sum = 0;
   for (const d of sorted) sum += d;
   const mean = sum / k;
   let squares = 0;
   for (const d of sorted) squares += (d - mean) ** 2;
   const cv = mean > 0 ? Math.sqrt(squares / k) / mean : 0;
-  const wide = k >= 10;
+  const estimated = Math.round(median(sorted));
+  const { low, high } = predictionInterval(sorted);
   return {
-    estimated: Math.round(median(sorted)),
-    min: wide ? nearestRank(sorted, 10) : (sorted[0] as number),
-    max: wide ? nearestRank(sorted, 90) : (sorted[k - 1] as number),
+    estimated,
+    min: Math.max(0, Math.min(estimated, Math.round(low))),
+    max: Math.max(estimated, Math.round(high)),
     confidence: Math.min(CONFIDENCE_CAP, Math.round(100 * (k / (k + 3)) * (1 - Math.min(0.5, cv / 2)))),
     samples: k,
   };
+}
+
+/**
+ * A 90% prediction interval for the next value, on log(1 + value) (see the rules at the top of this file). With
+ * one value there is no spread to go by: the interval is that value.
+ */
+export function predictionInterval(values: readonly number[]): { low: number; high: number } {
+  const k = values.length;
+  if (k === 0) return { low: 0, high: 0 };
+  const logs = values.map((value) => Math.log1p(Math.max(0, value)));
+  let sum = 0;
+  for (const y of logs) sum += y;
+  const mean = sum / k;
+  if (k === 1) return { low: values[0] as number, high: values[0] as number };
+  let squares = 0;
+  for (const y of logs) squares += (y - mean) ** 2;
+  const sd = Math.sqrt(squares / (k - 1));
+  const half = studentT95(k - 1) * sd * Math.sqrt(1 + 1 / k);
+  return { low: Math.max(0, Math.expm1(mean - half)), high: Math.expm1(mean + half) };
+}
+
+/** One-sided 95% quantiles of Student's t (two-sided 90%) for 1..30 degrees of freedom. */
+const T95 = [6.314, 2.92, 2.353, 2.132, 2.015, 1.943, 1.895, 1.86, 1.833, 1.812, 1.796, 1.782, 1.771, 1.761, 1.753, 1.746, 1.74, 1.734, 1.729, 1.725, 1.721, 1.717, 1.714, 1.711, 1.708, 1.706, 1.703, 1.701, 1.699, 1.697];
+
+function studentT95(degreesOfFreedom: number): number {
+  if (degreesOfFreedom <= T95.length) return T95[degreesOfFreedom - 1] as number;
+  // Past 30 the quantile creeps towards the normal's 1.645; the next tabulated value is never exceeded.
+  return degreesOfFreedom <= 40 ? 1.697 : degreesOfFreedom <= 60 ? 1.684 : degreesOfFreedom <= 120 ? 1.671 : 1.658;
+}
+
+/** How `run` ended; records stored before the ending was kept get it from their error text. */
+export function executionEnding(run: LearningRecord): ExecutionEnding {
+  const recorded = run.outcomes.ending;
+  if (recorded !== undefined) return recorded;
+  if (run.outcomes.success) return 'completed';
+  for (const error of run.failures.errors) {
+    // The orchestrator's own wording for an agent's and a run's limit (runErrors.ts, agentScheduler.ts).
+    if (/did not finish within its \d+ ms timeout|The run exceeded its \d+ ms timeout/.test(error)) return 'timed_out';
+    if (/^The run was cancelled/.test(error)) return 'cancelled';
+  }
+  return 'failed';
+}
+
+/** Whether the execution was stopped from outside (a time limit or the user) rather than ending on its own. */
+export function wasCutOff(run: LearningRecord): boolean {
+  const ending = executionEnding(run);
+  return ending === 'timed_out' || ending === 'cancelled';
 }
 
 /** Counts `text` once per execution under its normalized form; the first (newest) wording seen is shown. */
@@ -708,11 +826,6 @@ function median(sorted: readonly number[]): number {
   if (k === 0) return 0;
   const middle = Math.floor(k / 2);
   return k % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-function nearestRank(sorted: readonly number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index] as number;
 }
 
 function sizeConfidence(k: number): number {

@@ -106,11 +106,12 @@ export function renderDashboardMarkdown(state: RunState): string {
     const model = withModels
       ? ` ${agent.model ? mdCode(agent.model, { inTable: true }) : '—'} | ${agent.usage.modelCalls} | ${agent.usage.modelCalls > 0 ? cell(usageTokens(agent.usage)) : '—'} | ${cell(usageCost(agent.usage))} |`
       : '';
-    return `| ${cell(agent.name)} | ${status} | ${agentDuration(agent, state)} | ${agent.toolCalls} | ${agent.messagesSent + agent.messagesReceived} |${model}`;
+    return `| ${cell(agent.name)} | ${status} | ${agentDuration(agent, state)} | ${agent.toolCalls} | ${agent.messagesSent} / ${agent.messagesReceived} |${model}`;
   });
+  // Sent and received apart: one broadcast is received by every agent, so a sum of both would count it many times.
   const header = withModels
-    ? ['| Agent | Status | Duration | Tools Used | Messages | Model | Turns | Tokens | Cost |', '|-------|--------|----------|------------|----------|-------|-------|--------|------|']
-    : ['| Agent | Status | Duration | Tools Used | Messages |', '|-------|--------|----------|------------|----------|'];
+    ? ['| Agent | Status | Duration | Tools Used | Messages (sent / received) | Model | Turns | Tokens | Cost |', '|-------|--------|----------|------------|----------------------------|-------|-------|--------|------|']
+    : ['| Agent | Status | Duration | Tools Used | Messages (sent / received) |', '|-------|--------|----------|------------|----------------------------|'];
   out += section('📊 Real-Time Agent Status', rows.length > 0 ? [...header, ...rows].join('\n') : '_No agents planned yet._');
 
   if (state.flow.length > 0) {
@@ -177,7 +178,7 @@ export function renderDashboardMarkdown(state: RunState): string {
   const summary = [
     `- **Total Duration**: ${metrics.totalDurationMs === null ? 'running' : ms(metrics.totalDurationMs)}`,
     `- **Agents Used**: ${ran.length}${ran.length > 0 ? ` (${mdText(ran.join(', '))})` : ''}`,
-    `- **Total Messages**: ${metrics.messages}`,
+    `- **Total Messages**: ${metrics.messages}${messageBreakdown(state, metrics.messages)}`,
     `- **Parallel Execution**: ${metrics.parallelExecutionPercent}%`,
     `- **MCP Utilization**: ${metrics.mcpUtilizationPercent}%`,
     `- **Findings**: ${state.findings.length}${severities.length > 0 ? ` (${severities.join(', ')})` : ''}`,
@@ -194,3 +195,15 @@ export function renderDashboardMarkdown(state: RunState): string {
 
   return `${out}${closingLine(state)}\n`;
 }
+
+/** How the total splits over senders, so it agrees with the table's "sent" column; '' when there are none. */
+function messageBreakdown(state: RunState, total: number): string {
+  if (total === 0) return '';
+  let byAgents = 0;
+  for (const agent of state.agents) byAgents += agent.messagesSent;
+  const byOthers = total - byAgents;
+  const senders = byOthers > 0 ? `${byAgents} sent by agents, ${byOthers} by the orchestrator` : `all sent by agents`;
+  const broadcasts = state.flow.some((edge) => edge.to === 'all') ? '; a broadcast is received by every agent' : '';
+  return ` (${senders}${broadcasts})`;
+}
+

@@ -153,11 +153,12 @@ export function usageSummary(usage: UsageTotals): string {
 }
 
 /** What an agent waits for, as the dashboard and the Agents view say it. */
-export const WAITING_LABEL: Record<'model' | 'approval' | 'message' | 'rate-limit', string> = {
+export const WAITING_LABEL: Record<'model' | 'approval' | 'message' | 'rate-limit' | 'command', string> = {
   model: 'waiting for a model reply',
   approval: 'waiting for approval',
   message: 'waiting for a message',
   'rate-limit': 'waiting out a rate limit',
+  command: 'running a command',
 };
 
 /**

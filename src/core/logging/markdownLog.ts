@@ -111,6 +111,7 @@ export class MarkdownLogProjection {
           `Session ID: ${mdText(event.sessionId)}`,
           `Started: ${isoTime(event.ts)}`,
           `User Request: ${mdText(event.payload.request)}`,
+          ...(event.payload.warnings?.length ? ['', '**Warnings**', ...event.payload.warnings.map((warning) => `- ⚠️ ${mdText(warning)}`)] : []),
           '',
           '',
         ].join('\n');

@@ -158,6 +158,8 @@ export interface RunState {
   status: 'running' | 'completed' | 'failed' | 'cancelled' | 'timed_out';
   success: boolean | null;
   error: string | null;
+  /** Problems found while setting the run up (run.started's warnings), e.g. agent files that were not loaded. */
+  warnings: string[];
   plan: ExecutionPlan | null;
   /** Plan order, then agents that appeared in events without being planned. */
   agents: AgentView[];
@@ -260,6 +262,7 @@ export function createRunState(sessionId: string, options: { maxMessages?: numbe
     status: 'running',
     success: null,
     error: null,
+    warnings: [],
     plan: null,
     agents: [],
     messages: [],
@@ -368,6 +371,7 @@ export function applyEvent(state: RunState, event: OrchestratorEvent): RunState 
       state.request = event.payload.request;
       state.workspace = event.payload.workspace;
       state.options = event.payload.options;
+      state.warnings = [...(event.payload.warnings ?? [])];
       state.startedAt = event.ts;
       state.status = 'running';
       break;
@@ -727,6 +731,10 @@ const PRIORITY_ORDER: Record<Recommendation['priority'], number> = { high: 0, me
 export function recommendationsOf(state: RunState): Recommendation[] {
   const out: Recommendation[] = [];
   const options = state.options;
+
+  for (const warning of state.warnings) {
+    out.push({ type: 'setup', priority: 'medium', message: `${warning} Fix it and re-run: the run went ahead without it.` });
+  }
 
   if (state.status === 'timed_out') {
     const limit = options?.timeout ? ` (limit ${options.timeout}ms)` : '';

@@ -3,7 +3,8 @@ import type { AgentCommunicationBus } from '../bus/agentCommunicationBus';
 import type { RunEventStream } from '../events/runEventStream';
 import type { AgentLearningSystem } from '../learning/agentLearningSystem';
 import type { RunState } from '../logging/runState';
-import type { Clock, WorkspaceFiles } from '../ports';
+import type { Clock, CommandRunner, WorkspaceFiles } from '../ports';
+import { COMMAND_FINISHED } from '../protocol/events';
 import type { Finding } from '../protocol/findings';
 import type { Message, MessageInput, MessagePayloads } from '../protocol/messages';
 import type { ExecutionPlan } from '../protocol/plan';
@@ -61,7 +62,18 @@ function workspaceFor(host: AgentContextHost, agent: string, signal: AbortSignal
 export function createAgentContext(host: AgentContextHost, record: AgentRecord, signal: AbortSignal): AgentContext {
   const { stream, deps, plan, learning, state } = host;
   const agent = record.planned.name;
-  const commandRunner = host.allowCommands ? (deps.commandRunner ?? null) : null;
+  const runner = host.allowCommands ? (deps.commandRunner ?? null) : null;
+  // A command (a test suite) can run for minutes with no other event: the wait says what the agent is doing meanwhile.
+  const commandRunner: CommandRunner | null = runner && {
+    run: async (command, args, options) => {
+      if (!host.closed) stream.emit('agent.waiting', { agent, waitingFor: 'command', detail: [command, ...args].join(' ') });
+      try {
+        return await runner.run(command, args, options);
+      } finally {
+        if (!host.closed) stream.emit('agent.waiting', { agent, waitingFor: null, detail: COMMAND_FINISHED });
+      }
+    },
+  };
   return {
     agent,
     task: record.planned.task,
@@ -170,6 +182,8 @@ export function createAgentContext(host: AgentContextHost, record: AgentRecord, 
         support: discovery.support,
         ...(discovery.solution ? { solution: discovery.solution } : {}),
       });
+      // Below the configured threshold it is the agent's hunch, not something learned: it is neither kept nor shown.
+      if (pattern.confidence < deps.config.learning.patternConfidenceThreshold) return pattern;
       stream.emit('pattern.discovered', { agent, pattern: { ...pattern, sessionId: stream.sessionId } });
       await host.announce(agent, {
         type: 'pattern_discovered',

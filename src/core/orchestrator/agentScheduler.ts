@@ -1,4 +1,5 @@
 import type { ReceivedHandoff } from '../handoff/agentHandoffSystem';
+import type { ExecutionEnding } from '../protocol/learning';
 import type { PlannedAgent } from '../protocol/plan';
 import type { AgentOutcome } from './agentRuntime';
 import { abortPromise, RunCancelledError } from './runErrors';
@@ -13,6 +14,8 @@ export interface AgentRecord {
   completedAt: number;
   tools: string[];
   error: string | null;
+  /** Why it stopped, once it has: on its own, or cut off by a time limit or the user. */
+  ending: ExecutionEnding | null;
   outcome: AgentOutcome | null;
   handoffsReceived: ReceivedHandoff[];
   done: Promise<void>;
@@ -24,7 +27,7 @@ export function newAgentRecord(planned: PlannedAgent): AgentRecord {
   const done = new Promise<void>((resolve) => {
     markDone = resolve;
   });
-  return { planned, status: 'pending', startedAt: 0, completedAt: 0, tools: [], error: null, outcome: null, handoffsReceived: [], done, markDone };
+  return { planned, status: 'pending', startedAt: 0, completedAt: 0, tools: [], error: null, ending: null, outcome: null, handoffsReceived: [], done, markDone };
 }
 
 export interface ScheduleOptions {
@@ -32,12 +35,12 @@ export interface ScheduleOptions {
   maxParallel: number;
   /** Aborted here when the run must stop; every agent's own signal follows it. */
   runController: AbortController;
-  /** The caller's cancellation. */
+  /** The caller's cancellation; a RunCancelledError as its reason says why (the run's time limit, from planning on). */
   signal: AbortSignal | undefined;
   /** Cancellation asked for through the orchestrator (shutdown). */
   cancelRequested: AbortSignal;
-  /** Whole-run limit in ms. */
-  timeout: number | undefined;
+  /** Whole-run limit: its length in ms and when it ends (performance.now()), counted from the start of the run. */
+  timeout: { ms: number; deadline: number } | undefined;
   runAgent(record: AgentRecord): Promise<void>;
   fail(record: AgentRecord, reason: AgentFailureReason, error: string): void;
 }
@@ -55,16 +58,19 @@ export async function scheduleAgents(options: ScheduleOptions): Promise<RunCance
     stopReason = reason;
     runController.abort(reason);
   };
-  const onAbort = (): void => stop(new RunCancelledError('cancelled', 'The run was cancelled'));
+  const timedOut = (): RunCancelledError => new RunCancelledError('timed_out', `The run exceeded its ${timeout?.ms ?? 0} ms timeout`);
+  const onAbort = (): void => stop(signal?.reason instanceof RunCancelledError ? signal.reason : new RunCancelledError('cancelled', 'The run was cancelled'));
   if (signal?.aborted || cancelRequested.aborted) onAbort();
   signal?.addEventListener('abort', onAbort, { once: true });
   cancelRequested.addEventListener('abort', onAbort, { once: true });
-  const timer = timeout ? setTimeout(() => stop(new RunCancelledError('timed_out', `The run exceeded its ${timeout} ms timeout`)), timeout) : null;
+  const timer = timeout ? setTimeout(() => stop(timedOut()), Math.max(0, timeout.deadline - performance.now())) : null;
 
   const running = new Map<string, Promise<void>>();
   const aborted = abortPromise(runController.signal);
   try {
     for (;;) {
+      // An agent that held the event loop past the deadline kept the timer from firing: no one starts after it.
+      if (timeout && !runController.signal.aborted && performance.now() >= timeout.deadline) stop(timedOut());
       const pending = [...records.values()].filter((record) => record.status === 'pending');
       if (pending.length === 0 && running.size === 0) break;
       if (runController.signal.aborted) {

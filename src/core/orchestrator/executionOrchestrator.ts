@@ -15,6 +15,7 @@ import type { LearnedPattern } from '../protocol/learning';
 import { describeUncovered, PLANNER_AGENT, servesNothingAsked, type ExecutionPlan, type RequestedCapability } from '../protocol/plan';
 import type { AgentRuntime } from './agentRuntime';
 import { RunExecution } from './runExecution';
+import { RunCancelledError } from './runErrors';
 
 export { collapseRepeatedCycle } from './runExecution';
 
@@ -40,6 +41,8 @@ export interface OrchestratorDependencies {
   onWarning?: (message: string) => void;
   /** Projections the host keeps beyond the run's own (a memory server mirroring learnings); told every durable event. */
   observers?: readonly ((event: OrchestratorEvent) => void)[];
+  /** Problems found while loading the workspace (agent files that could not be loaded): each run's views show them. */
+  setupWarnings?: readonly string[];
 }
 
 export interface ExecutionOptions {
@@ -109,6 +112,8 @@ export class ExecutionOrchestrator {
   #handoffs: AgentHandoffSystem | null = null;
   #activeRun: string | null = null;
   #activeExecution: RunExecution | null = null;
+  /** Stops the active run, planning included. */
+  #activeStop: AbortController | null = null;
   #runs = 0;
   #initialized = false;
 
@@ -187,6 +192,7 @@ export class ExecutionOrchestrator {
 
   /** Cancels a run in progress (it ends as cancelled) and releases the bus. */
   async shutdown(): Promise<void> {
+    if (this.#activeStop && !this.#activeStop.signal.aborted) this.#activeStop.abort(new RunCancelledError('cancelled', 'The run was cancelled'));
     this.#activeExecution?.cancel();
     await this.#bus?.shutdown();
     this.#initialized = false;
@@ -221,6 +227,15 @@ export class ExecutionOrchestrator {
     const elapsed = (): number => Math.max(0, this.#clock.now() - startedAt);
     const apply = options.apply ?? false;
     const allowCommands = options.allowCommands ?? false;
+    // The run's limit and the caller's cancellation cover planning too (a planning model can take seconds):
+    // `stopped` carries why the run stopped to the planner and then to the scheduler.
+    const timeout = options.timeout ? { ms: options.timeout, deadline: performance.now() + options.timeout } : undefined;
+    const stopped = new AbortController();
+    const onCancel = (): void => stopped.abort(new RunCancelledError('cancelled', 'The run was cancelled'));
+    if (options.signal?.aborted) onCancel();
+    options.signal?.addEventListener('abort', onCancel, { once: true });
+    this.#activeStop = stopped;
+    const limit = timeout ? setTimeout(() => stopped.abort(new RunCancelledError('timed_out', `The run exceeded its ${timeout.ms} ms timeout`)), timeout.ms) : null;
 
     try {
       stream.emit('run.started', {
@@ -233,31 +248,44 @@ export class ExecutionOrchestrator {
           agentTimeout: config.orchestration.agentTimeout,
           timeout: options.timeout ?? null,
         },
+        warnings: [...(this.#deps.setupWarnings ?? [])],
       });
 
       let plan: ExecutionPlan;
+      let stoppedWhilePlanning: RunCancelledError | null = null;
       try {
+        stopped.signal.throwIfAborted();
         // A replay (or a plan the user already saw and edited) is run as given.
         plan = options.plan ?? await this.planRun(request, options.agents, {
-          signal: options.signal,
+          signal: stopped.signal,
           record: {
             exchange: (turn, exchange) => stream.emit('model.exchange', { agent: PLANNER_AGENT, turn, exchange }),
             called: (call) => stream.emit('model.called', { agent: PLANNER_AGENT, ...call }),
           },
         });
       } catch (error) {
-        stream.emit('run.completed', { success: false, status: 'failed', durationMs: elapsed(), error: (error as Error).message });
-        await stream.settled();
-        throw error;
+        if (!(stopped.signal.reason instanceof RunCancelledError)) {
+          stream.emit('run.completed', { success: false, status: 'failed', durationMs: elapsed(), error: (error as Error).message });
+          await stream.settled();
+          throw error;
+        }
+        // Stopped before any agent ran: the result carries the rule plan as what would have run.
+        stoppedWhilePlanning = stopped.signal.reason;
+        plan = this.plan(request, options.agents);
       }
-      stream.emit('plan.created', { plan });
-      for (const skipped of plan.skipped) stream.emit('agent.skipped', { agent: skipped.name, reason: skipped.reason });
+      if (!stoppedWhilePlanning) {
+        stream.emit('plan.created', { plan });
+        for (const skipped of plan.skipped) stream.emit('agent.skipped', { agent: skipped.name, reason: skipped.reason });
+      }
 
       let status: RunStatus = 'completed';
       let error: string | undefined;
-      const notServed = servesNothingAsked(plan);
+      const notServed = !stoppedWhilePlanning && servesNothingAsked(plan);
       const notDoneText = (plan.uncovered ?? []).map(describeUncovered).join('; ');
-      if (plan.agents.length === 0) {
+      if (stoppedWhilePlanning) {
+        status = stoppedWhilePlanning.status;
+        error = `${stoppedWhilePlanning.message} (while planning)`;
+      } else if (plan.agents.length === 0) {
         status = 'failed';
         error = notServed
           ? `Nothing the request asked for can be done: ${notDoneText}`
@@ -274,8 +302,8 @@ export class ExecutionOrchestrator {
           learning: this.#learning,
           apply,
           allowCommands,
-          signal: options.signal,
-          timeout: options.timeout,
+          signal: stopped.signal,
+          timeout,
         });
         this.#bus = run.bus;
         this.#handoffs = run.handoffs;
@@ -325,6 +353,9 @@ export class ExecutionOrchestrator {
         ...(error ? { error } : {}),
       };
     } finally {
+      if (limit) clearTimeout(limit);
+      this.#activeStop = null;
+      options.signal?.removeEventListener('abort', onCancel);
       // Whatever failed (a full disk under the journal, say), the orchestrator must accept the next run.
       logger.dispose();
       this.#activeRun = null;

@@ -7,7 +7,7 @@ import type { AgentView, RunState } from '../logging/runState';
 import type { Clock } from '../ports';
 import type { RunStatus } from '../protocol/events';
 import type { Finding } from '../protocol/findings';
-import type { ModelUsageRecord } from '../protocol/learning';
+import type { ExecutionEnding, ModelUsageRecord } from '../protocol/learning';
 import type { Message, MessageInput } from '../protocol/messages';
 import type { ExecutionPlan } from '../protocol/plan';
 import { HandoffRequestSchema } from '../protocol/handoff';
@@ -32,7 +32,8 @@ export interface RunExecutionOptions {
   apply: boolean;
   allowCommands: boolean;
   signal: AbortSignal | undefined;
-  timeout: number | undefined;
+  /** The run's time limit, counted from the start of the run (planning included). */
+  timeout: { ms: number; deadline: number } | undefined;
 }
 
 /** One run's scheduling and agent contexts; lives only as long as the run. */
@@ -210,9 +211,10 @@ export class RunExecution {
   }
 
 
-  #fail(record: AgentRecord, reason: AgentFailureReason, error: string): void {
+  #fail(record: AgentRecord, reason: AgentFailureReason, error: string, ending: ExecutionEnding = endingOf(reason)): void {
     record.status = 'failed';
     record.error = error;
+    record.ending = ending;
     record.completedAt = this.#o.clock.now();
     const durationMs = record.startedAt ? Math.max(0, record.completedAt - record.startedAt) : 0;
     this.#o.stream.emit('agent.failed', { agent: record.planned.name, durationMs, reason, error });
@@ -252,6 +254,10 @@ export class RunExecution {
       const outcome = await Promise.race([running, abortPromise(controller.signal)]);
       // An agent that held the event loop past its deadline (the timer could not fire meanwhile) has still timed out.
       if (!controller.signal.aborted && performance.now() >= deadline) controller.abort(new AgentTimeoutError(name, timeoutMs));
+      const run = this.#o.timeout;
+      if (!controller.signal.aborted && run && performance.now() >= run.deadline) {
+        controller.abort(new RunCancelledError('timed_out', `The run exceeded its ${run.ms} ms timeout`));
+      }
       if (controller.signal.aborted) throw controller.signal.reason;
       record.outcome = outcome;
       // A malformed handoff is the agent's own failure: catch it before the agent is reported complete.
@@ -261,6 +267,7 @@ export class RunExecution {
         return;
       }
       record.status = 'completed';
+      record.ending = 'completed';
       record.completedAt = clock.now();
       const dependants = plan.agents.filter((a) => a.dependsOn.includes(name)).map((a) => a.name);
       const nextAgents = [...new Set([...(outcome.handoffs ?? []).map((h) => h.to), ...dependants])];
@@ -289,7 +296,8 @@ export class RunExecution {
       }
     } catch (error) {
       if (error instanceof AgentTimeoutError) this.#fail(record, 'timeout', error.message);
-      else if (error instanceof RunCancelledError) this.#fail(record, 'cancelled', error.message);
+      // The run's own time limit cuts the agent off like its agent timeout does: neither is how long the work takes.
+      else if (error instanceof RunCancelledError) this.#fail(record, 'cancelled', error.message, error.status === 'timed_out' ? 'timed_out' : 'cancelled');
       else this.#fail(record, 'error', error instanceof Error ? error.message : String(error));
     } finally {
       clearTimeout(timer);
@@ -339,6 +347,7 @@ export class RunExecution {
         duration: Math.max(0, (record.completedAt || this.#o.clock.now()) - record.startedAt),
         toolSequence: collapseRepeatedCycle(record.tools),
         success: record.status === 'completed',
+        ending: record.ending ?? (record.status === 'completed' ? 'completed' : 'failed'),
         qualityScore: record.outcome?.qualityScore ?? null,
         filesModified: record.outcome?.filesModified ?? [],
         errors: record.error ? [record.error] : [],
@@ -370,6 +379,10 @@ export class RunExecution {
       });
     }
   }
+}
+
+function endingOf(reason: AgentFailureReason): ExecutionEnding {
+  return reason === 'timeout' ? 'timed_out' : reason === 'cancelled' ? 'cancelled' : 'failed';
 }
 
 /**

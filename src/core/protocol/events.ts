@@ -14,7 +14,9 @@ export type RunStatus = z.infer<typeof RunStatusSchema>;
 export const AgentFailureReasonSchema = z.enum(['error', 'timeout', 'cancelled', 'dependency_failed']);
 
 /** What a running agent is blocked on: a model's reply, a user's approval, another agent's message, a rate limit. */
-export const AgentWaitSchema = z.enum(['model', 'approval', 'message', 'rate-limit']);
+export const AgentWaitSchema = z.enum(['model', 'approval', 'message', 'rate-limit', 'command']);
+/** The detail of the agent.waiting event that ends a command's wait (replay leaves both out of its comparison). */
+export const COMMAND_FINISHED = 'command finished';
 export type AgentWait = z.infer<typeof AgentWaitSchema>;
 
 /** Payload schema of every event type. Event names are `noun.verb`. */
@@ -29,6 +31,8 @@ export const EventPayloadSchemas = {
       agentTimeout: z.number().int().min(1),
       timeout: z.number().int().min(1).nullable(),
     }),
+    /** Problems found while setting the run up (agent files that could not be loaded): every view shows them. */
+    warnings: z.array(z.string()).optional(),
   }),
   'plan.created': z.object({ plan: ExecutionPlanSchema }),
   'agent.started': z.object({

@@ -16,6 +16,14 @@ export const ModelUsageRecordSchema = z.object({
 });
 export type ModelUsageRecord = z.output<typeof ModelUsageRecordSchema>;
 
+/**
+ * How an execution ended: on its own (`completed`, or `failed` by its own error), or cut off from outside
+ * (`timed_out` by the agent's or the run's time limit, `cancelled` by the user). A cut-off execution's duration
+ * says how long the limit was, not how long the work takes, so it never feeds a duration estimate.
+ */
+export const ExecutionEndingSchema = z.enum(['completed', 'failed', 'timed_out', 'cancelled']);
+export type ExecutionEnding = z.infer<typeof ExecutionEndingSchema>;
+
 /** The seed's learning data structure: one record per agent execution. */
 export const LearningRecordSchema = z.object({
   agent: AgentNameSchema,
@@ -56,6 +64,8 @@ export const LearningRecordSchema = z.object({
     qualityScore: z.number().min(0).max(100).nullable().default(null),
     userSatisfaction: z.number().min(0).max(100).nullable().default(null),
     requiresRework: z.boolean().default(false),
+    /** Absent in records stored before it was recorded: executionEnding() infers it from the error text. */
+    ending: ExecutionEndingSchema.optional(),
   }),
   /** Null for an offline execution, and in records stored before model usage was learned. */
   modelUsage: ModelUsageRecordSchema.nullable().optional(),
@@ -69,6 +79,8 @@ export const ExecutionSummarySchema = z.object({
   duration: z.number().nonnegative(),
   toolSequence: strings,
   success: z.boolean(),
+  /** Defaults to `completed` for a success and `failed` otherwise. */
+  ending: ExecutionEndingSchema.optional(),
   qualityScore: z.number().min(0).max(100).nullable().optional(),
   filesModified: strings,
   errors: strings,

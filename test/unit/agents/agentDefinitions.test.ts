@@ -128,6 +128,18 @@ describe('agent definitions', () => {
       });
     }
 
+    it('names the line of the file where the YAML goes wrong', async () => {
+      const dir = await make({
+        // Line 4 has a second colon; line 5 is indented under a plain value.
+        'colon.md': '---\nname: colon-agent\ndescription: x\ntools: Read: Edit\n---\nbody\n',
+        'indent.md': '---\nname: indent-agent\ndescription: x\ncolor: blue\n  bad: x\n---\nbody\n',
+      });
+      const { errors } = await loadAgentFiles(dir);
+      const byFile = Object.fromEntries(errors.map((error) => [path.basename(error.file), error.message]));
+      assert.match(byFile['colon.md'] ?? '', /invalid YAML front matter at line 4:/);
+      assert.match(byFile['indent.md'] ?? '', /invalid YAML front matter at line 5:/);
+    });
+
     it('never evaluates JavaScript front matter from a workspace file', async () => {
       const marker = `AO_PWNED_${process.pid}`;
       const dir = await make({

@@ -129,7 +129,8 @@ describe('agent-orchestrator CLI (in-process)', function () {
       const authChange = json.changes.find((c) => c.file === 'src/routes/auth.ts');
       assert.equal(authChange?.applied, true);
       assert.match(readFileSync(path.join(workspace, 'src', 'routes', 'auth.ts'), 'utf8'), /organizationId: req\.user\.organizationId/, '--apply wrote the fix');
-      assert.ok(json.patterns.some((p) => p.type === 'agent_sequence' && p.name === BUILTIN.join(' → ')));
+      // One run proves nothing: no agent order or tool sequence is presented as learned after it.
+      assert.deepEqual(json.patterns.filter((p) => p.type === 'agent_sequence' || p.type === 'tool_sequence'), []);
     });
 
     it('sessions --json lists the run as completed', async () => {

@@ -52,23 +52,51 @@ describe('AgentLearningSystem queries', () => {
     assert.ok(spread.system.estimateDuration(AGENT).confidence < steady.system.estimateDuration(AGENT).confidence);
   });
 
-  it('takes the median as estimate and min/max from what was observed', () => {
+  it('takes the median as estimate and a prediction interval around what was observed', () => {
     const { system } = createFixture();
     [4000, 9000, 5000].forEach((duration, i) => system.recordAgentExecution(AGENT, { sessionId: `s${i}`, duration, success: true }));
-    assert.deepEqual(
-      { ...system.estimateDuration(AGENT), confidence: 0 },
-      { estimated: 5000, min: 4000, max: 9000, confidence: 0, samples: 3 },
-    );
+    const estimate = system.estimateDuration(AGENT);
+    assert.equal(estimate.estimated, 5000);
+    assert.equal(estimate.samples, 3);
+    // Three runs say little about the spread: the interval for the next run reaches beyond what was seen.
+    assert.ok(estimate.min < 4000 && estimate.max > 9000, `${estimate.min}..${estimate.max}`);
   });
 
-  it('uses p10/p90 as the range once there are ten samples, so one outlier does not set the maximum', () => {
+  it('narrows the interval as steady runs accumulate, and one outlier does not set the maximum', () => {
     const { system } = createFixture();
-    for (let i = 0; i < 19; i++) system.recordAgentExecution(AGENT, { sessionId: `s${i}`, duration: 1000 + i * 10, success: true });
+    const widths: number[] = [];
+    for (let i = 0; i < 19; i++) {
+      system.recordAgentExecution(AGENT, { sessionId: `s${i}`, duration: 1000 + (i % 5) * 40, success: true });
+      if (i === 2 || i === 18) widths.push(system.estimateDuration(AGENT).max - system.estimateDuration(AGENT).min);
+    }
+    assert.ok((widths[1] as number) < (widths[0] as number), `width ${widths.join(' -> ')}`);
     system.recordAgentExecution(AGENT, { sessionId: 'slow', duration: 60_000, success: true });
     const estimate = system.estimateDuration(AGENT);
     assert.equal(estimate.samples, 20);
     assert.ok(estimate.max < 60_000, `max ${estimate.max}`);
-    assert.ok(estimate.min > 1000 && estimate.min < estimate.estimated);
+    assert.ok(estimate.min < 1000 + 80 && estimate.max > 1160, `${estimate.min}..${estimate.max}`);
+  });
+
+  it('holds the next run in at least 80% of cases once five runs are recorded, unlike the observed min..max', () => {
+    // Durations with the spread of real runs of the example (log-normal, sd of the log about 0.25), seeded.
+    const next = seeded(7);
+    const normal = (): number => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+    let held = 0;
+    let heldByObservedRange = 0;
+    let trials = 0;
+    for (let trial = 0; trial < 200; trial++) {
+      const durations = Array.from({ length: 6 }, () => Math.round(3000 * Math.exp(0.25 * normal())));
+      const { system } = createFixture();
+      durations.slice(0, 5).forEach((duration, i) => system.recordAgentExecution(AGENT, { sessionId: `s${i}`, duration, success: true }));
+      const estimate = system.estimateDuration(AGENT);
+      const actual = durations[5] as number;
+      trials++;
+      if (actual >= estimate.min && actual <= estimate.max) held++;
+      const seen = durations.slice(0, 5);
+      if (actual >= Math.min(...seen) && actual <= Math.max(...seen)) heldByObservedRange++;
+    }
+    assert.ok(held / trials >= 0.8, `held ${held} of ${trials}`);
+    assert.ok(heldByObservedRange / trials < 0.75, `the observed range held ${heldByObservedRange} of ${trials}`);
   });
 
   it('estimates from successful runs, and from failed ones only when nothing succeeded', () => {
@@ -80,6 +108,36 @@ describe('AgentLearningSystem queries', () => {
     const estimate = system.estimateDuration(AGENT);
     assert.equal(estimate.estimated, 8000);
     assert.equal(estimate.samples, 1);
+  });
+
+  it('learns no duration from runs cut off by a time limit or cancelled, but keeps them as pitfalls', () => {
+    const { system } = createFixture();
+    // A 3.5 s agent that fails its tests on its own, and three runs cut off by --agent-timeout 500 / --timeout.
+    system.recordAgentExecution(AGENT, { sessionId: 'own1', duration: 3500, success: false, errors: ['Tests fail: 0 passed, 4 failed'] });
+    system.recordAgentExecution(AGENT, { sessionId: 'cut1', duration: 500, success: false, ending: 'timed_out', errors: [`${AGENT} did not finish within its 500 ms timeout`] });
+    system.recordAgentExecution(AGENT, { sessionId: 'cut2', duration: 480, success: false, ending: 'timed_out', errors: ['The run exceeded its 1500 ms timeout'] });
+    system.recordAgentExecution(AGENT, { sessionId: 'own2', duration: 3600, success: false, errors: ['Tests fail: 1 passed, 3 failed'] });
+    system.recordAgentExecution(AGENT, { sessionId: 'stop', duration: 120, success: false, ending: 'cancelled', errors: ['The run was cancelled'] });
+    const result = system.queryLearnings(AGENT);
+    assert.equal(result.estimatedDuration.samples, 2);
+    assert.equal(result.estimatedDuration.estimated, 3550);
+    assert.equal(result.sampleSize, 5);
+    assert.ok(result.commonPitfalls.some((p) => /did not finish within its <n> ms timeout/.test(p.issue)), JSON.stringify(result.commonPitfalls));
+  });
+
+  it('recognises cut-off runs stored before the ending was recorded by their error text', () => {
+    const { system } = createFixture();
+    system.recordAgentExecution(AGENT, makeRecord(AGENT, { duration: 500, success: false, errors: [`${AGENT} did not finish within its 500 ms timeout`] }));
+    system.recordAgentExecution(AGENT, makeRecord(AGENT, { duration: 900, success: false, errors: ['The run was cancelled'] }));
+    system.recordAgentExecution(AGENT, makeRecord(AGENT, { duration: 3500, success: false, errors: ['Tests fail'] }));
+    const estimate = system.estimateDuration(AGENT);
+    assert.deepEqual([estimate.estimated, estimate.samples], [3500, 1]);
+  });
+
+  it('has no duration estimate when every run was cut off', () => {
+    const { system } = createFixture();
+    system.recordAgentExecution(AGENT, { sessionId: 'cut', duration: 500, success: false, ending: 'timed_out' });
+    assert.equal(system.estimateDuration(AGENT).samples, 0);
   });
 
   it('prefers executions of the asked task type and falls back to all of them when there are none', () => {
@@ -333,3 +391,15 @@ describe('AgentLearningSystem recording', () => {
     assert.deepEqual([stats.totalExecutions, stats.agents, stats.cacheHits, stats.cacheMisses], [2, 1, 1, 3]);
   });
 });
+
+/** Deterministic PRNG (mulberry32), so the statistical test cannot flake. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

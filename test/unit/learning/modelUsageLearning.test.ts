@@ -49,9 +49,13 @@ describe('learning model usage', () => {
     clock.advance(1000);
     const once = system.queryLearnings('code-reviewer').estimatedUsage;
     assert.ok(once);
-    assert.deepEqual([once.turns.estimated, once.turns.min, once.turns.max, once.turns.samples], [4, 3, 5, 2]);
-    assert.deepEqual([once.tokens.estimated, once.tokens.min, once.tokens.max], [41_500, 31_000, 52_000]);
-    assert.deepEqual([once.costUsd?.estimated, once.costUsd?.min, once.costUsd?.max, once.costUsd?.samples], [0.005, 0.004, 0.006, 2]);
+    assert.deepEqual([once.turns.estimated, once.turns.samples], [4, 2]);
+    assert.equal(once.tokens.estimated, 41_500);
+    assert.deepEqual([once.costUsd?.estimated, once.costUsd?.samples], [0.005, 2]);
+    // Each range is a prediction interval for the next run: it holds both runs seen so far.
+    assert.ok(once.turns.min <= 3 && once.turns.max >= 5);
+    assert.ok(once.tokens.min <= 31_000 && once.tokens.max >= 52_000);
+    assert.ok((once.costUsd?.min ?? 1) <= 0.004 && (once.costUsd?.max ?? 0) >= 0.006);
 
     system.recordAgentExecution('code-reviewer', modelRun('s3', 4, 40_000, 1500, null));
     const later = system.queryLearnings('code-reviewer').estimatedUsage;

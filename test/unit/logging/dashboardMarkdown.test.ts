@@ -12,12 +12,12 @@ describe('Markdown dashboard', () => {
     assert.ok(
       dashboard.includes(
         [
-          '| Agent | Status | Duration | Tools Used | Messages |',
-          '|-------|--------|----------|------------|----------|',
-          '| security-auditor | ✅ Complete | 7000ms | 1 | 5 |',
-          '| backend-api-developer | ✅ Complete | 8156ms | 1 | 5 |',
-          '| test-suite-developer | ✅ Complete | 5234ms | 1 | 2 |',
-          '| docs-writer | ✅ Complete | 2600ms | 0 | 2 |',
+          '| Agent | Status | Duration | Tools Used | Messages (sent / received) |',
+          '|-------|--------|----------|------------|----------------------------|',
+          '| security-auditor | ✅ Complete | 7000ms | 1 | 4 / 1 |',
+          '| backend-api-developer | ✅ Complete | 8156ms | 1 | 1 / 4 |',
+          '| test-suite-developer | ✅ Complete | 5234ms | 1 | 0 / 2 |',
+          '| docs-writer | ✅ Complete | 2600ms | 0 | 0 / 2 |',
         ].join('\n'),
       ),
       dashboard,
@@ -46,13 +46,29 @@ describe('Markdown dashboard', () => {
     assert.ok(dashboard.trimEnd().endsWith('**🎉 Execution completed successfully!**'));
   });
 
+  it('counts messages so that the table\'s sent column and the orchestrator\'s messages add up to the total', () => {
+    const events = example1Events();
+    const last = events[events.length - 1]!;
+    // A warning the orchestrator broadcasts: sent by no agent, received by every one.
+    const warning = {
+      ...last, seq: last.seq + 1, ts: last.ts, type: 'message.sent' as const,
+      payload: { message: { id: 'm-orchestrator', from: 'orchestrator', to: 'all', type: 'warning' as const, priority: 'high' as const, timestamp: last.ts, payload: { message: 'heads up' } } },
+    };
+    const text = renderDashboardMarkdown(foldEvents(SESSION, [...events.slice(0, -1), warning as never, { ...last, seq: last.seq + 2 }]));
+    const sent = [...text.matchAll(/^\| [a-z-]+ \| .+ \| (\d+) \/ (\d+) \|$/gm)].map((row) => Number(row[1]));
+    const total = Number(/- \*\*Total Messages\*\*: (\d+)/.exec(text)?.[1]);
+    assert.equal(total, 6);
+    assert.equal(sent.reduce((a, b) => a + b, 0), 5);
+    assert.match(text, /- \*\*Total Messages\*\*: 6 \(5 sent by agents, 1 by the orchestrator; a broadcast is received by every agent\)/);
+  });
+
   it('shows a live run in progress', () => {
     const events = example1Events();
     const upTo = events.findIndex((e) => e.type === 'agent.started' && e.payload.agent === 'backend-api-developer');
     const live = renderDashboardMarkdown(foldEvents(SESSION, events.slice(0, upTo + 1)));
     assert.ok(live.includes('**Status**: 🔄 Running'));
     assert.ok(live.includes('| backend-api-developer | 🔄 Running | 0ms so far |'));
-    assert.ok(live.includes('| docs-writer | ⏳ Pending | — | 0 | 1 |'));
+    assert.ok(live.includes('| docs-writer | ⏳ Pending | — | 0 | 0 / 1 |'));
     assert.ok(live.includes('[███░░░░░░░] 25% (1/4 agents)'));
     assert.ok(live.includes('_🔄 Execution in progress…_'));
   });
@@ -60,8 +76,8 @@ describe('Markdown dashboard', () => {
   it('renders a failed run with the failure first among the recommendations', () => {
     const failed = renderDashboardMarkdown(foldEvents(SESSION, example1Events({ failBackend: true })));
     assert.ok(failed.includes('**Status**: ❌ Failed'));
-    assert.ok(failed.includes('| backend-api-developer | ❌ Failed | 1823ms | 1 | 2 |'));
-    assert.ok(failed.includes('| test-suite-developer | ⏭️ Skipped | — | 0 | 1 |'));
+    assert.ok(failed.includes('| backend-api-developer | ❌ Failed | 1823ms | 1 | 0 / 2 |'));
+    assert.ok(failed.includes('| test-suite-developer | ⏭️ Skipped | — | 0 | 0 / 1 |'));
     assert.match(failed, /### Recommendations\n\n- 🔴 \*\*failure\*\*: backend-api-developer failed: Model request failed: 503/);
     assert.ok(failed.trimEnd().endsWith('**❌ Execution failed: backend-api-developer failed**'));
   });

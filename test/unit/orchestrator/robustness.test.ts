@@ -7,8 +7,9 @@ import { OrchestratorConfigSchema } from '../../../src/core/protocol/config';
 import { ExecutionOrchestrator } from '../../../src/core/orchestrator/executionOrchestrator';
 import { OverlayWorkspace } from '../../../src/core/orchestrator/overlayWorkspace';
 import type { AgentContext, AgentOutcome, AgentRuntime } from '../../../src/core/orchestrator/agentRuntime';
+import type { PlanModel } from '../../../src/core/planning/modelPlanner';
 import type { PlannableAgent } from '../../../src/core/planning/planner';
-import type { Clock, WorkspaceFiles } from '../../../src/core/ports';
+import type { Clock, ModelClient, ModelRequest, ModelStreamPart, WorkspaceFiles } from '../../../src/core/ports';
 import type { OrchestratorEvent } from '../../../src/core/protocol/events';
 import { MemoryStore } from '../../helpers/memoryStore';
 
@@ -47,6 +48,21 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
   });
 
+/** A planning model that answers only when stopped (or, on code that never stops it, after a few seconds). */
+class SlowPlanner implements ModelClient {
+  readonly provider = 'scripted';
+  readonly modelId = 'slow-planner';
+  asked = false;
+  #onAsked: (() => void) | null = null;
+  readonly askedOnce = new Promise<void>((resolve) => { this.#onAsked = resolve; });
+  async *stream(request: ModelRequest): AsyncIterable<ModelStreamPart> {
+    this.asked = true;
+    this.#onAsked?.();
+    await sleep(3000, request.signal);
+    throw new Error('no plan');
+  }
+}
+
 const agent = (name: string, run: (context: AgentContext) => Promise<AgentOutcome>): AgentRuntime => ({ name, capabilities: [], run });
 const finding = { id: 'f1', ruleId: 'r', severity: 'high' as const, message: 'm', file: 'src/a.ts', line: 1, column: 1, recommendation: 'fix', fixable: false };
 
@@ -55,12 +71,13 @@ describe('ExecutionOrchestrator robustness', () => {
   beforeEach(() => { logDir = mkdtempSync(path.join(os.tmpdir(), 'ao-robust-')); });
   afterEach(() => rmSync(logDir, { recursive: true, force: true }));
 
-  function build(runtimes: AgentRuntime[], config: Record<string, Record<string, unknown>> = {}, extra: { store?: MemoryStore; workspace?: WorkspaceFiles; clock?: Clock; onWarning?: (m: string) => void } = {}) {
+  function build(runtimes: AgentRuntime[], config: Record<string, Record<string, unknown>> = {}, extra: { store?: MemoryStore; workspace?: WorkspaceFiles; clock?: Clock; onWarning?: (m: string) => void; planModel?: PlanModel } = {}) {
     const store = extra.store ?? new MemoryStore();
     const parsed = OrchestratorConfigSchema.parse({ ...config, orchestration: { agentTimeout: 5000, ...(config.orchestration ?? {}) } });
     const orchestrator = new ExecutionOrchestrator({
       workspace: extra.workspace ?? new MemoryWorkspace(), store, runtimes,
       roster: roster.filter((entry) => entry.runtime === 'model' || runtimes.some((runtime) => runtime.name === entry.name)), config: parsed, logDir, clock: extra.clock, onWarning: extra.onWarning,
+      ...(extra.planModel ? { planModel: extra.planModel } : {}),
     });
     return { orchestrator, store };
   }
@@ -115,6 +132,60 @@ describe('ExecutionOrchestrator robustness', () => {
     assert.ok(about[0]?.type === 'agent.failed' && about[0].payload.reason === 'timeout', JSON.stringify(about[0]));
     const learned = store.eventsOf(result.sessionId).find((e) => e.type === 'learning.recorded' && e.payload.record.agent === 'scanner');
     assert.ok(learned?.type === 'learning.recorded' && !learned.payload.record.outcomes.success, JSON.stringify(learned?.payload));
+  });
+
+  it('counts planning against the run timeout and ends the run as timed out, not failed', async () => {
+    const planner = new SlowPlanner();
+    const { orchestrator, store } = build([agent('scanner', quick), agent('fixer', quick)], {}, { planModel: { client: planner } });
+    const result = await orchestrator.executeRequest('Fix security bug', { timeout: 100 });
+    assert.ok(planner.asked);
+    assert.equal(result.status, 'timed_out');
+    assert.match(result.error ?? '', /exceeded its 100 ms timeout \(while planning\)/);
+    const events = store.eventsOf(result.sessionId);
+    assert.equal(events.filter((e) => e.type === 'agent.started').length, 0);
+    const completed = events.find((e) => e.type === 'run.completed');
+    assert.ok(completed?.type === 'run.completed' && completed.payload.status === 'timed_out', JSON.stringify(completed));
+  });
+
+  it('ends a run cancelled while planning as cancelled, with a result', async () => {
+    const planner = new SlowPlanner();
+    const { orchestrator } = build([agent('scanner', quick), agent('fixer', quick)], {}, { planModel: { client: planner } });
+    const cancel = new AbortController();
+    const running = orchestrator.executeRequest('Fix security bug', { signal: cancel.signal });
+    await planner.askedOnce;
+    cancel.abort();
+    const result = await running;
+    assert.equal(result.status, 'cancelled');
+    assert.equal(result.success, false);
+  });
+
+  it('starts no agent once the run deadline passed while an agent held the event loop, and learns no duration from it', async () => {
+    const blocking = agent('scanner', async () => {
+      const start = performance.now();
+      while (performance.now() - start < 300) { /* synchronous work past the run's 100 ms limit */ }
+      return { summary: 'finished anyway' };
+    });
+    const { orchestrator, store } = build([blocking, agent('fixer', quick)]);
+    const result = await orchestrator.executeRequest('Fix security bug and implement the endpoint', { timeout: 100, agents: ['scanner', 'fixer'] });
+    assert.equal(result.status, 'timed_out');
+    const events = store.eventsOf(result.sessionId);
+    assert.deepEqual(events.filter((e) => e.type === 'agent.started').map((e) => e.payload.agent), ['scanner']);
+    const learned = events.find((e) => e.type === 'learning.recorded' && e.payload.record.agent === 'scanner');
+    assert.ok(learned?.type === 'learning.recorded' && learned.payload.record.outcomes.ending === 'timed_out', JSON.stringify(learned?.payload));
+    assert.equal(orchestrator.learningSystem.estimateDuration('scanner').samples, 0);
+  });
+
+  it('keeps and shows only the discoveries that meet the pattern confidence threshold', async () => {
+    const sharing = agent('scanner', async (context) => {
+      await context.sharePattern({ name: 'hunch', type: 'security', context: 'seen once', confidence: 33, support: 1 });
+      await context.sharePattern({ name: 'missing-tenant-filter', type: 'security', context: 'every audit', confidence: 90, support: 4 });
+      return { summary: 'shared' };
+    });
+    const { orchestrator, store } = build([sharing, agent('fixer', quick)]);
+    const result = await orchestrator.executeRequest('Fix security bug', { agents: ['scanner'] });
+    const shown = store.eventsOf(result.sessionId).flatMap((e) => (e.type === 'pattern.discovered' ? [e.payload.pattern.name] : []));
+    assert.deepEqual(shown, ['missing-tenant-filter']);
+    assert.deepEqual(result.learnedPatterns.map((p) => p.name), ['missing-tenant-filter']);
   });
 
   it('accepts the next run after a run whose journal write failed', async () => {
