@@ -24,6 +24,8 @@ describe('the findings language server (agent-orchestrator lsp)', function () {
   let connection: MessageConnection;
   const diagnostics = new Map<string, Diagnostic[]>();
   let onPublish: (() => void) | null = null;
+  /** Findings of the first run: the server publishes them file by file. */
+  let findingCount = 0;
 
   const orchestrate = async (...extra: string[]) => JSON.parse((await run(process.execPath, [CLI, 'run', 'Fix security vulnerability in authentication endpoint', '--workspace', workspace, '--json', ...extra], { maxBuffer: 64 * 1024 * 1024 })).stdout) as { sessionId: string; findings: { file: string; line: number; ruleId: string }[] };
 
@@ -41,7 +43,7 @@ describe('the findings language server (agent-orchestrator lsp)', function () {
 
   before(async () => {
     workspace = scratchCopyOfExample();
-    await orchestrate();
+    findingCount = (await orchestrate()).findings.length;
     server = spawn(process.execPath, [CLI, 'lsp', '--stdio'], { cwd: workspace, stdio: ['pipe', 'pipe', 'inherit'] });
     connection = createMessageConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
     connection.onNotification('textDocument/publishDiagnostics', (params: { uri: string; diagnostics: Diagnostic[] }) => {
@@ -66,7 +68,8 @@ describe('the findings language server (agent-orchestrator lsp)', function () {
   const all = () => [...diagnostics.entries()].flatMap(([uri, list]) => list.map((d) => ({ uri, ...d })));
 
   it('publishes the latest session\'s findings as diagnostics, explains one on hover, and offers its proposed change', async () => {
-    await until(() => all().length > 0);
+    assert.ok(findingCount > 0, 'the run found something');
+    await until(() => all().length === findingCount);
     const shown = all();
     const sessionIds = new Set(shown.map((d) => d.data.sessionId));
     assert.equal(sessionIds.size, 1);

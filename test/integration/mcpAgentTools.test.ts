@@ -60,7 +60,7 @@ describe('model agents using MCP servers from .mcp.json', function () {
 
   async function orchestrate(...extra: string[]): Promise<{ sessionId: string; dashboardFile: string; events: StoredEvent[]; stderr: string }> {
     const env = { ...process.env, AGENT_ORCHESTRATOR_API_KEY: 'test-key', NO_COLOR: '1' };
-    const { stdout, stderr } = await run(process.execPath, [CLI, 'run', 'What does the team know about auth?', '--workspace', workspace, '--provider', 'openai-compatible', '--model', 'test-model', '--base-url', model.baseUrl, '--agents', 'researcher,docs-writer', '--json', ...extra], { env, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run(process.execPath, [CLI, 'run', 'Summarise what the team memory knows about this code', '--workspace', workspace, '--provider', 'openai-compatible', '--model', 'test-model', '--base-url', model.baseUrl, '--agents', 'researcher,docs-writer', '--json', ...extra], { env, maxBuffer: 64 * 1024 * 1024 });
     const result = JSON.parse(stdout) as { sessionId: string; dashboardFile: string };
     const shown = await run(process.execPath, [CLI, 'show', result.sessionId, '--json', '--workspace', workspace], { env, maxBuffer: 64 * 1024 * 1024 });
     return { ...result, events: JSON.parse(shown.stdout) as StoredEvent[], stderr };

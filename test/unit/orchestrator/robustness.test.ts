@@ -232,7 +232,8 @@ describe('ExecutionOrchestrator robustness', () => {
     const { orchestrator } = build([agent('scanner', quick), agent('fixer', quick)]);
     const result = await orchestrator.executeRequest('Review the code', { agents: ['reviewer'] });
     assert.equal(result.success, false);
-    assert.match(result.error ?? '', /No agent could run: reviewer needs a language model/);
+    // The request asked for a review and only the reviewer could do it: the error says so, and why it could not run.
+    assert.match(result.error ?? '', /Nothing the request asked for can be done: code review .*reviewer needs a language model/);
   });
 
   it('cancels the active run on shutdown', async () => {
