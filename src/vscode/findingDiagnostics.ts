@@ -53,7 +53,8 @@ export class FindingDiagnostics implements vscode.Disposable {
   async #refill(): Promise<void> {
     const generation = ++this.#generation;
     const folder = vscode.workspace.workspaceFolders?.[0];
-    const findings = this.#sessionModel.state?.findings ?? [];
+    // A copy: a live run appends findings while the path checks below are awaited.
+    const findings = [...(this.#sessionModel.state?.findings ?? [])];
     if (!folder || findings.length === 0) {
       this.#collection.clear();
       return;
