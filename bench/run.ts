@@ -16,6 +16,7 @@ import { learningStoreBench } from './learningStore.bench';
 import { mcpBench } from './mcp.bench';
 import { modelLoopBench } from './modelLoop.bench';
 import { orchestrationBench } from './orchestration.bench';
+import { securityCorpusBench } from './securityCorpus.bench';
 import { stallBench } from './stall.bench';
 import { storeBench } from './store.bench';
 
@@ -32,6 +33,7 @@ const BENCHES: readonly { name: string; run: Bench }[] = [
   { name: 'dashboard', run: dashboardBench },
   { name: 'mcp', run: mcpBench },
   { name: 'model-loop', run: modelLoopBench },
+  { name: 'security-corpus', run: securityCorpusBench },
 ];
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'bench-results');

@@ -7,7 +7,8 @@ import type { WorkspaceFiles } from '../../../core/ports';
 import { maskSecrets } from '../../../core/security/secretMasking';
 import { DISABLED_PLUGIN_RULES, ruleInfo } from './ruleCatalog';
 import { agentOrchestratorPlugin, DEFAULT_TENANT_KEYS, LOCAL_PLUGIN_NAME } from './rules';
-import { analyzeInWorker, scanWorkersAvailable } from './scanWorkerPool';
+import { ScanCache, rulesFingerprint, type ScanCacheStats } from './scanCache';
+import { analyzeInWorker, SCAN_WORKER_LANES, scanWorkersAvailable } from './scanWorkerPool';
 
 export interface ScanResult {
   findings: Finding[];
@@ -15,6 +16,8 @@ export interface ScanResult {
   parseErrors: { file: string; message: string }[];
   /** Files not analysed, each with why and what the user can do about it. */
   skipped: { file: string; reason: string }[];
+  /** Results reused from the workspace's scan cache, when it has one. */
+  cache?: ScanCacheStats;
 }
 
 export interface SecurityScannerOptions {
@@ -22,6 +25,12 @@ export interface SecurityScannerOptions {
   tenantKeys?: string[];
   /** Files larger than this (in UTF-16 code units, about bytes for source code) are skipped with a note. */
   maxFileSize?: number;
+  /** Reuse and keep per-file results in the workspace's .agent-orchestrator folder, when it has one. @default true */
+  cache?: boolean;
+  /** Analyse in worker threads when that pays (see analyzePending); false keeps everything in this thread. @default true */
+  workers?: boolean;
+  /** Files to analyse (not answered by the cache) must add up to this many characters before they are spread over workers. */
+  parallelFromBytes?: number;
 }
 
 /**
@@ -35,6 +44,13 @@ export const MAX_SCAN_FILE_SIZE_VARIABLE = 'AGENT_ORCHESTRATOR_MAX_SCAN_FILE_BYT
  * 60 KB of dense code; below that, the worker's start-up (loading ESLint a second time) would cost more than it saves.
  */
 const IN_WORKER_FROM_SIZE = 64 * 1024;
+/**
+ * From this much code to analyse, the files are spread over one worker per core. Each worker loads ESLint once
+ * (about half a second) and keeps it for the run; ESLint analyses some 100-200 KB of typical code per second,
+ * so below this the start-up would cost more than the second core saves (measured in `npm run bench -- --only
+ * security-corpus`).
+ */
+export const PARALLEL_FROM_BYTES = 256 * 1024;
 
 function configuredMaxFileSize(): number {
   const raw = process.env[MAX_SCAN_FILE_SIZE_VARIABLE]?.trim();
@@ -106,6 +122,19 @@ function findingId(ruleId: string, file: string, line: number, column: number, m
   return createHash('sha256').update([ruleId, file, line, column, message].join('\u0000')).digest('hex').slice(0, 16);
 }
 
+interface FileAnalysis {
+  findings: Finding[];
+  parseError?: string;
+}
+
+interface PendingFile {
+  file: string;
+  source: string;
+  /** Its place in `filesScanned`, so results keep the file order whatever order they arrive in. */
+  slot: number;
+  cacheKey: string | undefined;
+}
+
 interface Analysis {
   findings: Finding[];
   /** The ESLint fix behind each fixable finding, by finding id. */
@@ -116,11 +145,17 @@ interface Analysis {
 export class SecurityScanner {
   private readonly tenantKeys: string[];
   private readonly maxFileSize: number;
+  private readonly useCache: boolean;
+  private readonly useWorkers: boolean;
+  private readonly parallelFromBytes: number;
 
   constructor(private readonly workspace: WorkspaceFiles, options: SecurityScannerOptions = {}) {
     const keys = options.tenantKeys?.filter((k) => k.length > 0) ?? [];
     this.tenantKeys = keys.length > 0 ? keys : [...DEFAULT_TENANT_KEYS];
     this.maxFileSize = options.maxFileSize ?? configuredMaxFileSize();
+    this.useCache = options.cache ?? true;
+    this.useWorkers = options.workers ?? true;
+    this.parallelFromBytes = options.parallelFromBytes ?? PARALLEL_FROM_BYTES;
   }
 
   /** Scans `files`, or every JS/TS source file of the workspace. Throws the signal's reason when aborted. */
@@ -133,9 +168,9 @@ export class SecurityScanner {
     const files = [...new Set(candidates.map((f) => f.replace(/\\/g, '/')))].filter((f) => SCANNED_EXTENSIONS.includes(extensionOf(f)));
 
     const result: ScanResult = { findings: [], filesScanned: [], parseErrors: [], skipped: [] };
-    // A big file goes to a worker when this build has one, so that an abort stops even a file the linter is stuck
-    // in; small ones take the linter well under a second, and checking the signal between them is enough.
-    const workers = scanWorkersAvailable();
+    const cache = this.useCache ? ScanCache.forWorkspace(this.workspace.root, rulesFingerprint(this.fingerprintInputs())) : undefined;
+    const outcomes: FileAnalysis[] = [];
+    const pending: PendingFile[] = [];
     for (const file of files) {
       signal?.throwIfAborted();
       let source: string;
@@ -157,15 +192,66 @@ export class SecurityScanner {
         result.skipped.push({ file, reason: 'it holds binary data (NUL bytes), not source text; rename it if it is not JavaScript or TypeScript' });
         continue;
       }
-      const scanned = workers && source.length >= IN_WORKER_FROM_SIZE
-        ? await analyzeInWorker({ file, source, tenantKeys: this.tenantKeys }, signal)
-        : this.scanSource(file, source);
-      result.filesScanned.push(file);
-      result.findings.push(...scanned.findings);
-      if (scanned.parseError !== undefined) result.parseErrors.push({ file, message: scanned.parseError });
+      const slot = result.filesScanned.push(file) - 1;
+      const cacheKey = cache ? ScanCache.keyFor(file, source) : undefined;
+      const cached = cacheKey === undefined ? undefined : cache?.get(cacheKey);
+      if (cached) outcomes[slot] = { findings: cached.findings };
+      else pending.push({ file, source, slot, cacheKey });
+    }
+
+    await this.analyzePending(pending, outcomes, signal);
+    for (const [slot, file] of result.filesScanned.entries()) {
+      const outcome = outcomes[slot];
+      if (!outcome) continue;
+      result.findings.push(...outcome.findings);
+      if (outcome.parseError !== undefined) result.parseErrors.push({ file, message: outcome.parseError });
+    }
+    if (cache) {
+      // Only clean results are kept: a parse error is cheap to find again, and a worker crash may not recur.
+      for (const item of pending) {
+        const outcome = outcomes[item.slot];
+        if (item.cacheKey !== undefined && outcome && outcome.parseError === undefined) cache.set(item.cacheKey, { findings: outcome.findings });
+      }
+      cache.save();
+      result.cache = { ...cache.stats };
     }
     result.findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
     return result;
+  }
+
+  /**
+   * Everything besides a file's own path and text that its findings depend on: part of the cache's fingerprint, so
+   * a change here (an option, or workspace-wide facts a rule consults) never serves a stale result.
+   */
+  private fingerprintInputs(): unknown {
+    return { tenantKeys: this.tenantKeys };
+  }
+
+  /**
+   * Analyses the files the cache did not answer. With enough work to pay for the workers' start-up, the files are
+   * spread over one worker per core (largest first, so the lanes finish together); otherwise they are analysed
+   * here, one by one, except the big ones, which go to a worker that an abort can stop.
+   */
+  private async analyzePending(pending: readonly PendingFile[], outcomes: FileAnalysis[], signal: AbortSignal | undefined): Promise<void> {
+    const workers = this.useWorkers && scanWorkersAvailable();
+    const pendingBytes = pending.reduce((sum, item) => sum + item.source.length, 0);
+    const lanes = Math.min(SCAN_WORKER_LANES, pending.length);
+    if (workers && lanes > 1 && pendingBytes >= this.parallelFromBytes) {
+      const queue = [...pending].sort((a, b) => b.source.length - a.source.length);
+      let next = 0;
+      await Promise.all(Array.from({ length: lanes }, async () => {
+        for (let item = queue[next++]; item !== undefined; item = queue[next++]) {
+          outcomes[item.slot] = await analyzeInWorker({ file: item.file, source: item.source, tenantKeys: this.tenantKeys }, signal);
+        }
+      }));
+      return;
+    }
+    for (const item of pending) {
+      signal?.throwIfAborted();
+      outcomes[item.slot] = workers && item.source.length >= IN_WORKER_FROM_SIZE
+        ? await analyzeInWorker({ file: item.file, source: item.source, tenantKeys: this.tenantKeys }, signal)
+        : this.scanSource(item.file, item.source);
+    }
   }
 
   /** Checks one file's text; a syntax error comes back as `parseError`, never as an exception. */
