@@ -45,10 +45,10 @@ export const MAX_SCAN_FILE_SIZE_VARIABLE = 'AGENT_ORCHESTRATOR_MAX_SCAN_FILE_BYT
  */
 const IN_WORKER_FROM_SIZE = 64 * 1024;
 /**
- * From this much code to analyse, the files are spread over one worker per core. Each worker loads ESLint once
- * (about half a second) and keeps it for the run; ESLint analyses some 100-200 KB of typical code per second,
- * so below this the start-up would cost more than the second core saves (measured in `npm run bench -- --only
- * security-corpus`).
+ * From this much code to analyse, the files are spread over one worker per core. Each worker loads ESLint and the
+ * TypeScript parser once and keeps them for the run (`worker start-up` in `npm run bench -- --only security-corpus`);
+ * ESLint with these rules gets through well under 100 KB of typical code per second and core, so from a few hundred
+ * KB the second core saves more than the start-up costs, and below that the scan stays in this thread.
  */
 export const PARALLEL_FROM_BYTES = 256 * 1024;
 
