@@ -45,12 +45,13 @@ export const MAX_SCAN_FILE_SIZE_VARIABLE = 'AGENT_ORCHESTRATOR_MAX_SCAN_FILE_BYT
  */
 const IN_WORKER_FROM_SIZE = 64 * 1024;
 /**
- * From this much code to analyse, the files are spread over one worker per core. Each worker loads ESLint and the
- * TypeScript parser once and keeps them for the run (`worker start-up` in `npm run bench -- --only security-corpus`);
- * ESLint with these rules gets through well under 100 KB of typical code per second and core, so from a few hundred
- * KB the second core saves more than the start-up costs, and below that the scan stays in this thread.
+ * From this much code to analyse, the files are spread over one worker per core. Each worker loads ESLint, the
+ * plugins and the TypeScript parser before its first file, which costs about as much as linting half a megabyte of
+ * typical code in one thread (`worker start-up` against `cold scan in one thread` in `npm run bench -- --only
+ * security-corpus`); a second core halves the rest, so workers pay from about twice that, and a smaller workspace
+ * is analysed in this thread.
  */
-export const PARALLEL_FROM_BYTES = 256 * 1024;
+export const PARALLEL_FROM_BYTES = 1024 * 1024;
 
 function configuredMaxFileSize(): number {
   const raw = process.env[MAX_SCAN_FILE_SIZE_VARIABLE]?.trim();
