@@ -19,6 +19,7 @@ import { mcpBench } from './mcp.bench';
 import { mcpClientBench } from './mcpClient.bench';
 import { modelLoopBench } from './modelLoop.bench';
 import { orchestrationBench } from './orchestration.bench';
+import { securityCorpusBench } from './securityCorpus.bench';
 import { stallBench } from './stall.bench';
 import { storeBench } from './store.bench';
 
@@ -37,6 +38,7 @@ const BENCHES: readonly { name: string; run: Bench }[] = [
   { name: 'mcp', run: mcpBench },
   { name: 'mcp-client', run: mcpClientBench },
   { name: 'model-loop', run: modelLoopBench },
+  { name: 'security-corpus', run: securityCorpusBench },
   // Last: it loads LangGraph, and its store-at-scale part runs the CLI on the example ~1,000 times' worth of data.
   { name: 'langgraph', run: langGraphBench },
 ];

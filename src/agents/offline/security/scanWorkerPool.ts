@@ -2,6 +2,7 @@
 // be stopped: the worker is terminated when the agent's signal aborts (timeout, Ctrl+C), and the event loop stays
 // free meanwhile to notice both.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ScanWorkerReply, ScanWorkerRequest } from './scanWorker';
@@ -10,7 +11,9 @@ import type { ScanWorkerReply, ScanWorkerRequest } from './scanWorker';
 const WORKER_HEAP_MB = 1536;
 /** An idle worker keeps ESLint loaded for the next scan of the run, then goes away. */
 const IDLE_WORKER_MS = 30_000;
-const MAX_IDLE_WORKERS = 2;
+/** Workers a scan spreads its files over: one per core, at most four (each holds its own ESLint, ~100 MB). */
+export const SCAN_WORKER_LANES = Math.max(1, Math.min(4, availableParallelism()));
+const MAX_IDLE_WORKERS = Math.max(2, SCAN_WORKER_LANES);
 
 type WorkerFactory = () => Worker;
 
@@ -55,6 +58,15 @@ function release(worker: Worker): void {
   }, IDLE_WORKER_MS);
   timer.unref();
   idle.push({ worker, timer });
+}
+
+/** Ends the idle workers now (each would end after IDLE_WORKER_MS anyway): the next scan starts fresh ones. */
+export async function stopIdleScanWorkers(): Promise<void> {
+  const stopping = idle.splice(0).map((entry) => {
+    clearTimeout(entry.timer);
+    return entry.worker.terminate();
+  });
+  await Promise.all(stopping);
 }
 
 /** Whether files can be analysed in a worker in this build. */

@@ -9,7 +9,9 @@ import { DISABLED_PLUGIN_RULES, ruleInfo, SUPERSEDED_PLUGIN_RULES } from './rule
 import { agentOrchestratorPlugin, DEFAULT_TENANT_KEYS, LOCAL_PLUGIN_NAME } from './rules';
 import { CODE_EXTENSIONS, CoverageCollector, extensionOf, isTestFile, scannedKindOf, skipByContent, skipByPath, testSeverity } from './scanScope';
 import { TAINT_CLASSES } from './taint/taintClasses';
-import { analyzeInWorker, scanWorkersAvailable } from './scanWorkerPool';
+import { ScanCache, rulesFingerprint, type ScanCacheStats } from './scanCache';
+import { analyzeInWorker, SCAN_WORKER_LANES, scanWorkersAvailable } from './scanWorkerPool';
+import type { ScanWorkerRequest } from './scanWorker';
 import { findConfigSecrets } from './secrets/configSecrets';
 import { SHAPED_SECRET_MESSAGE } from './secrets/hardcodedSecretRule';
 import type { EscapingOff, RenderCall, TemplateFact } from './templates/templateCodeRules';
@@ -23,6 +25,8 @@ export interface ScanResult {
   skipped: { file: string; reason: string }[];
   /** Counts by category of what was left out and why, parse errors, findings in tests: for the run's result. */
   coverage: ScanCoverage;
+  /** Results reused from the workspace's scan cache, when it has one. */
+  cache?: ScanCacheStats;
 }
 
 /** What the analysis of one file yields: its findings, or why it could not be parsed, and facts for the template pass. */
@@ -40,6 +44,12 @@ export interface SecurityScannerOptions {
   maxFileSize?: number;
   /** Major version of js-yaml the workspace uses (4 made `load` safe); read from its package.json when omitted. */
   jsYamlMajorVersion?: number;
+  /** Reuse and keep per-file results in the workspace's .agent-orchestrator folder, when it has one. @default true */
+  cache?: boolean;
+  /** Analyse in worker threads when that pays (see analyzePending); false keeps everything in this thread. @default true */
+  workers?: boolean;
+  /** Files to analyse (not answered by the cache) must add up to this many characters before they are spread over workers. */
+  parallelFromBytes?: number;
 }
 
 /** The major version a package.json asks for a dependency (`^3.13.1` → 3), if it names one. */
@@ -69,6 +79,14 @@ export const MAX_SCAN_FILE_SIZE_VARIABLE = 'AGENT_ORCHESTRATOR_MAX_SCAN_FILE_BYT
  * 60 KB of dense code; below that, the worker's start-up (loading ESLint a second time) would cost more than it saves.
  */
 const IN_WORKER_FROM_SIZE = 64 * 1024;
+/**
+ * From this much code to analyse, the files are spread over one worker per core. Each worker loads ESLint, the
+ * plugins and the TypeScript parser before its first file, which costs about as much as linting half a megabyte of
+ * typical code in one thread (`worker start-up` against `cold scan in one thread` in `npm run bench -- --only
+ * security-corpus`); a second core halves the rest, so workers pay from about twice that, and a smaller workspace
+ * is analysed in this thread.
+ */
+export const PARALLEL_FROM_BYTES = 1024 * 1024;
 
 function configuredMaxFileSize(): number {
   const raw = process.env[MAX_SCAN_FILE_SIZE_VARIABLE]?.trim();
@@ -163,6 +181,14 @@ function findingId(ruleId: string, file: string, line: number, column: number, m
   return createHash('sha256').update([ruleId, file, line, column, message].join('\u0000')).digest('hex').slice(0, 16);
 }
 
+interface PendingFile {
+  file: string;
+  source: string;
+  /** Its place in `filesScanned`, so results keep the file order whatever order they arrive in. */
+  slot: number;
+  cacheKey: string | undefined;
+}
+
 interface Analysis {
   findings: Finding[];
   /** The ESLint fix behind each fixable finding, by finding id. */
@@ -175,12 +201,18 @@ export class SecurityScanner {
   private readonly tenantKeys: string[];
   private readonly maxFileSize: number;
   private jsYamlMajorVersion: number | undefined;
+  private readonly useCache: boolean;
+  private readonly useWorkers: boolean;
+  private readonly parallelFromBytes: number;
 
   constructor(private readonly workspace: WorkspaceFiles, options: SecurityScannerOptions = {}) {
     const keys = options.tenantKeys?.filter((k) => k.length > 0) ?? [];
     this.tenantKeys = keys.length > 0 ? keys : [...DEFAULT_TENANT_KEYS];
     this.maxFileSize = options.maxFileSize ?? configuredMaxFileSize();
     this.jsYamlMajorVersion = options.jsYamlMajorVersion;
+    this.useCache = options.cache ?? true;
+    this.useWorkers = options.workers ?? true;
+    this.parallelFromBytes = options.parallelFromBytes ?? PARALLEL_FROM_BYTES;
   }
 
   /** js-yaml's major version from the workspace's package.json (bounded read; a missing or odd file means unknown). */
@@ -219,9 +251,9 @@ export class SecurityScanner {
     const escapingOff: EscapingOff[] = [];
     const templates: { file: string; analysis: TemplateAnalysis }[] = [];
     await this.readJsYamlMajorVersion();
-    // A big file goes to a worker when this build has one, so that an abort stops even a file the linter is stuck
-    // in; small ones take the linter well under a second, and checking the signal between them is enough.
-    const workers = scanWorkersAvailable();
+    const cache = this.useCache ? ScanCache.forWorkspace(this.workspace.root, rulesFingerprint(this.fingerprintInputs())) : undefined;
+    const outcomes: FileAnalysis[] = [];
+    const pending: PendingFile[] = [];
     for (const file of files) {
       signal?.throwIfAborted();
       const kind = scannedKindOf(file);
@@ -259,30 +291,97 @@ export class SecurityScanner {
         skip(file, byContent.category, byContent.reason);
         continue;
       }
-      result.filesScanned.push(file);
+      const slot = result.filesScanned.push(file) - 1;
       if (kind === 'template') {
+        // Judged once every render call is known (below); reading a template is cheap, so it is not cached.
         const analysis = analyzeTemplate(file, source);
         templates.push({ file, analysis });
         result.findings.push(...this.#templateSettingFindings(file, analysis));
         continue;
       }
-      const scanned: FileAnalysis = kind === 'code' && workers && source.length >= IN_WORKER_FROM_SIZE
-        ? await analyzeInWorker({ file, source, tenantKeys: this.tenantKeys, ...(this.jsYamlMajorVersion === undefined ? {} : { jsYamlMajorVersion: this.jsYamlMajorVersion }) }, signal)
-        : this.scanSource(file, source);
-      result.findings.push(...scanned.findings);
-      for (const fact of scanned.templateFacts ?? []) {
+      if (kind === 'config') {
+        // No ESLint: a configuration file is only searched for secrets, which is cheap.
+        outcomes[slot] = this.scanSource(file, source);
+        continue;
+      }
+      const cacheKey = cache ? ScanCache.keyFor(file, source) : undefined;
+      const cached = cacheKey === undefined ? undefined : cache?.get(cacheKey);
+      if (cached) outcomes[slot] = cached.templateFacts === undefined ? { findings: cached.findings } : { findings: cached.findings, templateFacts: cached.templateFacts };
+      else pending.push({ file, source, slot, cacheKey });
+    }
+
+    await this.analyzePending(pending, outcomes, signal);
+    // In file order, whatever order the workers answered in.
+    for (const [slot, file] of result.filesScanned.entries()) {
+      const outcome = outcomes[slot];
+      if (!outcome) continue;
+      result.findings.push(...outcome.findings);
+      for (const fact of outcome.templateFacts ?? []) {
         if (fact.kind === 'render') renderCalls.push({ ...fact.call, file });
         else escapingOff.push(fact.setting);
       }
-      if (scanned.parseError !== undefined) {
-        result.parseErrors.push({ file, message: scanned.parseError });
-        coverage.parseError(file, scanned.parseError);
+      if (outcome.parseError !== undefined) {
+        result.parseErrors.push({ file, message: outcome.parseError });
+        coverage.parseError(file, outcome.parseError);
       }
+    }
+    if (cache) {
+      // Only clean results are kept: a parse error is cheap to find again, and a worker crash may not recur.
+      for (const item of pending) {
+        const outcome = outcomes[item.slot];
+        if (item.cacheKey !== undefined && outcome && outcome.parseError === undefined) {
+          cache.set(item.cacheKey, outcome.templateFacts === undefined ? { findings: outcome.findings } : { findings: outcome.findings, templateFacts: outcome.templateFacts });
+        }
+      }
+      cache.save();
+      result.cache = { ...cache.stats };
     }
     for (const template of templates) result.findings.push(...this.#templateOutputFindings(template.file, template.analysis, renderCalls, escapingOff));
     result.findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
     result.coverage = coverage.coverage(result.filesScanned.length, result.findings.filter((finding) => finding.inTest).length);
     return result;
+  }
+
+  /**
+   * Everything besides a file's own path and text that its findings depend on: part of the cache's fingerprint, so
+   * a change here (an option, or workspace-wide facts a rule consults) never serves a stale result.
+   */
+  private fingerprintInputs(): unknown {
+    return this.jsYamlMajorVersion === undefined ? { tenantKeys: this.tenantKeys } : { tenantKeys: this.tenantKeys, jsYamlMajorVersion: this.jsYamlMajorVersion };
+  }
+
+  /** A worker analyses with the same workspace facts as this thread (tenant keys, js-yaml's version). */
+  #workerRequest(item: PendingFile): ScanWorkerRequest {
+    const request: ScanWorkerRequest = { file: item.file, source: item.source, tenantKeys: this.tenantKeys };
+    if (this.jsYamlMajorVersion !== undefined) request.jsYamlMajorVersion = this.jsYamlMajorVersion;
+    return request;
+  }
+
+  /**
+   * Analyses the files the cache did not answer. With enough work to pay for the workers' start-up, the files are
+   * spread over one worker per core (largest first, so the lanes finish together); otherwise they are analysed
+   * here, one by one, except the big ones, which go to a worker that an abort can stop.
+   */
+  private async analyzePending(pending: readonly PendingFile[], outcomes: FileAnalysis[], signal: AbortSignal | undefined): Promise<void> {
+    const workers = this.useWorkers && scanWorkersAvailable();
+    const pendingBytes = pending.reduce((sum, item) => sum + item.source.length, 0);
+    const lanes = Math.min(SCAN_WORKER_LANES, pending.length);
+    if (workers && lanes > 1 && pendingBytes >= this.parallelFromBytes) {
+      const queue = [...pending].sort((a, b) => b.source.length - a.source.length);
+      let next = 0;
+      await Promise.all(Array.from({ length: lanes }, async () => {
+        for (let item = queue[next++]; item !== undefined; item = queue[next++]) {
+          outcomes[item.slot] = await analyzeInWorker(this.#workerRequest(item), signal);
+        }
+      }));
+      return;
+    }
+    for (const item of pending) {
+      signal?.throwIfAborted();
+      outcomes[item.slot] = workers && item.source.length >= IN_WORKER_FROM_SIZE
+        ? await analyzeInWorker(this.#workerRequest(item), signal)
+        : this.scanSource(item.file, item.source);
+    }
   }
 
   #tooLarge(size?: number): string {
