@@ -173,7 +173,7 @@ export function renderReportMarkdown(report: ExecutionReport): string {
     parts.push(
       `## Findings\n\n${table(
         ['Severity', 'Rule', 'Location', 'Message', 'Fix'],
-        sorted.map((f) => [f.severity, cell(f.ruleId), cell(`${f.file}:${f.line}`), cell(f.message), f.fixable ? 'automatic' : 'needs a model or a person']),
+        sorted.map((f) => [f.severity, cell(f.ruleId), cell(`${f.file}:${f.line}`), cell(f.message), f.fixable ? 'automatic' : `needs a model or a person${f.manualFixReason ? `: ${f.manualFixReason}` : ''}`]),
       )}`,
     );
   }
@@ -197,7 +197,8 @@ export function renderReportMarkdown(report: ExecutionReport): string {
           const verdict = v.approved === null ? '⏳ pending' : v.approved ? 'APPROVED ✅' : 'REJECTED ❌';
           const reasons = v.reasons.length > 0 ? ` — ${mdText(v.reasons.join('; '))}` : '';
           const files = v.files.length > 0 ? ` (${mdText(v.files.join(', '))})` : '';
-          return `- ${mdText(v.from)} → ${mdText(v.to)}${files}: ${verdict}${reasons}`;
+          const evidence = (v.checks ?? []).map((c) => `\n  - ${c.status === 'passed' ? '✅' : c.status === 'failed' ? '❌' : '⏭️'} ${mdText(c.name)} ${c.status}: ${mdText(c.detail)}`).join('');
+          return `- ${mdText(v.from)} → ${mdText(v.to)}${files}: ${verdict}${reasons}${evidence}`;
         })
         .join('\n')}`,
     );

@@ -3,12 +3,14 @@
 // Bundled as dist/scanWorker.js; run from the TypeScript sources through tsx in tests.
 import { parentPort } from 'node:worker_threads';
 import type { WorkspaceFiles } from '../../../core/ports';
+import type { CodebaseFacts } from './codebaseFacts';
 import { SecurityScanner } from './securityScanner';
 
 export interface ScanWorkerRequest {
   file: string;
   source: string;
   tenantKeys: string[];
+  facts: CodebaseFacts;
 }
 
 export interface ScanWorkerReply {
@@ -23,7 +25,7 @@ function noWorkspace(): never {
 const workspace: WorkspaceFiles = { root: '', listFiles: noWorkspace, readFile: noWorkspace, writeFile: noWorkspace, exists: noWorkspace, resolve: noWorkspace };
 
 parentPort?.on('message', (request: ScanWorkerRequest) => {
-  const scanner = new SecurityScanner(workspace, { tenantKeys: request.tenantKeys });
+  const scanner = new SecurityScanner(workspace, { tenantKeys: request.tenantKeys, facts: request.facts });
   const reply: ScanWorkerReply = scanner.scanSource(request.file, request.source);
   parentPort?.postMessage(reply);
 });

@@ -5,6 +5,7 @@ import type { ESLint, Linter, Rule } from 'eslint';
 import type { Finding } from '../../../core/protocol/findings';
 import type { WorkspaceFiles } from '../../../core/ports';
 import { maskSecrets } from '../../../core/security/secretMasking';
+import { FACT_EXTENSIONS, gatherCodebaseFacts, NEEDS_PERSON_MARK, NO_FACTS, type CodebaseFacts } from './codebaseFacts';
 import { DISABLED_PLUGIN_RULES, ruleInfo } from './ruleCatalog';
 import { agentOrchestratorPlugin, DEFAULT_TENANT_KEYS, LOCAL_PLUGIN_NAME } from './rules';
 import { analyzeInWorker, scanWorkersAvailable } from './scanWorkerPool';
@@ -22,6 +23,8 @@ export interface SecurityScannerOptions {
   tenantKeys?: string[];
   /** Files larger than this (in UTF-16 code units, about bytes for source code) are skipped with a note. */
   maxFileSize?: number;
+  /** What the access-control rules know of the codebase; gathered from the workspace by `prepare` when omitted. */
+  facts?: CodebaseFacts;
 }
 
 /**
@@ -116,17 +119,49 @@ interface Analysis {
 export class SecurityScanner {
   private readonly tenantKeys: string[];
   private readonly maxFileSize: number;
+  /** Until `prepare` ran (or facts were given), the scanner knows nothing of the codebase: no tenant, no auth. */
+  private facts: CodebaseFacts;
+  private factsReady: boolean;
 
   constructor(private readonly workspace: WorkspaceFiles, options: SecurityScannerOptions = {}) {
     const keys = options.tenantKeys?.filter((k) => k.length > 0) ?? [];
     this.tenantKeys = keys.length > 0 ? keys : [...DEFAULT_TENANT_KEYS];
     this.maxFileSize = options.maxFileSize ?? configuredMaxFileSize();
+    this.facts = options.facts ?? NO_FACTS;
+    this.factsReady = options.facts !== undefined;
+  }
+
+  /** What the scanner knows of the codebase (after `prepare`). */
+  get codebaseFacts(): CodebaseFacts {
+    return this.facts;
+  }
+
+  /**
+   * Reads the workspace's sources, schemas and migrations once to learn its models, tenant fields and where
+   * authentication guards routes. Runs before the first scan; call it before `fix` on a scanner that has not scanned.
+   */
+  async prepare(signal?: AbortSignal): Promise<CodebaseFacts> {
+    if (this.factsReady) return this.facts;
+    const listed = await this.workspace.listFiles();
+    const texts = new Map<string, string>();
+    for (const file of listed.map((f) => f.replace(/\\/g, '/'))) {
+      if (!FACT_EXTENSIONS.includes(extensionOf(file))) continue;
+      signal?.throwIfAborted();
+      const text = await this.workspace.readFile(file).catch(() => undefined);
+      signal?.throwIfAborted();
+      if (text === undefined || text.length > this.maxFileSize || text.includes('\u0000')) continue;
+      texts.set(file, text);
+    }
+    this.facts = gatherCodebaseFacts(texts, this.tenantKeys);
+    this.factsReady = true;
+    return this.facts;
   }
 
   /** Scans `files`, or every JS/TS source file of the workspace. Throws the signal's reason when aborted. */
   async scan(options: { files?: string[]; signal?: AbortSignal } = {}): Promise<ScanResult> {
     const { signal } = options;
     signal?.throwIfAborted();
+    await this.prepare(signal);
     // Filter here rather than pass extensions to listFiles, so the result does not depend on how an
     // implementation spells them ('.ts' or 'ts').
     const candidates = options.files ?? (await this.workspace.listFiles());
@@ -158,7 +193,7 @@ export class SecurityScanner {
         continue;
       }
       const scanned = workers && source.length >= IN_WORKER_FROM_SIZE
-        ? await analyzeInWorker({ file, source, tenantKeys: this.tenantKeys }, signal)
+        ? await analyzeInWorker({ file, source, tenantKeys: this.tenantKeys, facts: this.facts }, signal)
         : this.scanSource(file, source);
       result.filesScanned.push(file);
       result.findings.push(...scanned.findings);
@@ -213,10 +248,10 @@ export class SecurityScanner {
     }
     let messages: Linter.LintMessage[];
     try {
-      messages = this.verify(engine, source, extension, 'module');
+      messages = this.verify(engine, source, relative, 'module');
       // Plain scripts (`with`, legacy octals) fail in module mode: retry them as CommonJS before giving up.
       if (!TYPESCRIPT_EXTENSIONS.has(extension) && extension !== '.mjs' && messages.some((m) => m.fatal)) {
-        const asScript = this.verify(engine, source, extension, 'commonjs');
+        const asScript = this.verify(engine, source, relative, 'commonjs');
         if (!asScript.some((m) => m.fatal)) messages = asScript;
       }
     } catch (error) {
@@ -236,18 +271,23 @@ export class SecurityScanner {
       if (RULES_SKIPPED_IN_TESTS.has(message.ruleId) && TEST_FILE.test(relative)) continue;
       const info = ruleInfo(message.ruleId);
       const column = Math.max(1, message.column);
-      const id = findingId(message.ruleId, relative, message.line, column, message.message);
+      // A rule says why it offers no fix after a mark; the finding carries that as its own field.
+      const mark = message.message.indexOf(NEEDS_PERSON_MARK);
+      const text = mark >= 0 ? message.message.slice(0, mark) : message.message;
+      const manualFixReason = mark >= 0 && message.fix === undefined ? message.message.slice(mark + NEEDS_PERSON_MARK.length) : undefined;
+      const id = findingId(message.ruleId, relative, message.line, column, text);
       const finding: Finding = {
         id,
         ruleId: message.ruleId,
         severity: info.severity,
         // A rule may quote the code it flags; a finding is shown and stored everywhere, so no secret rides along.
-        message: maskSecrets(message.message),
+        message: maskSecrets(text),
         file: relative,
         line: message.line,
         column,
         recommendation: info.recommendation,
         fixable: message.fix !== undefined,
+        ...(manualFixReason !== undefined ? { manualFixReason: maskSecrets(manualFixReason) } : {}),
         agent: SECURITY_AGENT,
       };
       if (message.endLine !== undefined && message.endLine >= 1) finding.endLine = message.endLine;
@@ -259,7 +299,8 @@ export class SecurityScanner {
     return { findings, fixes };
   }
 
-  private verify(engine: Analyzers, source: string, extension: string, sourceType: 'module' | 'commonjs'): Linter.LintMessage[] {
+  private verify(engine: Analyzers, source: string, file: string, sourceType: 'module' | 'commonjs'): Linter.LintMessage[] {
+    const extension = extensionOf(file);
     const isTypeScript = TYPESCRIPT_EXTENSIONS.has(extension);
     // ESLint matches configs by file name; a synthetic name with the real extension keeps matching independent
     // of where the workspace lives (absolute paths outside ESLint's cwd would be ignored).
@@ -284,7 +325,8 @@ export class SecurityScanner {
         },
         rules: {
           ...pluginRules,
-          [`${LOCAL_PLUGIN_NAME}/missing-tenant-filter`]: ['error', { tenantKeys: this.tenantKeys }],
+          [`${LOCAL_PLUGIN_NAME}/missing-tenant-filter`]: ['error', { tenantKeys: this.tenantKeys, facts: this.facts, file }],
+          [`${LOCAL_PLUGIN_NAME}/missing-access-control`]: ['error', { facts: this.facts, file }],
           [`${LOCAL_PLUGIN_NAME}/hardcoded-secret`]: 'error',
           [`${LOCAL_PLUGIN_NAME}/sql-injection`]: 'error',
         },
