@@ -14,6 +14,11 @@ const PATTERN_NAMES: Record<string, string> = {
   'agent-orchestrator/sql-injection': 'sql-built-from-strings',
 };
 
+/** The planned agent that runs the workspace's tests, if any. */
+function plannedTester(state: ReturnType<AgentContext['runState']>): string | undefined {
+  return state.plan?.agents.find((agent) => agent.name !== NAME && agent.capabilities.includes(AgentCapabilities.TESTING))?.name;
+}
+
 function priorityOf(severity: Severity): Priority {
   return severity === 'critical' ? 'critical' : severity === 'high' ? 'high' : 'normal';
 }
@@ -75,7 +80,7 @@ export class SecurityAuditorAgent implements AgentRuntime {
     const dependants = context.runState().plan?.agents.filter((agent) => agent.dependsOn.includes(NAME)).map((agent) => agent.name) ?? [];
     // Changes will be written to disk and validated with the tests: record which tests fail before any change.
     const runner = context.commandRunner;
-    if (runner && context.options.allowCommands && context.options.apply && fixable.length > 0 && dependants.length > 0) {
+    if (runner && context.options.allowCommands && context.options.apply && fixable.length > 0 && dependants.length > 0 && !plannedTester(context.runState())) {
       const baseline = await runWorkspaceTests({ workspace: context.workspace, signal: context.signal, useTool: context.useTool.bind(context), commandRunner: runner }, 'baseline before changes');
       if (baseline) this.#testBaseline.set(context.sessionId, baseline);
     }
@@ -190,9 +195,13 @@ export class SecurityAuditorAgent implements AgentRuntime {
       ? { name: 'rescan', status: 'passed', detail: `${claimed.length} claimed finding(s) gone; no new finding in ${files.length} changed file(s)` }
       : { name: 'rescan', status: 'failed', detail: `${stillPresent.length} claimed finding(s) still present, ${introduced.length} new finding(s)${unknownClaims ? ', claimed findings unknown' : ''}` });
     const blockedBefore = reasons.length > 0;
+    const tester = plannedTester(env.runState());
     const tests = blockedBefore
       ? { name: 'tests', status: 'not run' as const, detail: 'tests not run: the change already failed the checks above' }
-      : await runTestsForChange(env, this.#testBaseline.get(env.sessionId));
+      : tester && env.commandRunner && env.options.allowCommands
+        // Running the suite here too would run it twice per run; the test agent's failures fail the run.
+        ? { name: 'tests', status: 'not run' as const, detail: `tests not run here: ${tester} runs the workspace's tests after this change` }
+        : await runTestsForChange(env, this.#testBaseline.get(env.sessionId));
     checks.push({ name: tests.name, status: tests.status, detail: tests.detail });
     if (tests.status === 'failed') reasons.push(`The workspace's tests fail with the change: ${tests.detail}`);
 

@@ -23,12 +23,13 @@ const FILTER_METHODS = new Set([
   'replaceOne', 'where', 'andWhere', 'softDelete', 'restore', 'increment', 'decrement', 'findAndCountAll', 'count',
 ]);
 /** Run SQL text: node-postgres, mysql, sqlite3, better-sqlite3, pg-promise, Sequelize, knex.raw, Prisma raw. */
-const SQL_METHODS = new Set(['query', 'execute', 'get', 'all', 'run', 'each', 'prepare', 'raw', 'none', 'one', 'oneOrNone', 'many', 'manyOrNone', 'any', '$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRawUnsafe']);
+export const SQL_METHODS = new Set(['query', 'execute', 'get', 'all', 'run', 'each', 'prepare', 'raw', 'none', 'one', 'oneOrNone', 'many', 'manyOrNone', 'any', '$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRawUnsafe']);
 /** In-memory stores in small apps: `orders.find((o) => o.id === req.params.id)`. */
 const ARRAY_LOOKUPS = new Set(['find', 'findIndex', 'filter']);
 /** Calls that only convert an id. */
 const CONVERSIONS = /^(parseInt|parseFloat|Number|String|BigInt|ObjectId|ObjectID|Types\.ObjectId|mongoose\.Types\.ObjectId|mongoose\.Types\.ObjectID|toObjectId|new ObjectId|trim|toString|toLowerCase)$/;
 
+const WRITE_METHOD = /update|delete|destroy|remove|upsert|replace|increment|decrement|softDelete|restore/i;
 const ID_NAME = /^(id|_id|uuid|slug)$|Id$|_id$|ID$/;
 /** Owner or tenant columns in a filter or SQL text: the query is scoped to the caller. */
 const OWNER_KEY = /\b(user_?id|userId|owner(_?id|Id)?|author(_?id|Id)?|created_?by(_?id|Id)?|creator(_?id|Id)?|account_?id|accountId|customer_?id|customerId|member_?id|memberId|organization_?id|organizationId|org_?id|orgId|tenant_?id|tenantId|posted_?by|postedBy|uid)\b/;
@@ -175,7 +176,7 @@ class RequestIds {
 }
 
 /** Static text of a SQL argument: a literal, a template, or a const/let/var holding one. */
-function sqlText(node: ESTree.Node, sourceCode: SourceCode): string | undefined {
+export function sqlText(node: ESTree.Node, sourceCode: SourceCode): string | undefined {
   let inner = unwrap(node);
   if (inner.type === 'Identifier') {
     const variable = findVariable(sourceCode.getScope(inner), inner.name);
@@ -244,6 +245,8 @@ interface Candidate {
   binding: RequestBinding;
   model: string | undefined;
   method: string;
+  /** Changes or deletes the record (rather than reading it). */
+  write: boolean;
 }
 
 /** Whether the handler compares something with the caller or a record's owner, or calls a policy. */
@@ -346,7 +349,8 @@ export const missingAccessControl: Rule.RuleModule = {
       if (!byRequestId) return;
       // The query also filters by the caller or the tenant.
       if (userReferencePattern(handler.binding).test(scopeText) || OWNER_KEY.test(scopeText.replace(/\b(req|request|ctx)\.(params|query|body)\.\w+/g, ''))) return;
-      candidates.push({ node, fn: handler.fn, binding: handler.binding, model, method });
+      const write = isSql ? /^\s*(update|delete)\b/i.test(scopeText) : WRITE_METHOD.test(method) || /\.(update|del|delete)\(/.test(chainText(node, sourceCode));
+      candidates.push({ node, fn: handler.fn, binding: handler.binding, model, method, write });
     };
 
     return {
@@ -368,6 +372,9 @@ export const missingAccessControl: Rule.RuleModule = {
           if (!fields && tenantFields.size > 0 && hasWhere(candidate.node)) continue;
           const owned = fields !== undefined ? hasOwnerField(fields) || isUserModel(key as string) : undefined;
           if (owned === false) continue;
+          // Reading an owned record with nobody signed in is a public read (a forum thread, a published post); a
+          // change is never public.
+          if (!candidate.write && !situation.behindAuthentication && !situation.usesUser) continue;
           if (owned === undefined && !situation.behindAuthentication && !situation.usesUser && !(key !== undefined && isUserModel(key))) continue;
           let checked = checkedHandlers.get(candidate.fn);
           if (checked === undefined) {

@@ -222,7 +222,8 @@ function registrations(text: string): { routes: Registration[]; mounts: (Registr
     const path = /^['"`]([^'"`]*)['"`]$/.exec(args[0] as string)?.[1];
     const rest = path === undefined ? args : args.slice(1);
     const last = rest[rest.length - 1] ?? '';
-    const named = /^(?:[\w$]+\.)*([\w$]+)$/.exec(last)?.[1];
+    // Koa mounts a router's middleware: router.routes() or router.middleware().
+    const named = /^(?:[\w$]+\.)*([\w$]+)$/.exec(last.replace(/\.(routes|middleware)\(\)$/, ''))?.[1];
     const entry: Registration = { middlewares: rest.slice(0, -1), handler: named, last, path };
     if (match[1] === 'use') {
       if (rest.length === 1 && path === undefined && looksLikeAuthentication(last) && globalAuthAt < 0) globalAuthAt = match.index;
@@ -322,6 +323,8 @@ export function gatherCodebaseFacts(texts: ReadonlyMap<string, string>, tenantKe
       const fields = classFields(text, (m.index ?? 0) + m[0].length - 1);
       if (fields.some((f) => /^(id|_id|uuid)$/.test(f))) addModel((m[1] ?? m[2]) as string, fields);
     }
+    // Sequelize associations add the foreign key: Order.belongsTo(User) gives orders a userId.
+    for (const m of text.matchAll(/\b(\w+)\.belongsTo\(\s*(?:\w+\.)?(\w+)/g)) addModel(m[1] as string, [`${m[2] as string}Id`]);
     // Sequelize class models: class Order extends Model { declare userId: number }.
     for (const m of text.matchAll(/class\s+(\w+)\s+extends\s+Model\b[^{]*\{/g)) addModel(m[1] as string, classFields(text, (m.index ?? 0) + m[0].length - 1));
 

@@ -3,9 +3,9 @@
 import type { ESLint, Rule, Scope } from 'eslint';
 import type * as ESTree from 'estree';
 import { looksLikeSecretName, looksLikeSecretValue } from '../../../core/security/secretMasking';
-import { missingAccessControl } from './accessControl';
-import { factsFromOption, fieldKey, fileFromOption, modelKey, NEEDS_PERSON_MARK } from './codebaseFacts';
-import { enclosingHandler, FileRoutes, situationOf, type RequestBinding } from './routeContext';
+import { missingAccessControl, SQL_METHODS as SQL_RUNNERS, sqlText } from './accessControl';
+import { factsFromOption, fieldKey, fileFromOption, isUserModel, modelKey, NEEDS_PERSON_MARK } from './codebaseFacts';
+import { enclosingHandler, FileRoutes, situationOf, userReferencePattern, type RequestBinding } from './routeContext';
 
 // Re-exported: the rule and the masking of recorded output share one definition of a secret.
 export { looksLikeSecretName, looksLikeSecretValue };
@@ -67,6 +67,10 @@ function memberName(node: ESTree.MemberExpression): string | undefined {
 // there, inserting `organizationId: req.user.organizationId` reads a `req.user` that does not exist. The fix is
 // offered only when it is provably right: the caller's user is established on that route and the queried model has
 // the field. Otherwise the finding says why it needs a model or a person.
+
+function primaryKeyOf(keys: readonly string[]): string {
+  return keys[0] ?? 'organizationId';
+}
 
 /** The expression that yields the caller's tenant key in a handler of this style. */
 function tenantExpression(binding: RequestBinding, key: string): string {
@@ -152,6 +156,7 @@ const missingTenantFilter: Rule.RuleModule = {
     const sourceCode = context.sourceCode;
     const file = fileFromOption(option, context.filename);
     const routes = new FileRoutes();
+    const sqlCandidates: { node: ESTree.CallExpression; table: string; method: string; fn: ESTree.Function; binding: RequestBinding }[] = [];
     const candidates: { node: ESTree.CallExpression; whereValue: ESTree.Node; described: { model: string; method: string }; fn: ESTree.Function; binding: RequestBinding }[] = [];
 
     return {
@@ -161,6 +166,19 @@ const missingTenantFilter: Rule.RuleModule = {
         if (!described) return;
         const firstArg = node.arguments[0];
         if (!firstArg || firstArg.type === 'SpreadElement') return;
+        if (SQL_RUNNERS.has(described.method)) {
+          // SQL text on a table with the tenant column, that never names the column: reported, fixed by hand.
+          const sql = sqlText(firstArg, sourceCode);
+          const table = sql !== undefined && /^\s*(select|update|delete|with)\b/i.test(sql) ? /\b(?:from|update)\s+[`"[]?(?:\w+\.)?(\w+)/i.exec(sql)?.[1] : undefined;
+          const fields = table !== undefined ? facts.models[modelKey(table)] : undefined;
+          if (!sql || !table || !fields || !declared.some((k) => fields.includes(fieldKey(k)))) return;
+          const words = new Set([...sql.matchAll(/\w+/g)].map((w) => fieldKey(w[0])));
+          if (declared.some((k) => words.has(fieldKey(k)))) return;
+          const handler = enclosingHandler(node, sourceCode);
+          if (!handler || handler.binding.name === '\u0000') return;
+          sqlCandidates.push({ node, table, method: described.method, fn: handler.fn, binding: handler.binding });
+          return;
+        }
         const argument = unwrap(firstArg);
         if (argument.type !== 'ObjectExpression') return;
         const whereProperty = argument.properties.find(
@@ -175,6 +193,15 @@ const missingTenantFilter: Rule.RuleModule = {
         candidates.push({ node, whereValue, described, fn: handler.fn, binding: handler.binding });
       },
       'Program:exit'() {
+        for (const { node, table, method, fn, binding } of sqlCandidates) {
+          const situation = situationOf(fn, binding, file, routes, facts, sourceCode);
+          if (situation.publicEndpoint || (!situation.behindAuthentication && !situation.usesUser)) continue;
+          // The caller's own user row (UPDATE users ... WHERE id = <the caller's id>) is theirs whatever the tenant.
+          if (isUserModel(modelKey(table)) && node.arguments.slice(1).some((a) => userReferencePattern(binding).test(sourceCode.getText(a)))) continue;
+          const fields = facts.models[modelKey(table)] ?? [];
+          const key = declared.find((k) => fields.includes(fieldKey(k))) ?? primaryKeyOf(declared);
+          context.report({ node: node.callee, messageId: 'missingManual', data: { key, model: table, method, reason: `the query is SQL text: add the ${key} condition and its parameter by hand` } });
+        }
         for (const { node, whereValue, described, fn, binding } of candidates) {
           const situation = situationOf(fn, binding, file, routes, facts, sourceCode);
           if (situation.publicEndpoint) continue;
