@@ -223,6 +223,18 @@ describe('access control (offline security auditor)', function () {
       assert.deepEqual(at(await scan(noAuth), IDOR), []);
     });
 
+    it('leaves a public read of an owned record alone, but reports changing it by id', async () => {
+      const findings = await scan({
+        'models/thread.js': "const mongoose = require('mongoose');\nconst threadSchema = new mongoose.Schema({ title: String, author: { type: mongoose.Schema.Types.ObjectId, ref: 'User' } });\nmodule.exports = mongoose.model('Thread', threadSchema);\n",
+        'middleware/auth.js': JWT_MIDDLEWARE,
+        'routes/threads.js': lines(
+          "router.get('/threads/:id', async (req, res) => res.render('thread', { thread: await Thread.findById(req.params.id) }));",
+          "router.post('/threads/:id/delete', async (req, res) => { await Thread.findByIdAndDelete(req.params.id); res.redirect('/'); });",
+        ),
+      });
+      assert.deepEqual(at(findings, IDOR), ['routes/threads.js:2']);
+    });
+
     const PRISMA = 'model User {\n  id Int @id\n  email String\n}\nmodel Document {\n  id Int @id\n  ownerId Int\n  body String\n}\n';
 
     it('Prisma: reports findUnique, update and delete by an id from params, query or body', async () => {
