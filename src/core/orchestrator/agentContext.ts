@@ -99,7 +99,10 @@ export function createAgentContext(host: AgentContextHost, record: AgentRecord, 
       const message = { type: 'validation_request' as const, priority: 'high' as const, payload: request };
       const requestId = randomUUID();
       stream.emit('validation.requested', { requestId, from: agent, to: validator, files: request.filesModified });
-      const reply = await host.bus.request(agent, validator, { ...message, correlationId: requestId }, deps.config.communication.assistanceTimeout);
+      // A validation type-checks and may run the workspace's tests: it gets as long as an agent (the requester's own
+      // timeout still stops it first), not the few seconds an assistance answer gets.
+      const timeoutMs = Math.max(deps.config.communication.assistanceTimeout, deps.config.orchestration.agentTimeout);
+      const reply = await host.bus.request(agent, validator, { ...message, correlationId: requestId }, timeoutMs);
       if (reply.type !== 'validation_result') throw new Error(`${validator} answered a validation request with ${reply.type}`);
       const result: MessagePayloads['validation_result'] = reply.payload;
       stream.emit('validation.result', { requestId, from: validator, to: agent, approved: result.approved, reasons: result.reasons, ...(result.evidence ? { evidence: result.evidence } : {}) });
