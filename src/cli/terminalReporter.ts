@@ -52,7 +52,7 @@ export function describeEvent(event: OrchestratorEvent): string | null {
       const m = event.payload.message;
       if (m.type === 'finding_report' || m.type === 'progress_update' || m.type === 'handoff') return null; // shown by their own events
       const detail = m.type === 'validation_result'
-        ? m.payload.approved ? pc.green('APPROVED ✅') : pc.red('REJECTED ❌')
+        ? `${m.payload.approved ? pc.green('APPROVED ✅') : pc.red('REJECTED ❌')}${(m.payload.evidence?.checks ?? []).map((c) => ` ${printable(c.name)} ${c.status === 'passed' ? pc.green(c.status) : c.status === 'failed' ? pc.red(c.status) : pc.yellow(c.status)}`).join(',')}`
         : m.type === 'warning' ? printable(m.payload.message)
           : m.type === 'pattern_discovered' ? `${printable(m.payload.pattern)} (${m.payload.confidence}%)`
             : m.type === 'context_share' ? printable(m.payload.topic)

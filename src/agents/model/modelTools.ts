@@ -366,7 +366,9 @@ export const MODEL_TOOLS: readonly ModelTool[] = [
       return context.useTool('apply_autofix', { file_path: file }, async () => {
         const source = await context.workspace.readFile(file);
         refuseStale(session, file, source);
-        const fix = new SecurityScanner(context.workspace).fix(file, source, input.finding_ids);
+        const scanner = new SecurityScanner(context.workspace);
+        await scanner.prepare(context.signal);
+        const fix = scanner.fix(file, source, input.finding_ids);
         if (fix.fixed.length === 0 || fix.output === source) return `No automatic fix applies to ${file} (${fix.remaining.length} findings need a real change).`;
         session.findingIds.push(...fix.fixed.map((finding) => finding.id));
         const outcome = await proposeEdit(session, 'apply_autofix', file, fix.output);

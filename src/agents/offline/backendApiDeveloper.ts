@@ -27,6 +27,8 @@ export class BackendApiDeveloperAgent implements AgentRuntime {
       findings = scan.findings;
     }
     const fixable = findings.filter((finding) => finding.fixable);
+    // A mechanical fix is re-derived against the whole codebase (models, where authentication runs), never blindly.
+    if (fixable.length > 0) await scanner.prepare(context.signal);
     const needsModel = findings.filter((finding) => !finding.fixable);
     const byFile = new Map<string, Finding[]>();
     for (const finding of fixable) byFile.set(finding.file, [...(byFile.get(finding.file) ?? []), finding]);

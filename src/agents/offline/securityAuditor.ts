@@ -1,9 +1,10 @@
 import type { AgentContext, AgentOutcome, AgentRuntime, ServiceEnvironment } from '../../core/orchestrator/agentRuntime';
 import { severityRank, type Finding, type Severity } from '../../core/protocol/findings';
-import type { MessagePayloads, Priority } from '../../core/protocol/messages';
+import type { MessagePayloads, Priority, ValidationCheck } from '../../core/protocol/messages';
 import { AgentCapabilities } from '../../core/protocol/messages';
 import { describeSkipped } from './security/scanScope';
 import { SecurityScanner } from './security/securityScanner';
+import { contentsBeforeChanges, runTestsForChange, runWorkspaceTests, typeCheckChange, type TestRun } from './validationEvidence';
 
 const NAME = 'security-auditor';
 
@@ -13,6 +14,11 @@ const PATTERN_NAMES: Record<string, string> = {
   'agent-orchestrator/hardcoded-secret': 'hardcoded-secrets',
   'agent-orchestrator/sql-injection': 'sql-built-from-strings',
 };
+
+/** The planned agent that runs the workspace's tests, if any. */
+function plannedTester(state: ReturnType<AgentContext['runState']>): string | undefined {
+  return state.plan?.agents.find((agent) => agent.name !== NAME && agent.capabilities.includes(AgentCapabilities.TESTING))?.name;
+}
 
 function priorityOf(severity: Severity): Priority {
   return severity === 'critical' ? 'critical' : severity === 'high' ? 'high' : 'normal';
@@ -42,6 +48,8 @@ export class SecurityAuditorAgent implements AgentRuntime {
   readonly capabilities = [AgentCapabilities.SECURITY_AUDIT, AgentCapabilities.CODE_REVIEW, AgentCapabilities.VALIDATION];
   /** Findings of this agent's own scan, per session, so validation can tell fixed from new problems. */
   readonly #baseline = new Map<string, Finding[]>();
+  /** The workspace's tests before any change, per session, so validation can tell new failures from old ones. */
+  readonly #testBaseline = new Map<string, TestRun>();
 
   readonly services = {
     validate: (request: MessagePayloads['validation_request'], env: ServiceEnvironment) => this.#validate(request, env),
@@ -74,6 +82,12 @@ export class SecurityAuditorAgent implements AgentRuntime {
 
     const fixable = findings.filter((finding) => finding.fixable);
     const dependants = context.runState().plan?.agents.filter((agent) => agent.dependsOn.includes(NAME)).map((agent) => agent.name) ?? [];
+    // Changes will be written to disk and validated with the tests: record which tests fail before any change.
+    const runner = context.commandRunner;
+    if (runner && context.options.allowCommands && context.options.apply && fixable.length > 0 && dependants.length > 0 && !plannedTester(context.runState())) {
+      const baseline = await runWorkspaceTests({ workspace: context.workspace, signal: context.signal, useTool: context.useTool.bind(context), commandRunner: runner }, 'baseline before changes');
+      if (baseline) this.#testBaseline.set(context.sessionId, baseline);
+    }
     const top = findings[0];
     const urgency: Priority = top ? priorityOf(top.severity) : 'low';
     const nextActions = [...new Set(findings.map((finding) => finding.recommendation))].slice(0, 10);
@@ -172,12 +186,40 @@ export class SecurityAuditorAgent implements AgentRuntime {
     for (const skipped of rescan.skipped) reasons.push(`Changed file could not be checked: ${skipped.file}: ${skipped.reason}`);
     const unknownClaims = request.findingIds.length > 0 && claimed.length === 0;
     if (unknownClaims) reasons.push('None of the findings named in the request are known to this auditor');
+
+    // The evidence beyond the re-scan: types where the workspace has a tsconfig, tests when commands are allowed.
+    const checks: ValidationCheck[] = [];
+    const unparsed = [...rescan.parseErrors.map((p) => `${p.file}: ${p.message}`), ...rescan.skipped.map((s) => `${s.file}: ${s.reason}`)];
+    checks.push(unparsed.length === 0
+      ? { name: 'parse', status: 'passed', detail: `${rescan.filesScanned.length} changed file(s) parse` }
+      : { name: 'parse', status: 'failed', detail: unparsed.join('; ') });
+    const typeCheck = unparsed.length > 0
+      ? { name: 'types', status: 'not run' as const, detail: 'a changed file does not parse', errors: [] as string[] }
+      : await env.useTool('TypeCheck', { files }, async () => typeCheckChange(env, files, await contentsBeforeChanges(env, files)), (check) => `${check.status}: ${check.detail}`);
+    checks.push({ name: typeCheck.name, status: typeCheck.status, detail: typeCheck.detail });
+    for (const error of typeCheck.errors) reasons.push(`New type error: ${error}`);
+    const rescanProblems = stillPresent.length + introduced.length + (unknownClaims ? 1 : 0);
+    checks.push(rescanProblems === 0
+      ? { name: 'rescan', status: 'passed', detail: `${claimed.length} claimed finding(s) gone; no new finding in ${files.length} changed file(s)` }
+      : { name: 'rescan', status: 'failed', detail: `${stillPresent.length} claimed finding(s) still present, ${introduced.length} new finding(s)${unknownClaims ? ', claimed findings unknown' : ''}` });
+    const blockedBefore = reasons.length > 0;
+    const tester = plannedTester(env.runState());
+    const tests = blockedBefore
+      ? { name: 'tests', status: 'not run' as const, detail: 'tests not run: the change already failed the checks above' }
+      : tester && env.commandRunner && env.options.allowCommands
+        // Running the suite here too would run it twice per run; the test agent's failures fail the run.
+        ? { name: 'tests', status: 'not run' as const, detail: `tests not run here: ${tester} runs the workspace's tests after this change` }
+        : await runTestsForChange(env, this.#testBaseline.get(env.sessionId));
+    checks.push({ name: tests.name, status: tests.status, detail: tests.detail });
+    if (tests.status === 'failed') reasons.push(`The workspace's tests fail with the change: ${tests.detail}`);
+
     const approved = reasons.length === 0;
     if (approved) {
       reasons.push(`Verified ${claimed.length} fix(es) in ${files.join(', ')}: those findings are gone and nothing new was introduced`);
       if (rescan.findings.length > 0) reasons.push(`${rescan.findings.length} other finding(s) remain in these files and still need attention`);
     }
     const stillPresentIds = new Set(stillPresent.map((finding) => finding.id));
+    const testsRun = 'run' in tests && tests.run ? { command: tests.run.command, passed: tests.status === 'passed', summary: tests.detail } : null;
     return {
       approved,
       reasons,
@@ -187,10 +229,12 @@ export class SecurityAuditorAgent implements AgentRuntime {
         filesRescanned: rescan.filesScanned,
         newFindings: introduced,
         findingsResolved: claimed.filter((finding) => !stillPresentIds.has(finding.id)).map((finding) => finding.id),
-        tests: null,
-        testsNotRun: 'the offline auditor validates with the scanner; the test agent runs the tests',
+        tests: testsRun,
+        ...(testsRun ? {} : { testsNotRun: tests.detail.replace(/^tests not run: /, '') }),
         parseErrors: rescan.parseErrors.map((problem) => `${problem.file}: ${problem.message}`),
         diffReviewed: false,
+        ...(typeCheck.status === 'not run' ? {} : { typeErrors: typeCheck.errors }),
+        checks,
       },
     };
   }

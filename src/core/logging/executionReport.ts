@@ -175,7 +175,7 @@ export function renderReportMarkdown(report: ExecutionReport): string {
   const findingRows = (findings: Finding[]): string[][] =>
     [...findings]
       .sort((a, b) => severityRank[b.severity] - severityRank[a.severity])
-      .map((f) => [f.severity, cell(f.ruleId), cell(`${f.file}:${f.line}`), cell(f.message), f.fixable ? 'automatic' : 'needs a model or a person']);
+      .map((f) => [f.severity, cell(f.ruleId), cell(`${f.file}:${f.line}`), cell(f.message), f.fixable ? 'automatic' : cell(`needs a model or a person${f.manualFixReason ? `: ${f.manualFixReason}` : ''}`)]);
   const inCode = report.findings.filter((f) => !f.inTest);
   const inTests = report.findings.filter((f) => f.inTest);
   if (inCode.length > 0) parts.push(`## Findings\n\n${table(['Severity', 'Rule', 'Location', 'Message', 'Fix'], findingRows(inCode))}`);
@@ -205,7 +205,8 @@ export function renderReportMarkdown(report: ExecutionReport): string {
           const verdict = v.approved === null ? '⏳ pending' : v.approved ? 'APPROVED ✅' : 'REJECTED ❌';
           const reasons = v.reasons.length > 0 ? ` — ${mdText(v.reasons.join('; '))}` : '';
           const files = v.files.length > 0 ? ` (${mdText(v.files.join(', '))})` : '';
-          return `- ${mdText(v.from)} → ${mdText(v.to)}${files}: ${verdict}${reasons}`;
+          const evidence = (v.checks ?? []).map((c) => `\n  - ${c.status === 'passed' ? '✅' : c.status === 'failed' ? '❌' : '⏭️'} ${mdText(c.name)} ${c.status}: ${mdText(c.detail)}`).join('');
+          return `- ${mdText(v.from)} → ${mdText(v.to)}${files}: ${verdict}${reasons}${evidence}`;
         })
         .join('\n')}`,
     );

@@ -29,9 +29,11 @@ export function summarizeMessage(message: Message): string {
       return message.payload.requestingReview ? `Changes implemented${what}, requesting review` : `Changes implemented${what}`;
     }
     case 'validation_result': {
-      if (message.payload.approved) return 'Status: APPROVED ✅';
-      const reasons = message.payload.reasons.length > 0 ? ` (${mdText(message.payload.reasons.join('; '))})` : '';
-      return `Status: REJECTED ❌${reasons}`;
+      const checks = message.payload.evidence?.checks ?? [];
+      const evidence = checks.length > 0 ? ` — evidence: ${mdText(checks.map((c) => `${c.name} ${c.status} (${c.detail})`).join('; '))}` : '';
+      if (message.payload.approved) return `Status: APPROVED ✅${evidence}`;
+      const reasons = message.payload.reasons;
+      return `Status: REJECTED ❌${reasons.length > 0 ? ` (${mdText(reasons.join('; '))})` : ''}${evidence}`;
     }
     case 'handoff':
       return `Handoff: ${mdText(message.payload.task)} (urgency: ${message.payload.urgency.toUpperCase()})`;
@@ -163,7 +165,7 @@ export class MarkdownLogProjection {
           `  🔎 ${at} FINDING: ${mdText(event.payload.agent)}`,
           `     ${f.severity.toUpperCase()} ${mdText(f.ruleId)} at ${mdText(f.file)}:${f.line}`,
           `     ${mdText(f.message)}`,
-          `     Fix: ${f.fixable ? 'automatic' : 'needs a model or a person'}${f.recommendation ? ` — ${mdText(f.recommendation)}` : ''}`,
+          `     Fix: ${f.fixable ? 'automatic' : `needs a model or a person${f.manualFixReason ? ` (${mdText(f.manualFixReason)})` : ''}`}${f.recommendation ? ` — ${mdText(f.recommendation)}` : ''}`,
         ].join('\n') + '\n\n';
       }
       case 'change.proposed': {

@@ -6,7 +6,7 @@ import type { AgentWait, EventPayloads, OrchestratorEvent } from '../protocol/ev
 import type { Finding, ScanCoverage } from '../protocol/findings';
 import type { HandoffPackage } from '../protocol/handoff';
 import type { LearnedPattern } from '../protocol/learning';
-import type { Message } from '../protocol/messages';
+import type { Message, ValidationCheck } from '../protocol/messages';
 import { describeUncovered, PLANNER_AGENT, type ExecutionPlan } from '../protocol/plan';
 import { severityRank } from '../protocol/findings';
 
@@ -134,6 +134,8 @@ export interface ValidationView {
   files: string[];
   approved: boolean | null;
   reasons: string[];
+  /** The validator's evidence item by item (parse, types, rescan, tests), when it listed it. */
+  checks?: ValidationCheck[];
 }
 
 export interface ToolCallView {
@@ -555,6 +557,8 @@ export function applyEvent(state: RunState, event: OrchestratorEvent): RunState 
       }
       view.approved = approved;
       view.reasons = [...reasons];
+      const checks = event.payload.evidence?.checks;
+      if (checks) view.checks = checks.map((check) => ({ ...check }));
       break;
     }
     case 'pattern.discovered': {

@@ -17,6 +17,8 @@ export const FindingSchema = z.object({
   recommendation: z.string(),
   /** True when a mechanical (autofix) change exists; false means a model or a person must fix it. */
   fixable: z.boolean(),
+  /** Why no mechanical change is offered, when the rule knows (the fix needs a model or a person). */
+  manualFixReason: z.string().optional(),
   agent: z.string().optional(),
   /** Set when the finding is in test code (tests, specs, fixtures): reported apart, at a lower severity. */
   inTest: z.boolean().optional(),

@@ -39,6 +39,15 @@ export type Urgency = z.infer<typeof UrgencySchema>;
 
 const record = z.record(z.string(), z.unknown());
 
+/** One piece of evidence behind a verdict: what was checked, how it ended, and what was seen. */
+export const ValidationCheckSchema = z.object({
+  /** parse, types, rescan, tests (validators may add their own). */
+  name: z.string().min(1),
+  status: z.enum(['passed', 'failed', 'not run']),
+  detail: z.string(),
+});
+export type ValidationCheck = z.infer<typeof ValidationCheckSchema>;
+
 /** What a validator checked to reach its verdict, so a reader can weigh it (empty lists: checked, nothing there). */
 export const ValidationEvidenceSchema = z.object({
   /** Files the scanner re-ran on; empty when no scan ran. */
@@ -54,6 +63,10 @@ export const ValidationEvidenceSchema = z.object({
   parseErrors: z.array(z.string()),
   /** Whether the validator looked at the diff of the change. */
   diffReviewed: z.boolean(),
+  /** Type errors the change brought in (absent: not type-checked). */
+  typeErrors: z.array(z.string()).optional(),
+  /** The evidence item by item, in the order checked; absent from validators that list none. */
+  checks: z.array(ValidationCheckSchema).optional(),
 });
 export type ValidationEvidence = z.infer<typeof ValidationEvidenceSchema>;
 

@@ -48,6 +48,14 @@ class ScriptedModel implements ModelClient {
   }
 }
 
+
+/** A multi-tenant app (users have an organizationId) whose authentication middleware sets req.user: the tenant rule applies there. */
+function writeTenantApp(root: string): void {
+  mkdirSync(path.join(root, 'prisma'), { recursive: true });
+  writeFileSync(path.join(root, 'prisma', 'schema.prisma'), 'model User {\n  id String @id\n  organizationId String\n}\n');
+  writeFileSync(path.join(root, 'src', 'auth.ts'), 'export function authenticate(req: any, _res: unknown, next: () => void) {\n  req.user = sessions.get(req.headers.authorization);\n  next();\n}\n');
+}
+
 describe('ModelAgentRuntime (tool loop)', () => {
   let root: string;
   let logDir: string;
@@ -273,8 +281,9 @@ describe('ModelAgentRuntime (tool loop)', () => {
   });
 
   it('gives a model agent the offline scanner as a tool: its findings come back as evidence, and its autofix is proposed as a diff', async () => {
+    writeTenantApp(root);
     writeFileSync(path.join(root, 'src', 'b.ts'), [
-      "router.get('/users/:id', async (req, res) => {",
+      "router.get('/users/:id', authenticate, async (req, res) => {",
       '  const user = await db.user.findFirst({ where: { id: req.params.id } });',
       '  res.json(user);',
       '});',
@@ -302,7 +311,7 @@ describe('ModelAgentRuntime (tool loop)', () => {
     const TENANT = 'agent-orchestrator/missing-tenant-filter';
     const FINDING = `scanner:${TENANT}:src/b.ts:2`;
     const HANDLER = [
-      "router.get('/users/:id', async (req, res) => {",
+      "router.get('/users/:id', authenticate, async (req, res) => {",
       '  const user = await db.user.findFirst({ where: { id: req.params.id } });',
       '  res.json(user);',
       '});',
@@ -312,6 +321,7 @@ describe('ModelAgentRuntime (tool loop)', () => {
     const validationResults = (events: OrchestratorEvent[]) => events.flatMap((e) => (e.type === 'validation.result' ? [e.payload] : []));
 
     beforeEach(() => {
+      writeTenantApp(root);
       writeFileSync(path.join(root, 'src', 'b.ts'), HANDLER);
       // Loading the scanner's parser can take longer than an agent's timeout on a loaded machine: load it first.
       new SecurityScanner(new NodeWorkspaceFiles(root)).scanSource('warm.ts', 'export {};');

@@ -64,7 +64,9 @@ describe('backend-api-developer (offline, through the orchestrator)', function (
     assert.deepEqual(evidence.newFindings, []);
     assert.deepEqual(evidence.parseErrors, []);
     assert.equal(evidence.tests, null);
-    assert.match(evidence.testsNotRun ?? '', /test agent runs the tests/);
+    // No command consent in this run: the verdict says the tests were not run, and why, instead of pretending.
+    assert.match(evidence.testsNotRun ?? '', /commands not allowed/);
+    assert.deepEqual(evidence.checks?.map((check) => `${check.name} ${check.status}`), ['parse passed', 'types not run', 'rescan passed', 'tests not run']);
     // The event of the run carries it too, so the log and the store keep it.
     const resultEvent = eventsOfType(events, 'validation.result')[0];
     assert.deepEqual(resultEvent?.payload.evidence, evidence);

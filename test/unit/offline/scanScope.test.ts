@@ -102,7 +102,8 @@ describe('what the security scan reads', () => {
       },
     });
     const result = await new SecurityScanner(spy, { maxFileSize: 100_000 }).scan();
-    assert.deepEqual(asked, [100_000, 100_000]);
+    // Each source is read twice: once for the codebase facts (models, routes behind authentication), once to scan.
+    assert.deepEqual(asked, [100_000, 100_000, 100_000, 100_000]);
     assert.deepEqual(result.skipped.map((entry) => entry.file), ['src/big.js']);
     assert.deepEqual(result.coverage.skipped.map((entry) => [entry.category, entry.count]), [['too-large', 1]]);
   });

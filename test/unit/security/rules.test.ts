@@ -2,12 +2,14 @@ import { strict as assert } from 'node:assert';
 import { SecurityScanner } from '../../../src/agents/offline/security/securityScanner';
 import type { Finding } from '../../../src/core/protocol/findings';
 import { MemoryWorkspace } from './memoryWorkspace';
+import { tenantApp } from './tenantFacts';
 
 const TENANT = 'agent-orchestrator/missing-tenant-filter';
 const SECRET = 'agent-orchestrator/hardcoded-secret';
 const SQL = 'agent-orchestrator/sql-injection';
 
-const scanner = new SecurityScanner(new MemoryWorkspace({}));
+// The tenant rule's cases run in a multi-tenant app whose routers (these files) are mounted behind authentication.
+const scanner = new SecurityScanner(new MemoryWorkspace({}), { facts: tenantApp(['src/routes/example.ts', 'a.js']) });
 
 function findings(source: string, ruleId: string, file = 'src/routes/example.ts'): Finding[] {
   const result = scanner.scanSource(file, source);
@@ -53,7 +55,7 @@ describe('missing-tenant-filter', () => {
     assert.match(fixAll('function h(r: express.Request) { return db.user.count({ where: { active: true } }); }'), /organizationId: r\.user\.organizationId, active/);
     assert.match(fixAll('const h = (incoming: AuthenticatedRequest) => db.user.delete({ where: { id: 1 } });'), /organizationId: incoming\.user\.organizationId, id: 1/);
     assert.match(
-      fixAll('export const list = procedure.query(({ ctx, input }) => ctx.db.invoice.findMany({ where: { status: input.status } }));'),
+      fixAll('export const list = protectedProcedure.query(({ ctx, input }) => ctx.db.invoice.findMany({ where: { status: input.status } }));'),
       /where: \{ organizationId: ctx\.session\.organizationId, status: input\.status \}/,
     );
   });
@@ -100,7 +102,7 @@ describe('missing-tenant-filter', () => {
   });
 
   it('honours custom tenant keys in the check, the message and the fix', () => {
-    const custom = new SecurityScanner(new MemoryWorkspace({}), { tenantKeys: ['workspaceId'] });
+    const custom = new SecurityScanner(new MemoryWorkspace({}), { tenantKeys: ['workspaceId'], facts: tenantApp(['a.js'], {}, ['workspaceId']) });
     const source = 'async function h(req) { return db.doc.findFirst({ where: { id: 1, organizationId: 2 } }); }';
     const [finding] = custom.scanSource('a.js', source).findings;
     assert.equal(finding?.message, 'Missing workspaceId validation: doc.findFirst in a request handler has no workspaceId filter');

@@ -70,7 +70,25 @@ describe('security scan cache', () => {
     const otherRules = await scan(root, { tenantKeys: ['tenantId'] });
     assert.deepEqual(otherRules.cache, { hits: 0, misses: 3 });
     const fingerprint = (JSON.parse(fs.readFileSync(cacheFile(root), 'utf8')) as { fingerprint: string }).fingerprint;
-    assert.equal(fingerprint, rulesFingerprint({ tenantKeys: ['tenantId'] }));
+    const facts = await new SecurityScanner(new NodeWorkspaceFiles(root), { tenantKeys: ['tenantId'] }).prepare();
+    assert.equal(fingerprint, rulesFingerprint({ tenantKeys: ['tenantId'], facts }));
+  });
+
+  it('is emptied when the codebase facts change: a schema added elsewhere brings the tenant findings of an unchanged handler file', async () => {
+    const fixture = path.join(__dirname, '../../fixtures/offline/tenant-api');
+    const files: Record<string, string> = {};
+    for (const file of ['src/auth.js', 'src/routes.js', 'src/handlers.js', 'src/db.js']) files[file] = fs.readFileSync(path.join(fixture, file), 'utf8');
+    const root = workspace(files);
+    const tenantFindings = (result: ScanResult): string[] => result.findings.filter((f) => f.ruleId === 'agent-orchestrator/missing-tenant-filter').map((f) => `${f.file}:${f.line}`);
+
+    // No model declares a tenant field yet: the app has no tenants, so nothing is missing.
+    assert.deepEqual(tenantFindings(await scan(root)), []);
+    fs.mkdirSync(path.join(root, 'prisma'));
+    fs.copyFileSync(path.join(fixture, 'prisma/schema.prisma'), path.join(root, 'prisma/schema.prisma'));
+    const rescan = await scan(root);
+    assert.deepEqual(rescan.cache?.hits, 0, 'a result computed without the schema must not be served');
+    assert.deepEqual(tenantFindings(rescan), ['src/handlers.js:6', 'src/handlers.js:11']);
+    assert.deepEqual(withoutCache(rescan), withoutCache(await scan(root, { cache: false })));
   });
 
   it('ignores a corrupt or forged cache file, scans normally and replaces it', async () => {
@@ -186,5 +204,18 @@ describe('security scan across workers', () => {
     assert.deepEqual(spread, inThread);
     assert.equal(spread.parseErrors.length, 1);
     assert.ok(spread.findings.length >= 12);
+  });
+
+  it('analyses with the codebase facts of the whole workspace: a worker reports the tenant findings the schema calls for', async function () {
+    this.timeout(180_000);
+    const fixture = path.join(__dirname, '../../fixtures/offline/tenant-api');
+    const files: Record<string, string> = {};
+    for (const file of ['src/auth.js', 'src/routes.js', 'src/handlers.js', 'src/db.js', 'prisma/schema.prisma']) files[file] = fs.readFileSync(path.join(fixture, file), 'utf8');
+    for (let i = 0; i < 3; i++) files[`src/m${i}.js`] = FILES['src/run.js'] ?? '';
+    const workspace = new MemoryWorkspace(files);
+    const inThread = await new SecurityScanner(workspace, { workers: false }).scan();
+    const spread = await new SecurityScanner(workspace, { parallelFromBytes: 0 }).scan();
+    assert.deepEqual(spread, inThread);
+    assert.deepEqual(spread.findings.filter((f) => f.ruleId === 'agent-orchestrator/missing-tenant-filter').map((f) => `${f.file}:${f.line}`), ['src/handlers.js:6', 'src/handlers.js:11']);
   });
 });

@@ -6,6 +6,7 @@ import { unifiedDiff } from '../../../src/core/orchestrator/unifiedDiff';
 import { FindingSchema } from '../../../src/core/protocol/findings';
 import { generatedHandlers } from './generatedSource';
 import { MemoryWorkspace } from './memoryWorkspace';
+import { tenantApp } from './tenantFacts';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 
@@ -22,7 +23,8 @@ const HANDLERS = [
 ].join('\n');
 
 describe('SecurityScanner', () => {
-  const scanner = new SecurityScanner(new MemoryWorkspace({}));
+  // A multi-tenant app where these handlers run after authentication.
+  const scanner = new SecurityScanner(new MemoryWorkspace({}), { facts: tenantApp(['src/routes/show.ts', 'src/routes/other.ts']) });
 
   it('produces complete findings with stable ids', () => {
     const first = scanner.scanSource('src/routes/show.ts', HANDLERS).findings;

@@ -13,6 +13,11 @@ export const RULE_CATALOG: Readonly<Record<string, RuleInfo>> = {
     recommendation:
       "Filter every query in a request handler by the caller's organizationId (e.g. where: { organizationId: req.user.organizationId, ... }) so one tenant cannot read or change another tenant's records.",
   },
+  'agent-orchestrator/missing-access-control': {
+    severity: 'high',
+    recommendation:
+      "Check that the record belongs to the caller before using it: filter the query by the owner (e.g. where: { id, userId: req.user.id }), or compare the loaded record's owner with req.user and answer 404/403, or guard the route with an authorization middleware or policy.",
+  },
   'agent-orchestrator/hardcoded-secret': {
     severity: 'high',
     recommendation:

@@ -3,6 +3,9 @@
 import type { ESLint, Rule } from 'eslint';
 import type * as ESTree from 'estree';
 import { looksLikeSecretName, looksLikeSecretValue } from '../../../core/security/secretMasking';
+import { missingAccessControl, SQL_METHODS as SQL_RUNNERS, sqlText } from './accessControl';
+import { factsFromOption, fieldKey, fileFromOption, isUserModel, modelKey, NEEDS_PERSON_MARK } from './codebaseFacts';
+import { enclosingHandler, FileRoutes, situationOf, userReferencePattern, type RequestBinding } from './routeContext';
 import { hardcodedSecretRule } from './secrets/hardcodedSecretRule';
 import { renderLocalsRule, templateEscapingRule } from './templates/templateCodeRules';
 import { TAINT_RULES } from './taint/taintRules';
@@ -56,51 +59,33 @@ function memberName(node: ESTree.MemberExpression): string | undefined {
   return undefined;
 }
 
-function isFunction(node: ESTree.Node): node is ESTree.Function {
-  return node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression';
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // missing-tenant-filter
+//
+// Applies only where the codebase has a tenant concept (a model, schema or migration declares the tenant field) and
+// only to handlers that run after authentication; never to public endpoints (login, registration, password reset):
+// there, inserting `organizationId: req.user.organizationId` reads a `req.user` that does not exist. The fix is
+// offered only when it is provably right: the caller's user is established on that route and the queried model has
+// the field. Otherwise the finding says why it needs a model or a person.
 
-interface HandlerContext {
-  /** Expression that yields the caller's tenant key, e.g. `req.user.organizationId`. */
-  tenantExpression: (key: string) => string;
+function primaryKeyOf(keys: readonly string[]): string {
+  return keys[0] ?? 'organizationId';
 }
 
-/** Type name of a parameter annotation (`req: Request`, `req: express.Request`), if any. */
-function annotationTypeName(param: unknown): string | undefined {
-  const typeNode = field(field(param, 'typeAnnotation'), 'typeAnnotation');
-  if (!isLooseNode(typeNode) || typeNode.type !== 'TSTypeReference') return undefined;
-  const typeName = field(typeNode, 'typeName');
-  if (isLooseNode(typeName) && typeName.type === 'Identifier') return String(field(typeName, 'name'));
-  if (isLooseNode(typeName) && typeName.type === 'TSQualifiedName') return String(field(field(typeName, 'right'), 'name'));
-  return undefined;
+/** The expression that yields the caller's tenant key in a handler of this style. */
+function tenantExpression(binding: RequestBinding, key: string): string {
+  if (binding.style === 'trpc') return `${binding.name}.session.${key}`;
+  if (binding.style === 'koa') return `${binding.name}.state.user.${key}`;
+  return `${binding.name}.user.${key}`;
 }
 
-/** Recognises a request handler by its parameters: `req`/`request`, anything typed `...Request`, or `({ ctx })`. */
-function handlerContextOf(fn: ESTree.Function): HandlerContext | undefined {
-  for (const rawParam of fn.params) {
-    const param = rawParam.type === 'AssignmentPattern' ? rawParam.left : rawParam;
-    if (param.type === 'Identifier') {
-      const typeName = annotationTypeName(param);
-      if (param.name === 'req' || param.name === 'request' || (typeName !== undefined && /Request$/.test(typeName))) {
-        const name = param.name;
-        return { tenantExpression: (key) => `${name}.user.${key}` };
-      }
-    }
-    if (param.type === 'ObjectPattern') {
-      for (const property of param.properties) {
-        if (property.type !== 'Property' || propertyKeyName(property) !== 'ctx') continue;
-        const value = property.value.type === 'AssignmentPattern' ? property.value.left : property.value;
-        if (value.type === 'Identifier') {
-          const name = value.name;
-          return { tenantExpression: (key) => `${name}.session.${key}` };
-        }
-      }
-    }
-  }
-  return undefined;
+/** The prefix of `tenantExpression` whose presence in the handler shows the caller's user is there. */
+function userPrefix(binding: RequestBinding): RegExp {
+  const name = binding.name.replace(/[$]/g, '\\$');
+  if (binding.style === 'trpc') return new RegExp(`\\b${name}\\.session\\b`);
+  if (binding.style === 'koa') return new RegExp(`\\b${name}\\.state\\.user\\b`);
+  return new RegExp(`\\b${name}\\.user\\b`);
 }
 
 /** True when the where-filter mentions a tenant key anywhere: as a property name (`organizationId: x`, also
@@ -147,14 +132,15 @@ const missingTenantFilter: Rule.RuleModule = {
     schema: [
       {
         type: 'object',
-        properties: { tenantKeys: { type: 'array', items: { type: 'string' }, minItems: 1 } },
+        properties: { tenantKeys: { type: 'array', items: { type: 'string' }, minItems: 1 }, facts: { type: 'object' }, file: { type: 'string' } },
         additionalProperties: false,
       },
     ],
     messages: {
       missing: 'Missing {{key}} validation: {{model}}.{{method}} in a request handler has no {{key}} filter',
+      missingManual: `Missing {{key}} validation: {{model}}.{{method}} in a request handler has no {{key}} filter${NEEDS_PERSON_MARK}{{reason}}`,
       unverifiable:
-        'Cannot verify {{key}} validation: {{model}}.{{method}} in a request handler builds its where filter outside the call, so tenant isolation is unchecked',
+        `Cannot verify {{key}} validation: {{model}}.{{method}} in a request handler builds its where filter outside the call, so tenant isolation is unchecked${NEEDS_PERSON_MARK}the filter is not written in the call`,
     },
   },
   create(context) {
@@ -163,16 +149,37 @@ const missingTenantFilter: Rule.RuleModule = {
     const keys = Array.isArray(configured) && configured.every((k): k is string => typeof k === 'string') && configured.length > 0
       ? configured
       : [...DEFAULT_TENANT_KEYS];
+    const facts = factsFromOption(option);
+    // No model, schema or migration has a tenant field: there is no tenant to filter by.
+    const declared = keys.filter((key) => facts.tenantKeys.some((found) => fieldKey(found) === fieldKey(key)));
+    if (declared.length === 0) return {};
     const tenantKeys = new Set(keys);
-    const primaryKey = keys[0] ?? 'organizationId';
     const sourceCode = context.sourceCode;
+    const file = fileFromOption(option, context.filename);
+    const routes = new FileRoutes();
+    const sqlCandidates: { node: ESTree.CallExpression; table: string; method: string; fn: ESTree.Function; binding: RequestBinding }[] = [];
+    const candidates: { node: ESTree.CallExpression; whereValue: ESTree.Node; described: { model: string; method: string }; fn: ESTree.Function; binding: RequestBinding }[] = [];
 
     return {
       CallExpression(node) {
+        routes.collect(node);
         const described = describeCallee(node.callee);
         if (!described) return;
         const firstArg = node.arguments[0];
         if (!firstArg || firstArg.type === 'SpreadElement') return;
+        if (SQL_RUNNERS.has(described.method)) {
+          // SQL text on a table with the tenant column, that never names the column: reported, fixed by hand.
+          const sql = sqlText(firstArg, sourceCode);
+          const table = sql !== undefined && /^\s*(select|update|delete|with)\b/i.test(sql) ? /\b(?:from|update)\s+[`"[]?(?:\w+\.)?(\w+)/i.exec(sql)?.[1] : undefined;
+          const fields = table !== undefined ? facts.models[modelKey(table)] : undefined;
+          if (!sql || !table || !fields || !declared.some((k) => fields.includes(fieldKey(k)))) return;
+          const words = new Set([...sql.matchAll(/\w+/g)].map((w) => fieldKey(w[0])));
+          if (declared.some((k) => words.has(fieldKey(k)))) return;
+          const handler = enclosingHandler(node, sourceCode);
+          if (!handler || handler.binding.name === '\u0000') return;
+          sqlCandidates.push({ node, table, method: described.method, fn: handler.fn, binding: handler.binding });
+          return;
+        }
         const argument = unwrap(firstArg);
         if (argument.type !== 'ObjectExpression') return;
         const whereProperty = argument.properties.find(
@@ -180,45 +187,71 @@ const missingTenantFilter: Rule.RuleModule = {
         );
         // Only calls with a `where` filter are checked: prisma-shaped calls and any other `fn({ where })`.
         if (!whereProperty) return;
-
-        const handler = sourceCode
-          .getAncestors(node)
-          .reverse()
-          .filter(isFunction)
-          .map(handlerContextOf)
-          .find((h): h is HandlerContext => h !== undefined);
-        if (!handler) return;
-
+        const handler = enclosingHandler(node, sourceCode);
+        if (!handler || handler.binding.name === '\u0000') return;
         const whereValue = unwrap(whereProperty.value as ESTree.Node);
         if (mentionsTenantKey(whereValue, tenantKeys)) return;
-        const data = { key: primaryKey, model: described.model, method: described.method };
-
-        const hasSpread = whereValue.type === 'ObjectExpression' && whereValue.properties.some((p) => p.type === 'SpreadElement');
-        if (whereValue.type !== 'ObjectExpression' || hasSpread) {
-          context.report({ node: node.callee, messageId: 'unverifiable', data });
-          return;
+        candidates.push({ node, whereValue, described, fn: handler.fn, binding: handler.binding });
+      },
+      'Program:exit'() {
+        for (const { node, table, method, fn, binding } of sqlCandidates) {
+          const situation = situationOf(fn, binding, file, routes, facts, sourceCode);
+          if (situation.publicEndpoint || (!situation.behindAuthentication && !situation.usesUser)) continue;
+          // The caller's own user row (UPDATE users ... WHERE id = <the caller's id>) is theirs whatever the tenant.
+          if (isUserModel(modelKey(table)) && node.arguments.slice(1).some((a) => userReferencePattern(binding).test(sourceCode.getText(a)))) continue;
+          const fields = facts.models[modelKey(table)] ?? [];
+          const key = declared.find((k) => fields.includes(fieldKey(k))) ?? primaryKeyOf(declared);
+          context.report({ node: node.callee, messageId: 'missingManual', data: { key, model: table, method, reason: `the query is SQL text: add the ${key} condition and its parameter by hand` } });
         }
+        for (const { node, whereValue, described, fn, binding } of candidates) {
+          const situation = situationOf(fn, binding, file, routes, facts, sourceCode);
+          if (situation.publicEndpoint) continue;
+          if (!situation.behindAuthentication && !situation.usesUser) continue;
+          const fields = facts.models[modelKey(described.model)];
+          const key = fields ? declared.find((k) => fields.includes(fieldKey(k))) : declared[0];
+          // The model is known and has no tenant field (a global table such as users or plans): nothing to filter.
+          if (key === undefined) continue;
+          const data = { key, model: described.model, method: described.method };
 
-        const tenantProperty = `${primaryKey}: ${handler.tenantExpression(primaryKey)}`;
-        // Reported at the query (`db.user.findFirst`), which is what a reader looks for.
-        context.report({
-          node: node.callee,
-          messageId: 'missing',
-          data,
-          fix(fixer) {
-            const first = whereValue.properties[0];
-            if (!first) return fixer.replaceText(whereValue, `{ ${tenantProperty} }`);
-            const openBrace = sourceCode.getFirstToken(whereValue);
-            const firstToken = sourceCode.getFirstToken(first);
-            if (openBrace && firstToken && openBrace.loc.end.line !== firstToken.loc.start.line) {
-              // Multi-line object: put the new key on its own line with the same indentation.
-              const lineText = sourceCode.lines[firstToken.loc.start.line - 1] ?? '';
-              const indent = /^\s*/.exec(lineText)?.[0] ?? '';
-              return fixer.insertTextBefore(first, `${tenantProperty},\n${indent}`);
-            }
-            return fixer.insertTextBefore(first, `${tenantProperty}, `);
-          },
-        });
+          const hasSpread = whereValue.type === 'ObjectExpression' && whereValue.properties.some((p) => p.type === 'SpreadElement');
+          if (whereValue.type !== 'ObjectExpression' || hasSpread) {
+            context.report({ node: node.callee, messageId: 'unverifiable', data });
+            continue;
+          }
+          const handlerText = sourceCode.getText(fn);
+          // Express-style: an authentication middleware is known to set req.user; tRPC's protected procedures and
+          // Koa's auth middleware put the user in ctx.
+          const userEstablished = userPrefix(binding).test(handlerText) || (situation.behindAuthentication && (binding.style !== 'req' || facts.requestUser));
+          const blocker = !fields
+            ? `no model, schema or migration for "${described.model}" was found, so whether it has the ${key} column is unknown`
+            : !userEstablished
+              ? `nothing on this route establishes ${tenantExpression(binding, key).replace(/\.[^.]+$/, '')} (no authentication middleware that sets it, and the handler does not use it)`
+              : undefined;
+          if (blocker !== undefined) {
+            context.report({ node: node.callee, messageId: 'missingManual', data: { ...data, reason: blocker } });
+            continue;
+          }
+          const tenantProperty = `${key}: ${tenantExpression(binding, key)}`;
+          // Reported at the query (`db.user.findFirst`), which is what a reader looks for.
+          context.report({
+            node: node.callee,
+            messageId: 'missing',
+            data,
+            fix(fixer) {
+              const first = whereValue.properties[0];
+              if (!first) return fixer.replaceText(whereValue, `{ ${tenantProperty} }`);
+              const openBrace = sourceCode.getFirstToken(whereValue);
+              const firstToken = sourceCode.getFirstToken(first);
+              if (openBrace && firstToken && openBrace.loc.end.line !== firstToken.loc.start.line) {
+                // Multi-line object: put the new key on its own line with the same indentation.
+                const lineText = sourceCode.lines[firstToken.loc.start.line - 1] ?? '';
+                const indent = /^\s*/.exec(lineText)?.[0] ?? '';
+                return fixer.insertTextBefore(first, `${tenantProperty},\n${indent}`);
+              }
+              return fixer.insertTextBefore(first, `${tenantProperty}, `);
+            },
+          });
+        }
       },
     };
   },
@@ -231,6 +264,7 @@ export const agentOrchestratorPlugin: ESLint.Plugin = {
   meta: { name: 'eslint-plugin-agent-orchestrator', version: '0.1.0' },
   rules: {
     'missing-tenant-filter': missingTenantFilter,
+    'missing-access-control': missingAccessControl,
     'hardcoded-secret': hardcodedSecretRule,
     'template-escaping-off': templateEscapingRule,
     'render-locals': renderLocalsRule,

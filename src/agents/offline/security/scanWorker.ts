@@ -3,12 +3,14 @@
 // Bundled as dist/scanWorker.js; run from the TypeScript sources through tsx in tests.
 import { parentPort } from 'node:worker_threads';
 import type { WorkspaceFiles } from '../../../core/ports';
+import type { CodebaseFacts } from './codebaseFacts';
 import { SecurityScanner } from './securityScanner';
 
 export interface ScanWorkerRequest {
   file: string;
   source: string;
   tenantKeys: string[];
+  facts: CodebaseFacts;
   jsYamlMajorVersion?: number;
 }
 
@@ -23,6 +25,7 @@ const workspace: WorkspaceFiles = { root: '', listFiles: noWorkspace, readFile: 
 parentPort?.on('message', (request: ScanWorkerRequest) => {
   const scanner = new SecurityScanner(workspace, {
     tenantKeys: request.tenantKeys,
+    facts: request.facts,
     ...(request.jsYamlMajorVersion === undefined ? {} : { jsYamlMajorVersion: request.jsYamlMajorVersion }),
   });
   const reply: ScanWorkerReply = scanner.scanSource(request.file, request.source);

@@ -5,6 +5,7 @@ import type { ESLint, Linter, Rule } from 'eslint';
 import type { Finding, ScanCoverage, Severity } from '../../../core/protocol/findings';
 import { FileTooLargeError, type WorkspaceFiles } from '../../../core/ports';
 import { maskSecrets } from '../../../core/security/secretMasking';
+import { FACT_EXTENSIONS, gatherCodebaseFacts, NEEDS_PERSON_MARK, NO_FACTS, type CodebaseFacts } from './codebaseFacts';
 import { DISABLED_PLUGIN_RULES, ruleInfo, SUPERSEDED_PLUGIN_RULES } from './ruleCatalog';
 import { agentOrchestratorPlugin, DEFAULT_TENANT_KEYS, LOCAL_PLUGIN_NAME } from './rules';
 import { CODE_EXTENSIONS, CoverageCollector, extensionOf, isTestFile, scannedKindOf, skipByContent, skipByPath, testSeverity } from './scanScope';
@@ -50,6 +51,8 @@ export interface SecurityScannerOptions {
   workers?: boolean;
   /** Files to analyse (not answered by the cache) must add up to this many characters before they are spread over workers. */
   parallelFromBytes?: number;
+  /** What the access-control rules know of the codebase; gathered from the workspace by `prepare` when omitted. */
+  facts?: CodebaseFacts;
 }
 
 /** The major version a package.json asks for a dependency (`^3.13.1` → 3), if it names one. */
@@ -204,6 +207,9 @@ export class SecurityScanner {
   private readonly useCache: boolean;
   private readonly useWorkers: boolean;
   private readonly parallelFromBytes: number;
+  /** Until `prepare` ran (or facts were given), the scanner knows nothing of the codebase: no tenant, no auth. */
+  private facts: CodebaseFacts;
+  private factsReady: boolean;
 
   constructor(private readonly workspace: WorkspaceFiles, options: SecurityScannerOptions = {}) {
     const keys = options.tenantKeys?.filter((k) => k.length > 0) ?? [];
@@ -213,6 +219,36 @@ export class SecurityScanner {
     this.useCache = options.cache ?? true;
     this.useWorkers = options.workers ?? true;
     this.parallelFromBytes = options.parallelFromBytes ?? PARALLEL_FROM_BYTES;
+    this.facts = options.facts ?? NO_FACTS;
+    this.factsReady = options.facts !== undefined;
+  }
+
+  /** What the scanner knows of the codebase (after `prepare`). */
+  get codebaseFacts(): CodebaseFacts {
+    return this.facts;
+  }
+
+  /**
+   * Reads the workspace's sources, schemas and migrations once to learn its models, tenant fields and where
+   * authentication guards routes. Runs before the first scan; call it before `fix` on a scanner that has not scanned.
+   */
+  async prepare(signal?: AbortSignal): Promise<CodebaseFacts> {
+    if (this.factsReady) return this.facts;
+    const listed = await this.workspace.listFiles();
+    const texts = new Map<string, string>();
+    for (const file of listed.map((f) => f.replace(/\\/g, '/'))) {
+      // Third-party code's models and routes are not the application's.
+      if (!FACT_EXTENSIONS.includes(extensionOf(file)) || skipByPath(file)) continue;
+      signal?.throwIfAborted();
+      // Bounded: a file over the scan limit is not read whole (the scan skips it too).
+      const text = await this.workspace.readFile(file, { maxBytes: this.maxFileSize }).catch(() => undefined);
+      signal?.throwIfAborted();
+      if (text === undefined || text.length > this.maxFileSize || text.includes('\u0000')) continue;
+      texts.set(file, text);
+    }
+    this.facts = gatherCodebaseFacts(texts, this.tenantKeys);
+    this.factsReady = true;
+    return this.facts;
   }
 
   /** js-yaml's major version from the workspace's package.json (bounded read; a missing or odd file means unknown). */
@@ -236,6 +272,7 @@ export class SecurityScanner {
     signal?.throwIfAborted();
     const coverage = new CoverageCollector();
     const wholeWorkspace = options.files === undefined;
+    await this.prepare(signal);
     // Filter here rather than pass extensions to listFiles, so the result does not depend on how an
     // implementation spells them ('.ts' or 'ts').
     const candidates = options.files ?? (await this.workspace.listFiles({ onExcluded: (path, why) => coverage.skip(path, why) }));
@@ -347,12 +384,15 @@ export class SecurityScanner {
    * a change here (an option, or workspace-wide facts a rule consults) never serves a stale result.
    */
   private fingerprintInputs(): unknown {
-    return this.jsYamlMajorVersion === undefined ? { tenantKeys: this.tenantKeys } : { tenantKeys: this.tenantKeys, jsYamlMajorVersion: this.jsYamlMajorVersion };
+    // The codebase facts (models, tenant fields, routes behind authentication) decide the access-control and tenant
+    // findings of every file: a new model or a moved auth middleware elsewhere must not serve an old result.
+    const inputs = { tenantKeys: this.tenantKeys, facts: this.facts };
+    return this.jsYamlMajorVersion === undefined ? inputs : { ...inputs, jsYamlMajorVersion: this.jsYamlMajorVersion };
   }
 
-  /** A worker analyses with the same workspace facts as this thread (tenant keys, js-yaml's version). */
+  /** A worker analyses with the same workspace facts as this thread (tenant keys, codebase facts, js-yaml's version). */
   #workerRequest(item: PendingFile): ScanWorkerRequest {
-    const request: ScanWorkerRequest = { file: item.file, source: item.source, tenantKeys: this.tenantKeys };
+    const request: ScanWorkerRequest = { file: item.file, source: item.source, tenantKeys: this.tenantKeys, facts: this.facts };
     if (this.jsYamlMajorVersion !== undefined) request.jsYamlMajorVersion = this.jsYamlMajorVersion;
     return request;
   }
@@ -485,10 +525,10 @@ export class SecurityScanner {
     }
     let messages: Linter.LintMessage[];
     try {
-      messages = this.verify(engine, source, extension, 'module');
+      messages = this.verify(engine, source, relative, 'module');
       // Plain scripts (`with`, legacy octals) fail in module mode: retry them as CommonJS before giving up.
       if (!TYPESCRIPT_EXTENSIONS.has(extension) && extension !== '.mjs' && messages.some((m) => m.fatal)) {
-        const asScript = this.verify(engine, source, extension, 'commonjs');
+        const asScript = this.verify(engine, source, relative, 'commonjs');
         if (!asScript.some((m) => m.fatal)) messages = asScript;
       }
     } catch (error) {
@@ -515,18 +555,23 @@ export class SecurityScanner {
       const ruleId = RULE_ID_OF[message.ruleId] ?? message.ruleId;
       const info = ruleInfo(ruleId);
       const column = Math.max(1, message.column);
-      const id = findingId(ruleId, relative, message.line, column, message.message);
+      // A rule says why it offers no fix after a mark; the finding carries that as its own field.
+      const mark = message.message.indexOf(NEEDS_PERSON_MARK);
+      const text = mark >= 0 ? message.message.slice(0, mark) : message.message;
+      const manualFixReason = mark >= 0 && message.fix === undefined ? message.message.slice(mark + NEEDS_PERSON_MARK.length) : undefined;
+      const id = findingId(ruleId, relative, message.line, column, text);
       const finding: Finding = {
         id,
         ruleId,
         severity: inTest ? testSeverity(info.severity) : info.severity,
         // A rule may quote the code it flags; a finding is shown and stored everywhere, so no secret rides along.
-        message: maskSecrets(message.message),
+        message: maskSecrets(text),
         file: relative,
         line: message.line,
         column,
         recommendation: info.recommendation,
         fixable: message.fix !== undefined,
+        ...(manualFixReason !== undefined ? { manualFixReason: maskSecrets(manualFixReason) } : {}),
         agent: SECURITY_AGENT,
       };
       if (inTest) finding.inTest = true;
@@ -539,7 +584,8 @@ export class SecurityScanner {
     return { findings: withoutSupersededFindings(findings), fixes, templateFacts };
   }
 
-  private verify(engine: Analyzers, source: string, extension: string, sourceType: 'module' | 'commonjs'): Linter.LintMessage[] {
+  private verify(engine: Analyzers, source: string, file: string, sourceType: 'module' | 'commonjs'): Linter.LintMessage[] {
+    const extension = extensionOf(file);
     const isTypeScript = TYPESCRIPT_EXTENSIONS.has(extension);
     // ESLint matches configs by file name; a synthetic name with the real extension keeps matching independent
     // of where the workspace lives (absolute paths outside ESLint's cwd would be ignored).
@@ -567,7 +613,8 @@ export class SecurityScanner {
           ...pluginRules,
           'no-unsanitized/method': 'error',
           'no-unsanitized/property': 'error',
-          [`${LOCAL_PLUGIN_NAME}/missing-tenant-filter`]: ['error', { tenantKeys: this.tenantKeys }],
+          [`${LOCAL_PLUGIN_NAME}/missing-tenant-filter`]: ['error', { tenantKeys: this.tenantKeys, facts: this.facts, file }],
+          [`${LOCAL_PLUGIN_NAME}/missing-access-control`]: ['error', { facts: this.facts, file }],
           [`${LOCAL_PLUGIN_NAME}/hardcoded-secret`]: 'error',
           [`${LOCAL_PLUGIN_NAME}/template-escaping-off`]: 'error',
           [FACT_RULE]: 'error',
