@@ -5,32 +5,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { OrchestratorService } from '../src/mcp/orchestratorService';
-import { percentile, type Bench, type BenchRow } from './harness';
+import { median, percentile, timeEach, type Bench, type BenchRow } from './harness';
 
 const REPO = path.resolve(__dirname, '..');
 const CLI = path.join(REPO, 'dist', 'cli.js');
 const SESSIONS = 3;
 const WARMUP = 5;
 const ROUNDS = 50;
-
-function median(values: readonly number[]): number {
-  return Number(percentile([...values].sort((a, b) => a - b), 50).toFixed(3));
-}
-
-async function timeEach(rounds: number, call: () => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < rounds; i += 1) {
-    const start = performance.now();
-    await call();
-    times.push(performance.now() - start);
-  }
-  return times;
-}
 
 export const mcpBench: Bench = async () => {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npm run bench builds it)`);

@@ -4,29 +4,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { McpClientConnection } from '../src/agents/mcp/mcpClientConnection';
-import { percentile, type Bench } from './harness';
+import { median, timeEach, type Bench } from './harness';
 
 const WARMUP = 10;
 const ROUNDS = 200;
 const MEMORY_SERVER = require.resolve('@modelcontextprotocol/server-memory/dist/index.js');
-
-function median(values: readonly number[]): number {
-  return Number(percentile([...values].sort((a, b) => a - b), 50).toFixed(3));
-}
-
-async function timeEach(rounds: number, call: () => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < rounds; i += 1) {
-    const start = performance.now();
-    await call();
-    times.push(performance.now() - start);
-  }
-  return times;
-}
 
 export const mcpClientBench: Bench = async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-client-bench-'));

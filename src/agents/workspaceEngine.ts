@@ -14,7 +14,7 @@ import type { AgentDefinition } from './definitions/agentDefinition';
 import { loadAgentFiles } from './definitions/agentFileLoader';
 import { buildAgentRoster } from './definitions/agentRegistry';
 import { builtinAgents } from './definitions/builtinAgents';
-import { loadMcpServerConfigs } from './mcp/mcpServerConfig';
+import { loadMcpServerConfigs, type McpServerConfigs } from './mcp/mcpServerConfig';
 import { McpToolHub, type McpToolSource } from './mcp/mcpToolHub';
 import { startLearningMemory } from './memory/learningMemorySetup';
 import type { MemoryServerLearnings } from './memory/memoryServerLearnings';
@@ -189,11 +189,13 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
 
     const commandRunner: CommandRunner | null = options.allowCommands ? new NodeCommandRunner() : null;
     const wiring = options.models ?? wiringFromResolver(models, options.approvalGate ?? null, options.askBeforeChanges === true);
-    mcpTools = options.mode === 'write' && options.allowMcpServers === true ? mcpToolHubFor(workspaceRoot, options.env ?? process.env, config.config, warn) : null;
+    // Read once: the agents' tools and the memory server come from the same files.
+    const mcpConfigs = loadMcpServerConfigs(workspaceRoot, options.env ?? process.env, config.config.mcpServers ?? {});
+    mcpTools = options.mode === 'write' && options.allowMcpServers === true ? mcpToolHubFor(mcpConfigs, warn) : null;
     const { runtimes, modelAvailable } = agentRuntimes(roster.agents, createOfflineAgents(), wiring, config.config.permissions, warn, mcpTools);
     const planner = wiring?.planner ?? null;
     learningMemory = startLearningMemory({
-      workspaceRoot, env: options.env ?? process.env, config: config.config, allowed: options.allowMcpServers === true, repository: store, warn,
+      workspaceRoot, configs: mcpConfigs, config: config.config, allowed: options.allowMcpServers === true, repository: store, warn,
     });
     const orchestrator = new ExecutionOrchestrator({
       workspace: new NodeWorkspaceFiles(workspaceRoot, { onWarning: warn }),
@@ -240,8 +242,7 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
 }
 
 /** The MCP servers agents may use, with a warning per broken entry; null when the workspace names none. */
-function mcpToolHubFor(workspaceRoot: string, env: NodeJS.ProcessEnv, config: LoadedConfig['config'], warn: (message: string) => void): McpToolHub | null {
-  const { servers, problems } = loadMcpServerConfigs(workspaceRoot, env, config.mcpServers ?? {});
+function mcpToolHubFor({ servers, problems }: McpServerConfigs, warn: (message: string) => void): McpToolHub | null {
   for (const problem of problems) warn(`${problem.message}; that server's tools are not available to agents`);
   return servers.size > 0 ? new McpToolHub({ servers }) : null;
 }

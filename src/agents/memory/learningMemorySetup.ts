@@ -2,7 +2,7 @@
 // host and the MCP server, so they cannot disagree.
 import type { LearningRepository } from '../../core/ports';
 import type { OrchestratorConfig } from '../../core/protocol/config';
-import { loadMcpServerConfigs } from '../mcp/mcpServerConfig';
+import type { McpServerConfigs } from '../mcp/mcpServerConfig';
 import { MemoryServerLearnings } from './memoryServerLearnings';
 
 /** Server names taken as the memory server when `learning.memoryServer` names none. */
@@ -10,7 +10,8 @@ export const CONVENTIONAL_MEMORY_SERVER_NAMES = ['memory', 'memory-bank', 'memor
 
 export interface LearningMemorySetup {
   workspaceRoot: string;
-  env: NodeJS.ProcessEnv;
+  /** The workspace's MCP servers, as loadMcpServerConfigs read them. */
+  configs: McpServerConfigs;
   config: OrchestratorConfig;
   /** The user's consent to start the workspace's MCP servers (CLI --allow-mcp); without it nothing is started. */
   allowed: boolean;
@@ -24,7 +25,7 @@ export interface LearningMemorySetup {
 export function startLearningMemory(setup: LearningMemorySetup): MemoryServerLearnings | null {
   const { config } = setup;
   if (!config.learning.mcpIntegration || !config.orchestration.enableLearning) return null;
-  const { servers, problems } = loadMcpServerConfigs(setup.workspaceRoot, setup.env, config.mcpServers ?? {});
+  const { servers, problems } = setup.configs;
   const named = config.learning.memoryServer;
   const name = named ?? CONVENTIONAL_MEMORY_SERVER_NAMES.find((candidate) => servers.has(candidate) || problems.some((p) => p.server === candidate));
   if (name === undefined) return null;
