@@ -1,8 +1,9 @@
 // Scores a security scan of a corpus app against the app's truth file (test/fixtures/corpus/<app>/truth.json):
 // which planted vulnerabilities were found (recall), which findings are real (precision), per class and overall.
 // A finding matches a truth entry when the file and the class are equal and its line lies within
-// [line - 2, endLine + 2]; each truth entry counts once, further findings on it are duplicates (shown, but not false
-// positives); findings in test files are reported apart.
+// [line - 2, endLine + 2], or lies that near the entry's `crossFile` place; each truth entry counts once, further
+// findings on it are duplicates (shown, but not false positives); findings in test files are reported apart. Entries
+// whose flow crosses files are counted apart too, since the auditor promises only same-file helpers.
 
 /** The classes of the auditor's own rules: `agent-orchestrator/<class>`. */
 export const SECURITY_CLASSES = [
@@ -66,6 +67,11 @@ export interface TruthEntry {
   description: string;
   /** False for what a static scan of code cannot see (a vulnerable dependency version, a missing rate limit). */
   codeLevel: boolean;
+  /**
+   * Set when the request data reaches this line through a function in another file (a controller calling a service,
+   * a route handing input to a helper module): where the flow crosses, in that other file. A finding there counts too.
+   */
+  crossFile?: { file: string; line: number };
 }
 
 export interface TruthFile {
@@ -99,8 +105,10 @@ function normalise(file: string): string {
   return file.replace(/\\/g, '/').replace(/^\.\//, '');
 }
 
-function covers(truth: TruthEntry, line: number): boolean {
-  return line >= truth.line - 2 && line <= (truth.endLine ?? truth.line) + 2;
+function covers(truth: TruthEntry, file: string, line: number): boolean {
+  const near = (from: number, to: number): boolean => line >= from - 2 && line <= to + 2;
+  if (normalise(truth.file) === file && near(truth.line, truth.endLine ?? truth.line)) return true;
+  return truth.crossFile !== undefined && normalise(truth.crossFile.file) === file && near(truth.crossFile.line, truth.crossFile.line);
 }
 
 /** Matches one app's findings to its truth file. */
@@ -113,14 +121,14 @@ export function scoreApp(truth: TruthFile, findings: readonly ScoredFinding[]): 
     const securityClass = classOfRule(finding.ruleId);
     const candidates = securityClass === undefined
       ? []
-      : truth.vulnerabilities.filter((entry) => normalise(entry.file) === file && entry.class === securityClass && covers(entry, finding.line));
+      : truth.vulnerabilities.filter((entry) => entry.class === securityClass && covers(entry, file, finding.line));
     if (candidates.length === 0) {
       if (isTestPath(file)) score.inTests.push(finding);
       else score.falsePositives.push(finding);
       continue;
     }
     // Of several entries in reach, the nearest one not yet found: two planted flaws on neighbouring lines both count.
-    const distance = (entry: TruthEntry): number => Math.abs(entry.line - finding.line);
+    const distance = (entry: TruthEntry): number => Math.abs((normalise(entry.file) === file ? entry.line : (entry.crossFile?.line ?? entry.line)) - finding.line);
     const fresh = candidates.filter((entry) => !matched.has(entry)).sort((a, b) => distance(a) - distance(b));
     const target = fresh[0];
     if (target) {
@@ -162,6 +170,9 @@ export interface CorpusSummary {
   byClass: Map<string, ClassFigures>;
   /** Code-level truth only; every false positive counts. */
   overall: ClassFigures;
+  /** Recall over the code-level entries whose flow stays in one file, and over those that cross files. */
+  sameFile: { found: number; planted: number };
+  crossFile: { found: number; planted: number };
 }
 
 export const NO_CLASS = '(no class)';
@@ -185,7 +196,12 @@ export function summarize(scores: readonly AppScore[]): CorpusSummary {
   }
   const byClass = new Map([...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, c]) => [name, figures(c.tp, c.fn, c.fp, c.dup)] as const));
   const total = [...counts.values()].reduce((sum, c) => ({ tp: sum.tp + c.tp, fn: sum.fn + c.fn, fp: sum.fp + c.fp, dup: sum.dup + c.dup }), { tp: 0, fn: 0, fp: 0, dup: 0 });
-  return { byClass, overall: figures(total.tp, total.fn, total.fp, total.dup) };
+  const split = (crosses: boolean): { found: number; planted: number } => {
+    const found = scores.reduce((n, score) => n + score.found.filter(({ truth }) => truth.codeLevel && (truth.crossFile !== undefined) === crosses).length, 0);
+    const missed = scores.reduce((n, score) => n + score.missed.filter((truth) => (truth.crossFile !== undefined) === crosses).length, 0);
+    return { found, planted: found + missed };
+  };
+  return { byClass, overall: figures(total.tp, total.fn, total.fp, total.dup), sameFile: split(false), crossFile: split(true) };
 }
 
 /** Problems with a truth file's shape, as readable sentences; empty when it is well-formed. */
@@ -204,6 +220,12 @@ export function truthShapeProblems(value: unknown): string[] {
     if (entry.endLine !== undefined && (!Number.isInteger(entry.endLine) || entry.endLine < (entry.line ?? 1))) problems.push(`${where}: "endLine" is before "line"`);
     if (typeof entry.description !== 'string' || entry.description.trim().length === 0) problems.push(`${where}: "description" is missing`);
     if (typeof entry.codeLevel !== 'boolean') problems.push(`${where}: "codeLevel" is not true or false`);
+    const crossFile = entry.crossFile as Partial<NonNullable<TruthEntry['crossFile']>> | undefined;
+    if (crossFile !== undefined && (typeof crossFile !== 'object' || crossFile === null || typeof crossFile.file !== 'string' || crossFile.file.length === 0 || !Number.isInteger(crossFile.line) || (crossFile.line as number) < 1)) {
+      problems.push(`${where}: "crossFile" is not { "file": <path>, "line": <positive whole number> }`);
+    } else if (crossFile !== undefined && normalise(crossFile.file ?? '') === normalise(entry.file ?? '')) {
+      problems.push(`${where}: "crossFile" names the entry's own file`);
+    }
     const securityClass = entry.class ?? '';
     if (entry.codeLevel === true && !known.has(securityClass)) problems.push(`${where}: "${securityClass}" is not a security class (${SECURITY_CLASSES.join(', ')})`);
     if (entry.codeLevel === false && !known.has(securityClass) && !nonCode.has(securityClass)) problems.push(`${where}: "${securityClass}" is neither a security class nor a known non-code class (${NON_CODE_CLASSES.join(', ')})`);

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { classOfRule, isTestPath, NO_CLASS, scoreApp, summarize, type TruthFile } from '../../../bench/support/corpusScore';
+import { classOfRule, isTestPath, NO_CLASS, scoreApp, summarize, truthShapeProblems, type TruthFile } from '../../../bench/support/corpusScore';
 
 const TRUTH: TruthFile = {
   app: 'shop',
@@ -58,6 +58,37 @@ describe('corpus score', () => {
     assert.ok(score.missed.every((t) => t.codeLevel));
     assert.ok(isTestPath('client/e2e/login.spec.ts'));
     assert.ok(!isTestPath('src/testing-tools.js'));
+  });
+
+  it('counts a cross-file entry found at its sink or where the flow crosses, and gives recall for cross-file entries apart', () => {
+    const layered: TruthFile = {
+      app: 'layered',
+      vulnerabilities: [
+        { class: 'sql-injection', file: 'src/service.ts', line: 30, description: 'sink in the service', codeLevel: true, crossFile: { file: 'src/controller.ts', line: 12 } },
+        { class: 'command-injection', file: 'src/media.ts', line: 8, description: 'sink in a helper', codeLevel: true, crossFile: { file: 'src/controller.ts', line: 40 } },
+        { class: 'xss', file: 'src/controller.ts', line: 50, description: 'same file', codeLevel: true },
+      ],
+    };
+    const score = scoreApp(layered, [
+      { ruleId: 'agent-orchestrator/sql-injection', file: 'src/controller.ts', line: 13 },
+      { ruleId: 'agent-orchestrator/sql-injection', file: 'src/service.ts', line: 30 },
+      // Where the command flow crosses, but the wrong class: no match.
+      { ruleId: 'agent-orchestrator/sql-injection', file: 'src/controller.ts', line: 40 },
+      { ruleId: 'agent-orchestrator/xss', file: 'src/controller.ts', line: 50 },
+    ]);
+    assert.deepEqual(score.found.map((f) => `${f.truth.file}:${f.truth.line}<-${f.finding.file}:${f.finding.line}`).sort(), ['src/controller.ts:50<-src/controller.ts:50', 'src/service.ts:30<-src/controller.ts:13']);
+    assert.deepEqual(score.duplicates.map((d) => d.finding.line), [30]);
+    assert.deepEqual(score.falsePositives.map((f) => f.line), [40]);
+    const summary = summarize([score]);
+    assert.deepEqual(summary.crossFile, { found: 1, planted: 2 });
+    assert.deepEqual(summary.sameFile, { found: 1, planted: 1 });
+  });
+
+  it('names a malformed crossFile in a truth file', () => {
+    const entry = { class: 'ssrf', file: 'a.js', line: 3, description: 'fetch', codeLevel: true };
+    assert.deepEqual(truthShapeProblems({ app: 'x', vulnerabilities: [{ ...entry, crossFile: { file: 'b.js', line: 2 } }] }), []);
+    assert.deepEqual(truthShapeProblems({ app: 'x', vulnerabilities: [{ ...entry, crossFile: { file: 'b.js' } }] }), ['vulnerabilities[0]: "crossFile" is not { "file": <path>, "line": <positive whole number> }']);
+    assert.deepEqual(truthShapeProblems({ app: 'x', vulnerabilities: [{ ...entry, crossFile: { file: './a.js', line: 9 } }] }), ['vulnerabilities[0]: "crossFile" names the entry\'s own file']);
   });
 
   it('sums recall and precision per class and overall, over code-level truth', () => {

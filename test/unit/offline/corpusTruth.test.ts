@@ -31,6 +31,14 @@ describe('security corpus truth files', () => {
           assert.ok(line <= lines.length, `${where}: the file has ${lines.length} lines`);
         }
         assert.ok((lines[entry.line - 1] as string).trim().length > 0, `${where} is blank`);
+        if (entry.crossFile) {
+          const crossing = `${where} (crossFile ${entry.crossFile.file}:${entry.crossFile.line})`;
+          const other = path.join(CORPUS, app, entry.crossFile.file);
+          assert.ok(path.relative(path.join(CORPUS, app), other).split(path.sep)[0] !== '..', `${crossing} is outside the app`);
+          assert.ok(fs.existsSync(other), `${crossing}: no such file`);
+          const otherLine = fs.readFileSync(other, 'utf8').split('\n')[entry.crossFile.line - 1];
+          assert.ok(otherLine !== undefined && otherLine.trim().length > 0, `${crossing} is blank or past the end`);
+        }
       }
       const keys = truth.vulnerabilities.map((entry) => `${entry.class} ${entry.file}:${entry.line}`);
       assert.equal(new Set(keys).size, keys.length, 'an entry is listed twice');
