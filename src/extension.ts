@@ -3,6 +3,7 @@
 // first request, and the pattern and session views ask it only when they are shown.
 import * as vscode from 'vscode';
 import { AgentsTreeProvider } from './vscode/agentsTreeProvider';
+import { OrchestratorChat, registerChatParticipant } from './vscode/chatParticipant';
 import { registerCommands } from './vscode/commands';
 import { DashboardPanel } from './vscode/dashboardPanel';
 import { EngineProcess } from './vscode/engineClient';
@@ -154,7 +155,21 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
     push(disposable);
   }
 
-  return { sessionModel, trees, engine };
+  const chat = new OrchestratorChat({
+    engine,
+    runs,
+    settings,
+    trust,
+    onRunFinished: () => {
+      trees.patterns.refresh();
+      trees.sessions.refresh();
+    },
+    log,
+  });
+  const participant = registerChatParticipant(chat, context.extensionUri);
+  if (participant) push(participant);
+
+  return { sessionModel, trees, engine, chat: { participant, handle: chat.handle } };
 }
 
 export async function deactivate(): Promise<void> {

@@ -40,6 +40,29 @@ export const START_DRY_RUN_LABEL = 'Start (report changes as diffs; no commands)
 export const START_APPLY_LABEL = 'Start, apply fixes and run tests';
 export const START_ASK_LABEL = 'Start, ask before each edit or command';
 
+/** The consent choices of a run, with what each allows; the palette's plan picker and the chat's /run offer them. */
+export const START_CHOICES: readonly { action: Exclude<PlanAction, 'cancel'>; icon: string; label: string; detail: string }[] = [
+  {
+    action: 'dryRun',
+    icon: 'play',
+    label: START_DRY_RUN_LABEL,
+    detail: 'Findings and validated fixes are reported; fixes are shown as diffs, no file is written and no command runs.',
+  },
+  { action: 'applyAndTest', icon: 'tools', label: START_APPLY_LABEL, detail: "Writes the validated fixes to your files and runs the workspace's test command." },
+  {
+    action: 'askEach',
+    icon: 'question',
+    label: START_ASK_LABEL,
+    detail: 'Shows each edit as a diff and each command in full, and writes or runs only what you approve.',
+  },
+];
+
+/** The engine's flags for a start choice: asking may write and run, but only what the user approves, one by one. */
+export function consentFlags(action: Exclude<PlanAction, 'cancel'>): { apply: boolean; allowCommands: boolean; askBeforeChanges: boolean } {
+  const consent = action === 'applyAndTest' || action === 'askEach';
+  return { apply: consent, allowCommands: consent, askBeforeChanges: action === 'askEach' };
+}
+
 export class OrchestrateRequestCommand {
   readonly #deps: OrchestrateDependencies;
 
@@ -80,10 +103,8 @@ export class OrchestrateRequestCommand {
       if (!planned) return undefined;
       const action = await this.#pickPlanAction(planned);
       if (!action || action === 'cancel') return undefined;
-      // Asking: the run may write and run, but only what the user approves, one by one, in the approval prompt.
-      const consent = action === 'applyAndTest' || action === 'askEach';
       // The plan the user just saw runs as shown (with a model configured, the model made it): no second planning.
-      flags = { request, apply: consent, allowCommands: consent, askBeforeChanges: action === 'askEach', plan: planned.plan };
+      flags = { request, ...consentFlags(action), plan: planned.plan };
       // The pickers took time: another run may have started, the settings may have changed.
       if (this.#refuseWhileRunning()) return undefined;
       config = this.#configOrExplain();
@@ -186,21 +207,7 @@ export class OrchestrateRequestCommand {
     const { plan, roster, warnings } = planned;
     for (const warning of warnings) this.#deps.log.warn(warning);
     const items: PlanPickItem[] = [
-      {
-        label: `$(play) ${START_DRY_RUN_LABEL}`,
-        action: 'dryRun',
-        detail: 'Findings and validated fixes are reported; fixes are shown as diffs, no file is written and no command runs.',
-      },
-      {
-        label: `$(tools) ${START_APPLY_LABEL}`,
-        action: 'applyAndTest',
-        detail: "Writes the validated fixes to your files and runs the workspace's test command.",
-      },
-      {
-        label: `$(question) ${START_ASK_LABEL}`,
-        action: 'askEach',
-        detail: 'Shows each edit as a diff and each command in full, and writes or runs only what you approve.',
-      },
+      ...START_CHOICES.map((choice) => ({ label: `$(${choice.icon}) ${choice.label}`, action: choice.action, detail: choice.detail })),
       { label: '$(close) Cancel', action: 'cancel' },
     ];
     if (planned.model) items.push({ label: `$(sparkle) Model: ${planned.model}`, description: 'Select Model Provider changes it' });

@@ -27,14 +27,21 @@ export class WorkspaceTrustGate implements vscode.Disposable {
    * returns false. The notification is not awaited: the refusing command returns at once.
    */
   allows(action: string): boolean {
-    if (vscode.workspace.isTrusted) return true;
-    const message =
-      `Agent Orchestrator cannot ${action} in Restricted Mode: agents read the workspace's agent files, may run its commands and write changes, ` +
-      'and the store is changed only in trusted workspaces. Past sessions and learnings stay viewable.';
+    const message = this.refusal(action);
+    if (message === null) return true;
     void vscode.window.showWarningMessage(message, 'Manage Workspace Trust').then((choice) => {
       if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
     });
     return false;
+  }
+
+  /** Why `action` is refused in Restricted Mode, or null in a trusted workspace (for callers that tell it their own way, the chat). */
+  refusal(action: string): string | null {
+    if (vscode.workspace.isTrusted) return null;
+    return (
+      `Agent Orchestrator cannot ${action} in Restricted Mode: agents read the workspace's agent files, may run its commands and write changes, ` +
+      'and the store is changed only in trusted workspaces. Past sessions and learnings stay viewable.'
+    );
   }
 
   dispose(): void {

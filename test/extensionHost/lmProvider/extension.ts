@@ -9,6 +9,9 @@
 // - it holds a tool result: answer "Read returned: <the result's text>";
 // - its text contains "fail with blocked": throw LanguageModelError.Blocked;
 // - its text contains "never finish": stream one text part, then wait for cancellation;
+// - its first message holds a session digest (a "Timeline:" line, the chat participant's questions about a run):
+//   answer "From the session:" and the four digest lines that share the most words of five letters or more with
+//   the question (the last message), in digest order among equals;
 // - tools are offered and one is named Read: stream "Reading it first." and a Read call for the path after "read ";
 // - otherwise: answer that no tool was offered.
 import * as vscode from 'vscode';
@@ -98,6 +101,17 @@ async function respond(
       if (token.isCancellationRequested) resolve();
       else token.onCancellationRequested(() => resolve());
     });
+    return;
+  }
+  const digest = messages.length > 1 ? textOf(messages[0]) : '';
+  if (/^Timeline:$/m.test(digest)) {
+    const words = said.toLowerCase().match(/[a-z][a-z-]{4,}/g) ?? [];
+    const scored = digest
+      .split('\n')
+      .map((line, index) => ({ line, index, score: words.filter((word) => line.toLowerCase().includes(word)).length }))
+      .filter((entry) => entry.score > 0)
+      .sort((a, b) => b.score - a.score || a.index - b.index);
+    progress.report(new vscode.LanguageModelTextPart(`From the session:\n${scored.slice(0, 4).map((entry) => entry.line).join('\n')}`));
     return;
   }
   if (options.tools?.some((tool) => tool.name === 'Read')) {

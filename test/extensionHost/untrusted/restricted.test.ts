@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentOrchestratorApi } from '../../../src/vscode/extensionApi';
+import { chatContext, chatRequest, RecordingStream } from '../chatRecorder';
 
 const EXTENSION_ID = 'agent-orchestrator.agent-orchestrator';
 const REQUEST = 'Fix security vulnerability in authentication endpoint';
@@ -96,5 +97,24 @@ describe('extension in a Restricted Mode window', function () {
     assert.equal(await vscode.commands.executeCommand('agentOrchestrator.applyProposedChange', proposed), undefined);
     assert.equal(await vscode.commands.executeCommand('agentOrchestrator.discardProposedChange', proposed), undefined);
     assert.equal(readFileSync(auth, 'utf8'), before);
+  });
+
+  it('@orchestrator refuses /run and /plan and says why, while /status still shows the recorded run', async () => {
+    const participant = api.chat.participant;
+    assert.ok(participant, 'no chat participant was registered');
+    const send = async (command: string, prompt: string): Promise<RecordingStream> => {
+      const stream = new RecordingStream();
+      await participant.requestHandler(chatRequest(command, prompt), chatContext(), stream, new vscode.CancellationTokenSource().token);
+      return stream;
+    };
+    for (const [command, action] of [['run', 'start a run'], ['plan', 'plan a request']] as const) {
+      const stream = await send(command, `--dry-run ${REQUEST}`.replace(command === 'plan' ? '--dry-run ' : '', ''));
+      assert.match(stream.text, new RegExp(`^Agent Orchestrator cannot ${action} in Restricted Mode: agents read the workspace`), stream.text);
+      assert.deepEqual(stream.buttons.map((button) => button.command), ['workbench.trust.manage']);
+      assert.deepEqual(stream.anchors, []);
+    }
+    assert.equal((await api.trees.sessions.getChildren()).length, 1, 'a session was recorded');
+    const status = await send('status', '');
+    assert.match(status.text, /^Last run: Fix security vulnerability in authentication endpoint/);
   });
 });
