@@ -14,6 +14,7 @@ import { EngineProcess, type HostHandlers } from '../../src/vscode/engineClient'
 import { scratchCopyOfExample } from '../helpers/exampleWorkspace';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
+const MEMORY_SERVER = require.resolve('@modelcontextprotocol/server-memory/dist/index.js');
 const MODEL = { id: 'scripted-tools', vendor: 'test-vendor', family: 'scripted', name: 'Scripted', version: '1', maxInputTokens: 100_000 };
 const USAGE = { inputTokens: 30, outputTokens: 5, cachedInputTokens: 0 };
 const LOOKUP: VscodeToolInfo = { name: 'tickets_lookup', description: 'Finds a ticket', inputSchema: { type: 'object', properties: { id: { type: 'string' } } }, tags: ['tickets', 'read-only'] };
@@ -33,6 +34,7 @@ async function scriptedTurn(params: HostParams<'model/stream'>, notify: Notify) 
   }
   const last = params.messages.at(-1);
   const offered = (params.tools ?? []).map((tool) => tool.name);
+  if (last?.role === 'user' && offered.includes('mcp__memory__search_nodes')) return toolCall('memory-1', 'mcp__memory__search_nodes', { query: 'login' });
   if (last?.role === 'user') return toolCall('lookup-1', 'vscode__tickets_lookup', { id: 'BUG-1' });
   if (last?.role === 'tool' && last.toolCallId === 'lookup-1') return toolCall('file-1', 'vscode__tickets_file_new', { title: 'Login accepts any password' });
   await notify('model/part', { requestId: params.requestId, part: { type: 'text', text: `Offered: ${offered.filter((name) => name.startsWith('vscode__')).join(',')}. Last result: ${last?.role === 'tool' ? last.content : ''}` } });
@@ -71,6 +73,9 @@ describe('engine process: model agents use the tools VS Code offers (forked, JSO
     workspace = scratchCopyOfExample();
     mkdirSync(path.join(workspace, '.claude', 'agents'), { recursive: true });
     // No `tools:` line: the agent gets every tool, VS Code's included (Claude Code's rule).
+    const graph = path.join(workspace, '.memory-graph.jsonl');
+    writeFileSync(graph, `${JSON.stringify({ type: 'entity', name: 'login', entityType: 'endpoint', observations: ['accepts any password'] })}\n`);
+    writeFileSync(path.join(workspace, '.mcp.json'), JSON.stringify({ mcpServers: { memory: { command: process.execPath, args: [MEMORY_SERVER], env: { MEMORY_FILE_PATH: graph } } } }));
     writeFileSync(path.join(workspace, '.claude', 'agents', 'tool-user.md'), '---\nname: tool-user\ndescription: Files tickets with the tools of the editor\n---\nYou file tickets.\n');
     engine = new EngineProcess({
       scriptPath: path.join(repoRoot, 'src', 'engineHost', 'main.ts'),
@@ -94,7 +99,7 @@ describe('engine process: model agents use the tools VS Code offers (forked, JSO
     rmSync(workspace, { recursive: true, force: true });
   });
 
-  async function runWithTools(vscodeTools: boolean): Promise<{ events: OrchestratorEvent[]; sessionId: string }> {
+  async function runWithTools(vscodeTools: boolean, allowMcpServers = false): Promise<{ events: OrchestratorEvent[]; sessionId: string }> {
     const events: OrchestratorEvent[] = [];
     const unsubscribe = engine.onEvent((event) => events.push(event));
     try {
@@ -106,6 +111,7 @@ describe('engine process: model agents use the tools VS Code offers (forked, JSO
         config: {},
         model: { provider: 'vscode-lm', selector: { vendor: 'test-vendor' } },
         ...(vscodeTools ? { vscodeTools } : {}),
+        ...(allowMcpServers ? { allowMcpServers } : {}),
       });
       assert.equal(result.status, 'completed', result.error);
       return { events, sessionId: result.sessionId };
@@ -172,5 +178,19 @@ describe('engine process: model agents use the tools VS Code offers (forked, JSO
     } finally {
       handlers['tool/invoke'] = failing;
     }
+  });
+
+  it('starts the workspace\'s MCP servers for a run the window allowed them for, and for no other', async () => {
+    const mcpCalls = (events: OrchestratorEvent[]) => events.flatMap((event) => (event.type === 'agent.tool_called' && event.payload.tool.startsWith('mcp__') ? [event.payload] : []));
+    const refused = await runWithTools(false);
+    assert.deepEqual(mcpCalls(refused.events), [], 'without the consent the agent is not even offered the server\'s tools');
+
+    const allowed = await runWithTools(false, true);
+    const [search] = mcpCalls(allowed.events);
+    assert.equal(search?.tool, 'mcp__memory__search_nodes');
+    assert.equal(search?.status, 'success', search?.summary);
+    const answer = JSON.stringify(allowed.events.filter((event) => event.type === 'model.exchange').at(-1));
+    assert.match(answer, /accepts any password/);
+    assert.deepEqual(foldEvents(allowed.sessionId, allowed.events).agents.find((a) => a.name === 'tool-user')?.mcpCalls, { 'memory/search_nodes': 1 });
   });
 });
