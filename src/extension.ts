@@ -78,13 +78,6 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
   push(new LiveLog(engine, log));
 
   const trust = push(new WorkspaceTrustGate(log));
-  const mcpProvider = registerMcpServerProvider({
-    extensionPath: context.extensionUri.fsPath,
-    version: String((context.extension.packageJSON as { version?: unknown }).version ?? ''),
-    trust,
-    log,
-  });
-  if (mcpProvider) push(mcpProvider);
   const mcpConsent = new McpConsent({
     setting: () => settings.mcpServers,
     trusted: () => trust.trusted,
@@ -94,6 +87,14 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
     confirm: async (message, detail) => (await vscode.window.showWarningMessage(message, { modal: true, detail }, ALLOW_MCP_SERVERS_LABEL)) === ALLOW_MCP_SERVERS_LABEL,
     log: (line) => log.info(line),
   });
+  const mcpProvider = registerMcpServerProvider({
+    extensionPath: context.extensionUri.fsPath,
+    version: String((context.extension.packageJSON as { version?: unknown }).version ?? ''),
+    trust,
+    log,
+    mcpConsent: { alreadyAllowed: () => mcpConsent.alreadyAllowed(), onDidChange: (listener) => new vscode.Disposable(mcpConsent.onDidChange(listener).dispose) },
+  });
+  if (mcpProvider) push(mcpProvider);
   const sessionModel = push(new SessionModel());
   const runs = push(new RunController(engine, sessionModel, log));
   const opener = new LocationOpener(log);

@@ -34,6 +34,24 @@ export class McpConsent {
     this.#deps = deps;
   }
 
+  /** Called whenever a consent is stored (the orchestrator's own MCP server then restarts with --allow-mcp). */
+  readonly #listeners = new Set<() => void>();
+
+  onDidChange(listener: () => void): { dispose(): void } {
+    this.#listeners.add(listener);
+    return { dispose: () => this.#listeners.delete(listener) };
+  }
+
+  /** True when the user already allowed exactly the workspace's current list; never asks. */
+  async alreadyAllowed(): Promise<boolean> {
+    const deps = this.#deps;
+    if (!deps.trusted() || deps.setting() === 'never') return false;
+    const stored = deps.stored();
+    if (stored === undefined) return false;
+    const list = await deps.servers();
+    return list.servers.length > 0 && list.fingerprint === stored;
+  }
+
   /** True when this run may start the workspace's MCP servers; asks the user the first time (per list). */
   allowsServers(): Promise<boolean> {
     this.#pending ??= this.#decide().finally(() => {
@@ -62,6 +80,7 @@ export class McpConsent {
       return false;
     }
     await deps.store(list.fingerprint);
+    for (const listener of this.#listeners) listener();
     deps.log(`MCP servers allowed for this workspace: ${list.servers.map((server) => server.name).join(', ')}.`);
     return true;
   }

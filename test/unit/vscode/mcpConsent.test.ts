@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { mcpServerLaunch } from '../../../src/vscode/mcpServerLaunch';
 import { McpConsent, consentText, type McpConsentDependencies, type McpServerList, type McpServersSetting } from '../../../src/vscode/mcpConsent';
 
 const LIST: McpServerList = {
@@ -108,6 +109,23 @@ describe('VS Code consent to start the workspace\'s MCP servers', () => {
     answer(true);
     assert.deepEqual(await Promise.all([first, second]), [true, true]);
     assert.equal(h.dialogs.length, 1);
+  });
+
+  it('lets the orchestrator\'s own MCP server use the workspace\'s servers only once they were allowed, and says when that changes', async () => {
+    const h = harness();
+    let changes = 0;
+    h.consent.onDidChange(() => { changes += 1; });
+    assert.equal(await h.consent.alreadyAllowed(), false);
+    assert.equal(h.listed, 0, 'nothing is read (no engine started) before any consent');
+    await h.consent.allowsServers();
+    assert.equal(changes, 1);
+    assert.equal(await h.consent.alreadyAllowed(), true);
+    h.setList({ ...LIST, fingerprint: 'list-2' });
+    assert.equal(await h.consent.alreadyAllowed(), false, 'a changed list is not covered');
+    assert.equal(h.dialogs.length, 1, 'and checking never asks');
+    const args = (allowMcpServers: boolean) => mcpServerLaunch('/ext', '/w', 'node', { allowMcpServers }).args;
+    assert.deepEqual(args(true).slice(1), ['mcp', '--workspace', '/w', '--allow-mcp']);
+    assert.deepEqual(args(false).slice(1), ['mcp', '--workspace', '/w']);
   });
 
   it('says "the MCP server" for one', () => {
