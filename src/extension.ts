@@ -13,6 +13,8 @@ import { FindingDiagnostics } from './vscode/findingDiagnostics';
 import { HandoffsTreeProvider } from './vscode/handoffsTreeProvider';
 import { ApprovalPrompt } from './vscode/approvalPrompt';
 import { LanguageModelBridge } from './vscode/languageModelBridge';
+import { LanguageModelTools } from './vscode/languageModelTools';
+import { ALLOW_MCP_SERVERS_LABEL, McpConsent } from './vscode/mcpConsent';
 import { LearningCommands } from './vscode/learningCommands';
 import { LiveLog } from './vscode/liveLog';
 import { LocationOpener } from './vscode/locationOpener';
@@ -34,6 +36,9 @@ import { WorkspaceTrustGate } from './vscode/workspaceTrust';
 
 let engineToShutDown: EngineProcess | undefined;
 
+/** Where the MCP consent is kept: the fingerprint of the server list the user allowed in this workspace. */
+const MCP_CONSENT_KEY = 'agentOrchestrator.mcpConsent';
+
 export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi {
   const push = <T extends vscode.Disposable>(disposable: T): T => {
     context.subscriptions.push(disposable);
@@ -53,7 +58,11 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
     workspaceRoot,
     log: (line) => log.warn(`[engine] ${line}`),
     // The engine reaches the window's VS Code language models (vscode.lm) and asks the user's approvals through these.
-    hostHandlers: { ...new LanguageModelBridge((line) => log.warn(`[vscode.lm] ${line}`)).handlers(), ...approvals.handlers() },
+    hostHandlers: {
+      ...new LanguageModelBridge((line) => log.warn(`[vscode.lm] ${line}`)).handlers(),
+      ...approvals.handlers(),
+      ...new LanguageModelTools(() => settings.vscodeToolsEnabled).handlers(),
+    },
     environment: () => engineKeyEnvironment(settings.provider, context.secrets),
   });
   // A new provider or key takes effect in a fresh engine process, started once no request is in flight.
@@ -70,11 +79,21 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
   push(new LiveLog(engine, log));
 
   const trust = push(new WorkspaceTrustGate(log));
+  const mcpConsent = new McpConsent({
+    setting: () => settings.mcpServers,
+    trusted: () => trust.trusted,
+    servers: () => engine.request('mcpServers', {}),
+    stored: () => context.workspaceState.get<string>(MCP_CONSENT_KEY),
+    store: (fingerprint) => context.workspaceState.update(MCP_CONSENT_KEY, fingerprint),
+    confirm: async (message, detail) => (await vscode.window.showWarningMessage(message, { modal: true, detail }, ALLOW_MCP_SERVERS_LABEL)) === ALLOW_MCP_SERVERS_LABEL,
+    log: (line) => log.info(line),
+  });
   const mcpProvider = registerMcpServerProvider({
     extensionPath: context.extensionUri.fsPath,
     version: String((context.extension.packageJSON as { version?: unknown }).version ?? ''),
     trust,
     log,
+    mcpConsent: { alreadyAllowed: () => mcpConsent.alreadyAllowed(), onDidChange: (listener) => new vscode.Disposable(mcpConsent.onDidChange(listener).dispose) },
   });
   if (mcpProvider) push(mcpProvider);
   const sessionModel = push(new SessionModel());
@@ -140,6 +159,7 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
     runs,
     settings,
     trust,
+    mcpConsent,
     recentRequests: new RecentRequests(context.workspaceState),
     showDashboard: () => dashboard.show(),
     openFile: (fsPath) => vscode.window.showTextDocument(vscode.Uri.file(fsPath)),

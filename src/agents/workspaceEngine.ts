@@ -15,7 +15,7 @@ import { loadAgentFiles } from './definitions/agentFileLoader';
 import { buildAgentRoster } from './definitions/agentRegistry';
 import { builtinAgents } from './definitions/builtinAgents';
 import { loadMcpServerConfigs, type McpServerConfigs } from './mcp/mcpServerConfig';
-import { McpToolHub, type McpToolSource } from './mcp/mcpToolHub';
+import { combinedToolSource, McpToolHub, type McpToolSource } from './mcp/mcpToolHub';
 import { startLearningMemory } from './memory/learningMemorySetup';
 import type { MemoryServerLearnings } from './memory/memoryServerLearnings';
 import { createOfflineAgents } from './offline/offlineAgents';
@@ -52,6 +52,8 @@ export interface WorkspaceEngineOptions {
   askBeforeChanges?: boolean;
   /** Consent to start the MCP servers the workspace names (.mcp.json, .vscode/mcp.json, the config's mcpServers). */
   allowMcpServers?: boolean;
+  /** Tools the host offers the model agents besides the MCP servers' (VS Code's vscode.lm.tools); write mode only. */
+  hostTools?: McpToolSource | null;
 }
 
 /** The resolver's clients and budgets as the engine's wiring; null when it gives no agent a model. */
@@ -192,7 +194,8 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
     // Read once: the agents' tools and the memory server come from the same files.
     const mcpConfigs = loadMcpServerConfigs(workspaceRoot, options.env ?? process.env, config.config.mcpServers ?? {});
     mcpTools = options.mode === 'write' && options.allowMcpServers === true ? mcpToolHubFor(mcpConfigs, warn) : null;
-    const { runtimes, modelAvailable } = agentRuntimes(roster.agents, createOfflineAgents(), wiring, config.config.permissions, warn, mcpTools);
+    const agentTools = combinedToolSource([mcpTools, options.mode === 'write' ? options.hostTools : null]);
+    const { runtimes, modelAvailable } = agentRuntimes(roster.agents, createOfflineAgents(), wiring, config.config.permissions, warn, agentTools);
     const planner = wiring?.planner ?? null;
     learningMemory = startLearningMemory({
       workspaceRoot, configs: mcpConfigs, config: config.config, allowed: options.allowMcpServers === true, repository: store, warn,

@@ -546,7 +546,8 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
     .option('--http [port]', `serve Streamable HTTP on 127.0.0.1 (default: a free port) with a bearer token (from ${MCP_TOKEN_ENV}, else generated and printed to stderr)`)
     .option('--allow-apply', 'let clients ask for the agents\' changes to be written to disk (apply: true)', false)
     .option('--allow-commands', 'let clients ask for agents to run processes such as the test command (allowCommands: true)', false)
-    .action(async (opts: { workspace: string; http?: string | true; allowApply: boolean; allowCommands: boolean }) => {
+    .option('--allow-mcp', 'let the orchestrator start the MCP servers that .mcp.json, .vscode/mcp.json or the config name (agents\' MCP tools; query_learnings merges the memory server\'s learnings)', false)
+    .action(async (opts: { workspace: string; http?: string | true; allowApply: boolean; allowCommands: boolean; allowMcp: boolean }) => {
       const workspaceRoot = path.resolve(opts.workspace);
       if (!statSync(workspaceRoot, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`Workspace folder not found: ${workspaceRoot}`);
       let port = 0;
@@ -558,7 +559,7 @@ export function buildProgram(io: Output = processOutput, setExitCode: (code: num
       if (opts.http !== undefined && token !== undefined && token.length < 16) throw new UsageError(`${MCP_TOKEN_ENV} must be at least 16 characters`);
       const service = new (heavy().OrchestratorService)({
         workspaceRoot,
-        consent: { apply: opts.allowApply, allowCommands: opts.allowCommands },
+        consent: { apply: opts.allowApply, allowCommands: opts.allowCommands, mcpServers: opts.allowMcp },
         // stdout carries the protocol over stdio: warnings go to stderr only.
         onWarning: (message) => io.err(pc.yellow(`⚠ ${message}`)),
       });

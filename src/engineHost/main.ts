@@ -21,6 +21,8 @@ import { PLANNER_AGENT } from '../core/protocol/plan';
 import type { PlanModel } from '../core/planning/modelPlanner';
 import { EngineErrorCodes, EngineMethods, modelErrorData, type EngineMethod, type EngineResult, type ModelChoice } from '../shared/engineProtocol';
 import { ForwardingApprovalGate } from './forwardingApprovalGate';
+import { describeMcpServers } from './mcpServerSummary';
+import { VscodeLmToolSource } from './vscodeLmTools';
 import { createVscodeLmModelClient, VscodeLmBridgeClient } from './vscodeLmModelClient';
 import type { z } from 'zod';
 
@@ -117,6 +119,7 @@ export class EngineHost {
       this.#withWriter((store) => ({ results: discardReviewedChanges({ workspaceRoot: this.#launch.workspaceRoot, store, sessionId: params.sessionId, only: params.only, by: 'vscode' }) })).catch(reviewError),
     );
     this.#handle('modelTurn', (params, token) => this.#modelTurn(params, token));
+    this.#handle('mcpServers', async () => describeMcpServers(this.#launch.workspaceRoot, process.env));
   }
 
   #handle<M extends EngineMethod>(method: M, handler: Handler<M>): void {
@@ -185,6 +188,9 @@ export class EngineHost {
           choice: params.model,
           askBeforeChanges: params.askBeforeChanges === true,
           gate: new ForwardingApprovalGate(this.#connection, (line) => process.stderr.write(`${line}\n`)),
+          allowMcpServers: params.allowMcpServers === true,
+          // A fresh source per run: the tools are listed once per run, as the window offers them then.
+          hostTools: params.vscodeTools === true ? new VscodeLmToolSource(this.#connection) : null,
         });
         const execution = engine.orchestrator.executeRequest(params.request, {
           apply: params.apply,
@@ -234,7 +240,7 @@ export class EngineHost {
     mode: 'read' | 'write',
     config: Params<'plan'>['config'],
     allowCommands: boolean,
-    models?: { choice: ModelChoice | undefined; askBeforeChanges: boolean; gate: ApprovalGate },
+    models?: { choice: ModelChoice | undefined; askBeforeChanges: boolean; gate: ApprovalGate; allowMcpServers?: boolean; hostTools?: VscodeLmToolSource | null },
   ): Promise<WorkspaceEngine> {
     const vscodeLm = mode === 'write' && models ? await this.#vscodeLmClientFor(models.choice) : null;
     const engine = await openWorkspaceEngine({
@@ -244,7 +250,7 @@ export class EngineHost {
       allowCommands,
       configOverrides: { ...config, models: httpOverrides(models?.choice) },
       createModelResolver: (settings, env) => resolverFor(models?.choice, vscodeLm, settings, env),
-      ...(models ? { approvalGate: models.gate, askBeforeChanges: models.askBeforeChanges } : {}),
+      ...(models ? { approvalGate: models.gate, askBeforeChanges: models.askBeforeChanges, allowMcpServers: models.allowMcpServers === true, hostTools: models.hostTools ?? null } : {}),
       onWarning: (message) => void this.#connection.sendNotification('warning', { message }),
     });
     if (models?.askBeforeChanges) {

@@ -142,7 +142,9 @@ export function createMcpServer(service: OrchestratorService, version: string): 
     'query_learnings',
     {
       title: 'Query learnings',
-      description: 'What the agents learned from past runs. With an agent: its recommended approach, pitfalls, tips and duration estimate; without: every agent with history and the mined patterns.',
+      description:
+        'What the agents learned from past runs. With an agent: its recommended approach, pitfalls, tips and duration estimate; without: every agent with history and the mined patterns.' +
+        (service.consent.mcpServers ? ' For an agent, merged with what the memory server knows when one is configured (each pitfall names its source; memoryServer lists what only the server holds).' : ''),
       inputSchema: {
         agent: z.string().min(1).max(100).optional().describe('Agent name'),
         taskType: z.string().min(1).max(100).optional().describe('Look at runs of this task type first, e.g. security-fix'),

@@ -12,11 +12,14 @@ import type { OrchestratorEvent } from '../core/protocol/events';
 import type { Finding } from '../core/protocol/findings';
 import type { ExecutionPlan } from '../core/protocol/plan';
 import { SessionStore, storeDirFor, type SessionSummary } from '../core/store/sessionStore';
+import { mergeLearnings } from '../agents/memory/memoryServerLearnings';
 
 /** What the user allowed on the command line; a client cannot widen it. */
 export interface Consent {
   apply: boolean;
   allowCommands: boolean;
+  /** Start the MCP servers the workspace names (--allow-mcp): agents' MCP tools, the memory server's learnings. */
+  mcpServers?: boolean;
 }
 
 export interface OrchestratorServiceOptions {
@@ -262,14 +265,23 @@ export class OrchestratorService {
     return { sessionId: session.sessionId, findings };
   }
 
+  /**
+   * What the agents learned. For one agent, merged with what the memory server knows when it is configured and the
+   * server was started with --allow-mcp (as `agent-orchestrator learnings --allow-mcp`): each pitfall says its
+   * source, and `memoryServer` lists what only the server holds (or why it could not be asked).
+   */
   async queryLearnings(agent?: string, taskType?: string): Promise<unknown> {
-    return this.#withEngine((engine) => {
+    return this.#withEngine(async (engine) => {
       const learning = engine.orchestrator.learningSystem;
       if (agent) {
         if (!engine.roster.some((a) => a.name === agent) && !engine.store.agentsWithHistory().includes(agent)) {
           throw new RequestRefusedError(`agent: unknown agent "${agent}". Known: ${engine.roster.map((a) => a.name).join(', ')}`);
         }
-        return { agent, ...learning.queryLearnings(agent, taskType ? { taskType } : {}) };
+        const local = learning.queryLearnings(agent, taskType ? { taskType } : {});
+        const memory = engine.learningMemory;
+        if (!memory) return { agent, ...local };
+        const localSessions = new Set(engine.store.recentExecutions(agent, Number.MAX_SAFE_INTEGER).map((record) => record.sessionId));
+        return { agent, ...mergeLearnings(local, await memory.knowledgeFor(agent), { name: memory.serverName, problem: memory.problem }, localSessions) };
       }
       return {
         agents: engine.store.agentsWithHistory().map((name) => ({ name, estimatedDuration: learning.estimateDuration(name, taskType) })),
@@ -315,17 +327,18 @@ export class OrchestratorService {
       mode,
       wasmPath: this.#options.wasmPath,
       allowCommands,
+      allowMcpServers: this.consent.mcpServers === true,
       onWarning: this.#options.onWarning,
     });
   }
 
   /** Uses the running engine when there is one (its store is current), else a read-only engine for this call. */
-  #withEngine<T>(use: (engine: WorkspaceEngine) => T): Promise<T> {
+  #withEngine<T>(use: (engine: WorkspaceEngine) => T | Promise<T>): Promise<T> {
     return this.#inTurn(async () => {
       if (this.#activeRun) return use(this.#activeRun.engine);
       const engine = await this.#open('read', false);
       try {
-        return use(engine);
+        return await use(engine);
       } finally {
         await engine.close();
       }

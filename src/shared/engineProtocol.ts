@@ -96,6 +96,30 @@ export const ApprovalDecisionSchema = z.discriminatedUnion('decision', [
   z.object({ decision: z.literal('approve-all') }),
 ]);
 
+/** A tool VS Code offers (vscode.lm.tools), as the engine sees it. */
+export const VscodeToolInfoSchema = z.object({
+  name: z.string().min(1).max(200),
+  description: z.string().max(10_000),
+  /** The tool's JSON schema; absent: it takes no input. */
+  inputSchema: z.record(z.string(), z.unknown()).optional(),
+  tags: z.array(z.string().max(200)).max(100),
+});
+export type VscodeToolInfo = z.infer<typeof VscodeToolInfoSchema>;
+/** More than any window offers; a longer list is refused rather than handed to a model whole. */
+const MAX_VSCODE_TOOLS = 1_000;
+/** A tool result bigger than this is refused (as an MCP server's is): a tool must not fill the engine's memory. */
+export const MAX_VSCODE_TOOL_RESULT_CHARS = 1024 * 1024;
+
+/** One MCP server of the workspace as the consent dialog names it: what would be started, secrets masked. */
+export const McpServerSummarySchema = z.object({
+  name: z.string(),
+  source: z.string(),
+  transport: z.enum(['stdio', 'http']),
+  /** The command line (stdio) or the URL (http). */
+  launch: z.string(),
+});
+export type McpServerSummary = z.infer<typeof McpServerSummarySchema>;
+
 /**
  * Which model the run's agents use, from the VS Code settings: a VS Code language model (reached back through the
  * window), an HTTP provider (its key is in the engine's environment, never here), offline, or auto (a VS Code model
@@ -136,6 +160,22 @@ export const HostMethods = {
   'approval/request': {
     params: z.object({ request: ApprovalRequestSchema }),
     result: ApprovalDecisionSchema,
+  },
+  /**
+   * The tools VS Code offers to language models (vscode.lm.tools: other extensions' tools, the MCP servers
+   * configured in VS Code), without the orchestrator's own (an agent must not start runs from inside a run).
+   */
+  'tool/list': {
+    params: z.object({}),
+    result: z.object({ tools: z.array(VscodeToolInfoSchema).max(MAX_VSCODE_TOOLS) }),
+  },
+  /**
+   * Calls one of them (vscode.lm.invokeTool) after the engine's approvals allowed it; the result's parts as text.
+   * JSON-RPC cancellation cancels the call. A tool that fails is a JSON-RPC error with its message.
+   */
+  'tool/invoke': {
+    params: z.object({ name: z.string().min(1).max(200), input: z.record(z.string(), z.unknown()) }),
+    result: z.object({ text: z.string().max(MAX_VSCODE_TOOL_RESULT_CHARS) }),
   },
 } as const;
 export type HostMethod = keyof typeof HostMethods;
@@ -201,6 +241,10 @@ export const EngineMethods = {
       askBeforeChanges: z.boolean().optional(),
       /** The plan the user saw (from `plan`): run as given instead of planning again. */
       plan: ExecutionPlanSchema.optional(),
+      /** The user's consent (VS Code's MCP consent) to start the MCP servers the workspace names, for this run. */
+      allowMcpServers: z.boolean().optional(),
+      /** Model agents may use the tools VS Code offers (tool/list, tool/invoke), each call through the approvals. */
+      vscodeTools: z.boolean().optional(),
     }),
     result: z.object({
       success: z.boolean(),
@@ -254,6 +298,14 @@ export const EngineMethods = {
   discardChanges: {
     params: z.object({ sessionId: SessionIdSchema, only: z.array(ChangeIdSchema).min(1) }),
     result: z.object({ results: z.array(ChangeResultSchema) }),
+  },
+  /**
+   * The MCP servers the workspace names (.mcp.json, .vscode/mcp.json, the config), for the consent dialog; nothing
+   * is started. `fingerprint` changes whenever what would be started changes, so a consent is for exactly this list.
+   */
+  mcpServers: {
+    params: z.object({}),
+    result: z.object({ servers: z.array(McpServerSummarySchema), problems: z.array(z.string()), fingerprint: z.string() }),
   },
   /** The session's execution report, rendered; the host asks where to save it. */
   exportReport: {

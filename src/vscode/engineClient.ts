@@ -65,8 +65,8 @@ export interface EngineProcessOptions {
   log: (line: string) => void;
   /** Node flags for the engine process (tests run the TypeScript source with `--import tsx`). @default [] */
   execArgv?: string[];
-  /** Serves the engine's requests to the window (vscode.lm); without them those requests fail as unhandled. */
-  hostHandlers?: HostHandlers;
+  /** Serves the engine's requests to the window (vscode.lm); a request without its handler fails as unhandled. */
+  hostHandlers?: Partial<HostHandlers>;
   /**
    * Extra environment for the engine process, read at each start (API keys from secret storage: the process
    * environment is the one place they pass, never settings, arguments or logs).
@@ -237,8 +237,9 @@ export class EngineProcess implements EngineApi {
 }
 
 /** Registers the window's answers to the engine's requests: params validated here, model failures sent typed. */
-function serveHost(connection: Connection, handlers: HostHandlers, rpc: typeof import('vscode-jsonrpc/node')): void {
+function serveHost(connection: Connection, handlers: Partial<HostHandlers>, rpc: typeof import('vscode-jsonrpc/node')): void {
   for (const method of Object.keys(HostMethods) as HostMethod[]) {
+    if (!handlers[method]) continue;
     connection.onRequest(method, async (raw: unknown, token: import('vscode-jsonrpc/node').CancellationToken) => {
       const parsed = HostMethods[method].params.safeParse(raw ?? {});
       if (!parsed.success) {

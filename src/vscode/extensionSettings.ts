@@ -3,6 +3,7 @@
 // once, naming the setting.
 import * as vscode from 'vscode';
 import type { LanguageModelSelector, ModelChoice } from '../shared/engineProtocol';
+import type { McpServersSetting } from './mcpConsent';
 import {
   configOverridesFromSettings,
   describeSettingErrors,
@@ -81,6 +82,16 @@ export class ExtensionSettings implements vscode.Disposable {
       return { provider, ...(model ? { model } : {}), ...(baseUrl ? { baseUrl } : {}) };
     }
     return { provider: 'offline' };
+  }
+
+  /** Whether runs may start the workspace's MCP servers: `ask` (a modal consent, once per workspace) or `never`. */
+  get mcpServers(): McpServersSetting {
+    return this.#configuration().get<string>('mcp.allowServers', 'ask') === 'never' ? 'never' : 'ask';
+  }
+
+  /** Model agents may use the tools VS Code offers (vscode.lm.tools), each call through the approvals. */
+  get vscodeToolsEnabled(): boolean {
+    return this.#configuration().get<boolean>('vscodeTools.enabled', true) !== false;
   }
 
   dispose(): void {

@@ -7,7 +7,7 @@ import type { WorkspaceTrustGate } from './workspaceTrust';
 
 interface McpServerDefinitionProvider {
   readonly onDidChangeMcpServerDefinitions?: vscode.Event<void>;
-  provideMcpServerDefinitions(token: vscode.CancellationToken): unknown[];
+  provideMcpServerDefinitions(token: vscode.CancellationToken): unknown[] | Promise<unknown[]>;
   resolveMcpServerDefinition?(server: unknown, token: vscode.CancellationToken): unknown;
 }
 
@@ -28,18 +28,26 @@ function mcpApi(): McpApi | null {
  * One stdio server per local workspace folder, only while the workspace is trusted (the server runs agents on it).
  * Returns null when this VS Code has no MCP server API.
  */
-export function registerMcpServerProvider(options: { extensionPath: string; version: string; trust: WorkspaceTrustGate; log: vscode.LogOutputChannel }): vscode.Disposable | null {
+export function registerMcpServerProvider(options: {
+  extensionPath: string;
+  version: string;
+  trust: WorkspaceTrustGate;
+  log: vscode.LogOutputChannel;
+  /** Whether the user already allowed this workspace's MCP servers (never asks), and when that changes. */
+  mcpConsent?: { alreadyAllowed(): Promise<boolean>; onDidChange(listener: () => void): vscode.Disposable };
+}): vscode.Disposable | null {
   const api = mcpApi();
   if (!api) return null;
   const changed = new vscode.EventEmitter<void>();
   const provider: McpServerDefinitionProvider = {
     onDidChangeMcpServerDefinitions: changed.event,
-    provideMcpServerDefinitions: () => {
+    provideMcpServerDefinitions: async () => {
       if (!options.trust.trusted) return [];
+      const allowMcpServers = (await options.mcpConsent?.alreadyAllowed().catch(() => false)) === true;
       return (vscode.workspace.workspaceFolders ?? [])
         .filter((folder) => folder.uri.scheme === 'file')
         .map((folder) => {
-          const launch = mcpServerLaunch(options.extensionPath, folder.uri.fsPath, process.execPath);
+          const launch = mcpServerLaunch(options.extensionPath, folder.uri.fsPath, process.execPath, { allowMcpServers });
           return new api.McpStdioServerDefinition(launch.label, launch.command, launch.args, launch.env, options.version);
         });
     },
@@ -49,6 +57,7 @@ export function registerMcpServerProvider(options: { extensionPath: string; vers
   const disposables: vscode.Disposable[] = [
     changed,
     options.trust.onDidGrant(() => changed.fire()),
+    ...(options.mcpConsent ? [options.mcpConsent.onDidChange(() => changed.fire())] : []),
     vscode.workspace.onDidChangeWorkspaceFolders(() => changed.fire()),
   ];
   try {

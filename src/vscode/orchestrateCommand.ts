@@ -8,6 +8,7 @@ import { progressOf } from '../core/logging/runState';
 import type { ConfigOverrides, EngineResult } from '../shared/engineProtocol';
 import type { EngineApi } from './engineClient';
 import type { ExtensionSettings } from './extensionSettings';
+import type { McpConsent } from './mcpConsent';
 import { truncateLine } from './format';
 import { parseOrchestrateArgs, type OrchestrateArgs } from './orchestrateArgs';
 import { planRows, planTitle } from './planPresentation';
@@ -23,6 +24,8 @@ export interface OrchestrateDependencies {
   runs: RunController;
   settings: ExtensionSettings;
   trust: WorkspaceTrustGate;
+  /** Whether the run may start the workspace's MCP servers (asks the first time). */
+  mcpConsent: McpConsent;
   recentRequests: RecentRequests;
   showDashboard: () => void;
   openFile: (fsPath: string) => PromiseLike<unknown>;
@@ -257,7 +260,11 @@ export class OrchestrateRequestCommand {
   async #run(flags: RunFlags, config: ConfigOverrides, userSet: readonly string[]): Promise<EngineResult<'run'> | undefined> {
     const { runs, log } = this.#deps;
     const mode = flags.askBeforeChanges ? 'ask before each edit or command' : `${flags.apply ? 'apply fixes' : 'dry run'}, ${flags.allowCommands ? 'commands allowed' : 'no commands'}`;
-    log.info(`Starting: ${flags.request} (${mode})`);
+    // Asked before the progress notification: the consent dialog is modal. The engine starts nothing without it.
+    const allowMcpServers = await this.#deps.mcpConsent.allowsServers();
+    if (this.#refuseWhileRunning()) return undefined;
+    const vscodeTools = this.#deps.settings.vscodeToolsEnabled;
+    log.info(`Starting: ${flags.request} (${mode}${allowMcpServers ? ', MCP servers allowed' : ''}${vscodeTools ? ', VS Code tools offered' : ''})`);
     let result: EngineResult<'run'> | undefined;
     try {
       result = await vscode.window.withProgress(
@@ -267,7 +274,7 @@ export class OrchestrateRequestCommand {
           progress.report({ message: truncateLine(flags.request, 80) });
           let reported = 0;
           let current = 'planning…';
-          return runs.run({ ...flags, config, model: this.#deps.settings.modelChoice }, (event, state) => {
+          return runs.run({ ...flags, config, model: this.#deps.settings.modelChoice, allowMcpServers, vscodeTools }, (event, state) => {
             if (event.type === 'agent.started') current = `${event.payload.agent}: ${truncateLine(event.payload.task, 60)}`;
             else if (event.type !== 'agent.completed' && event.type !== 'agent.failed' && event.type !== 'plan.created') return;
             const { done, total, percent } = progressOf(state);

@@ -23,6 +23,10 @@ export interface RunParams {
   askBeforeChanges?: boolean;
   /** The plan shown in the plan picker: the run runs it as shown instead of planning again. */
   plan?: ExecutionPlan;
+  /** The user allowed this workspace's MCP servers (McpConsent). */
+  allowMcpServers?: boolean;
+  /** Model agents may use the tools VS Code offers. */
+  vscodeTools?: boolean;
 }
 
 interface LiveRun {
@@ -98,10 +102,13 @@ export class RunController implements vscode.Disposable {
       this.#onDidChange.fire();
     });
     try {
-      const { request, apply, allowCommands, agents, config, model, askBeforeChanges, plan } = params;
+      const { request, apply, allowCommands, agents, config, model, askBeforeChanges, plan, allowMcpServers, vscodeTools } = params;
       return await this.#engine.request(
         'run',
-        { request, apply, allowCommands, ...(agents ? { agents } : {}), config, ...(model ? { model } : {}), ...(askBeforeChanges ? { askBeforeChanges } : {}), ...(plan ? { plan } : {}) },
+        {
+          request, apply, allowCommands, ...(agents ? { agents } : {}), config, ...(model ? { model } : {}), ...(askBeforeChanges ? { askBeforeChanges } : {}), ...(plan ? { plan } : {}),
+          ...(allowMcpServers ? { allowMcpServers } : {}), ...(vscodeTools ? { vscodeTools } : {}),
+        },
         live.abort.signal,
       );
     } finally {

@@ -42,7 +42,7 @@ describe('engine process: a model agent\'s edit waits for the window\'s approval
   let decide: (request: ApprovalRequest) => ApprovalDecision;
   const asked: ApprovalRequest[] = [];
 
-  const handlers: HostHandlers = {
+  const handlers: Partial<HostHandlers> = {
     'model/list': async ({ selector }) => ({ models: selector.vendor === 'nobody' ? [] : [MODEL] }),
     'model/stream': (params, { notify }) => scriptedTurn(params, notify),
     'approval/request': async ({ request }) => {

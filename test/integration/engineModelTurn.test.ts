@@ -22,7 +22,7 @@ describe('engine process: one vscode.lm model turn through the window (forked, J
   const turns: HostParams<'model/stream'>[] = [];
   let environmentReads = 0;
 
-  const handlers: HostHandlers = {
+  const handlers: Partial<HostHandlers> = {
     'approval/request': async () => ({ decision: 'reject', reason: 'not asked in this test' }),
     'model/list': async ({ selector }) => ({ models: selector.vendor === 'nobody' ? [] : [MODEL] }),
     'model/stream': async (params, { notify }) => {

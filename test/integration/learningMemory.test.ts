@@ -3,10 +3,12 @@
 // truth: a server that is missing, hangs or answers nonsense costs a warning, never a record.
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { McpServerDefinition } from '../../src/agents/mcp/mcpServerConfig';
 import { MemoryServerLearnings, mergeLearnings } from '../../src/agents/memory/memoryServerLearnings';
 import { AgentLearningSystem } from '../../src/core/learning/agentLearningSystem';
@@ -192,5 +194,40 @@ describe('the CLI with a memory server in .mcp.json', function () {
     assert.equal(learnings.memoryServer.server, 'memory');
     assert.equal(learnings.memoryServer.executionsOnlyInServer.length, 0, 'the server holds nothing the local store lacks');
     assert.equal(learnings.sampleSize, 2);
+  });
+
+  it('merges the memory server\'s learnings into query_learnings of `agent-orchestrator mcp --allow-mcp`, naming the source', async () => {
+    // The same project (same folder name) on another machine: its store is empty, the memory server knows two runs.
+    const elsewhere = path.join(mkdtempSync(path.join(os.tmpdir(), 'ao-elsewhere-')), path.basename(workspace));
+    cpSync(workspace, elsewhere, { recursive: true, filter: (source) => !source.includes(`${path.sep}.agent-orchestrator`) });
+    const query = async (...flags: string[]): Promise<Record<string, unknown>> => {
+      const client = new Client({ name: 'learnings-test', version: '1.0.0' });
+      await client.connect(new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI, 'mcp', '--workspace', elsewhere, ...flags],
+        env: { ...process.env, AO_TEST_MEMORY_FILE: graphFile, NO_COLOR: '1' } as Record<string, string>,
+        stderr: 'pipe',
+      }));
+      try {
+        const result = await client.callTool({ name: 'query_learnings', arguments: { agent: 'security-auditor' } });
+        assert.notEqual(result.isError, true, JSON.stringify(result.content));
+        return result.structuredContent as Record<string, unknown>;
+      } finally {
+        await client.close();
+      }
+    };
+    try {
+      const localOnly = await query();
+      assert.equal(localOnly.sampleSize, 0);
+      assert.equal(localOnly.memoryServer, undefined, 'without --allow-mcp the memory server is not started');
+
+      const merged = await query('--allow-mcp') as { sampleSize: number; memoryServer: { server: string; status: string; executionsOnlyInServer: { sessionId: string }[] } };
+      assert.equal(merged.sampleSize, 0, 'the local store stays as it was');
+      assert.equal(merged.memoryServer.server, 'memory');
+      assert.equal(merged.memoryServer.status, 'ok');
+      assert.equal(merged.memoryServer.executionsOnlyInServer.length, 2, JSON.stringify(merged.memoryServer));
+    } finally {
+      rmSync(path.dirname(elsewhere), { recursive: true, force: true });
+    }
   });
 });

@@ -39,9 +39,25 @@ export function grantedServerTools(granted: readonly string[], server: string): 
   return names.size > 0 ? names : null;
 }
 
+/** `eventTool`: the tool name the failure is recorded under (default `mcp__<server>`). */
+export type ToolSourceErrorReporter = (server: string, message: string, eventTool?: string) => Promise<void>;
+
 export interface McpToolSource {
   /** The MCP tools `granted` gives; servers that cannot be reached are reported through `onServerError`. */
-  toolsFor(granted: readonly string[], onServerError: (server: string, message: string) => Promise<void>): Promise<ModelTool[]>;
+  toolsFor(granted: readonly string[], onServerError: ToolSourceErrorReporter): Promise<ModelTool[]>;
+}
+
+/** Several tool sources as one (the MCP servers' and the host's, VS Code's): each agent gets all of them, in order. */
+export function combinedToolSource(sources: readonly (McpToolSource | null | undefined)[]): McpToolSource | null {
+  const present = sources.filter((source): source is McpToolSource => Boolean(source));
+  if (present.length <= 1) return present[0] ?? null;
+  return {
+    async toolsFor(granted, onServerError) {
+      const tools: ModelTool[] = [];
+      for (const source of present) tools.push(...(await source.toolsFor(granted, onServerError)));
+      return tools;
+    },
+  };
 }
 
 export interface McpToolHubOptions {
@@ -73,7 +89,7 @@ export class McpToolHub implements McpToolSource {
     return pids;
   }
 
-  async toolsFor(granted: readonly string[], onServerError: (server: string, message: string) => Promise<void>): Promise<ModelTool[]> {
+  async toolsFor(granted: readonly string[], onServerError: ToolSourceErrorReporter): Promise<ModelTool[]> {
     const tools: ModelTool[] = [];
     for (const server of this.#options.servers.keys()) {
       const grant = grantedServerTools(granted, server);

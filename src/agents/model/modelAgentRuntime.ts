@@ -273,8 +273,8 @@ export class ModelAgentRuntime implements AgentRuntime {
   async #mcpTools(context: AgentContext): Promise<ModelTool[]> {
     const source = this.#deps.mcpTools;
     if (!source) return [];
-    return source.toolsFor(this.#deps.tools, async (server, message) => {
-      await context.useTool(`mcp__${server}`, { server }, () => Promise.reject(new Error(message))).catch(() => undefined);
+    return source.toolsFor(this.#deps.tools, async (server, message, eventTool) => {
+      await context.useTool(eventTool ?? `mcp__${server}`, { server }, () => Promise.reject(new Error(message))).catch(() => undefined);
     });
   }
 

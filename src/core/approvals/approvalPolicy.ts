@@ -43,10 +43,11 @@ const SHELL_CONTROL = /;|&&|\|\||\||\n|`|\$\(|>|</;
 
 /**
  * A rule names a tool exactly, or, for MCP tools as in Claude Code, a whole server: "mcp__github" or
- * "mcp__github__*" cover every "mcp__github__<tool>".
+ * "mcp__github__*" cover every "mcp__github__<tool>"; likewise "vscode" or "vscode__*" every tool VS Code offers.
  */
 function toolMatches(ruleTool: string, tool: string): boolean {
   if (ruleTool === tool) return true;
+  if (ruleTool === 'vscode' || ruleTool === 'vscode__*') return tool.startsWith('vscode__');
   if (!ruleTool.startsWith('mcp__')) return false;
   const server = ruleTool.endsWith('__*') ? ruleTool.slice(0, -3) : ruleTool;
   return tool === server || tool.startsWith(`${server}__`);

@@ -134,7 +134,10 @@ export function renderDashboardMarkdown(state: RunState): string {
       : '_No messages yet._',
   );
 
-  const mcpRows = state.agents.flatMap((agent) => Object.entries(agent.mcpCalls).map(([call, count]) => `| ${cell(agent.name)} | ${mdCode(call, { inTable: true })} | ${count} |`));
+  const mcpRows = state.agents.flatMap((agent) => [
+    ...Object.entries(agent.mcpCalls).map(([call, count]) => `| ${cell(agent.name)} | ${mdCode(call, { inTable: true })} | ${count} |`),
+    ...Object.entries(agent.vscodeToolCalls ?? {}).map(([call, count]) => `| ${cell(agent.name)} | ${mdCode(`vscode/${call}`, { inTable: true })} | ${count} |`),
+  ]);
   if (mcpRows.length > 0) out += section('🔌 MCP Calls', ['| Agent | Server/Tool | Calls |', '|-------|-------------|-------|', ...mcpRows].join('\n'));
 
   out += section(

@@ -27,6 +27,8 @@ export interface AgentView {
   toolCalls: number;
   /** Calls of MCP tools, by `server/tool`. */
   mcpCalls: Record<string, number>;
+  /** Calls of the tools VS Code offers (`vscode__<tool>`), by VS Code's name of the tool. */
+  vscodeToolCalls: Record<string, number>;
   messagesSent: number;
   messagesReceived: number;
   filesModified: string[];
@@ -302,6 +304,7 @@ function newAgent(name: string): AgentView {
     durationMs: null,
     toolCalls: 0,
     mcpCalls: {},
+    vscodeToolCalls: {},
     messagesSent: 0,
     messagesReceived: 0,
     filesModified: [],
@@ -425,6 +428,9 @@ export function applyEvent(state: RunState, event: OrchestratorEvent): RunState 
         const mcpTool = typeof event.payload.params.tool === 'string' ? event.payload.params.tool : null;
         const key = server && mcpTool ? `${server}/${mcpTool}` : server ? `${server} (not started)` : tool;
         caller.mcpCalls[key] = (caller.mcpCalls[key] ?? 0) + 1;
+      } else if (tool.startsWith('vscode__')) {
+        const vscodeTool = typeof event.payload.params.tool === 'string' ? event.payload.params.tool : tool.slice('vscode__'.length);
+        caller.vscodeToolCalls[vscodeTool] = (caller.vscodeToolCalls[vscodeTool] ?? 0) + 1;
       }
       pushBounded(state.toolCalls, { agent: name, tool, status, durationMs, ts: event.ts }, state.limits.maxToolCalls);
       break;

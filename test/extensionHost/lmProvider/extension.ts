@@ -6,6 +6,9 @@
 // Script, by the last message of the request:
 // - Edit is offered and the conversation asks to 'edit <file> replacing "<old>" with "<new>"': Read the file first,
 //   then (after the Read's result) Edit it, then (after the Edit's result) answer "Edit said: <the result's text>";
+// - tools named vscode__aotest_* are offered and the conversation says "use the ticket tools for <id>": call
+//   vscode__aotest_lookupTicket for the id, then (after its result) vscode__aotest_fileTicket, then (after that)
+//   answer "Tickets said: <lookup result> | <file result>";
 // - it holds a tool result: answer "Read returned: <the result's text>";
 // - its text contains "fail with blocked": throw LanguageModelError.Blocked;
 // - its text contains "never finish": stream one text part, then wait for cancellation;
@@ -46,6 +49,12 @@ type LanguageModelsWithProviders = typeof vscode.lm & {
 };
 
 const EDIT_REQUEST = /\bedit (\S+) replacing "([^"]+)" with "([^"]*)"/;
+const TICKET_REQUEST = /\buse the ticket tools for (\S+)/;
+
+/** What the test tools were called with, in order: the extension-host suites read it through the exports. */
+export interface TestToolsApi {
+  toolCalls: { tool: string; input: unknown }[];
+}
 
 const MODEL: ChatInformation = {
   id: TEST_MODEL_ID,
@@ -57,15 +66,26 @@ const MODEL: ChatInformation = {
   capabilities: { toolCalling: true, imageInput: false },
 };
 
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): TestToolsApi {
   const lm = vscode.lm as LanguageModelsWithProviders;
+  const api: TestToolsApi = { toolCalls: [] };
+  const testTool = (name: string, answer: (input: Record<string, unknown>) => string): vscode.Disposable =>
+    vscode.lm.registerTool<Record<string, unknown>>(name, {
+      invoke: (options) => {
+        api.toolCalls.push({ tool: name, input: options.input });
+        return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(answer(options.input))]);
+      },
+    });
   context.subscriptions.push(
     lm.registerLanguageModelChatProvider(TEST_VENDOR, {
       provideLanguageModelChatInformation: () => [MODEL],
       provideLanguageModelChatResponse: respond,
       provideTokenCount: async (_model, text) => Math.max(1, Math.ceil(textOf(text).length / 4)),
     }),
+    testTool('aotest_lookupTicket', (input) => `${String(input.id)} is open: login accepts any password`),
+    testTool('aotest_fileTicket', (input) => `filed "${String(input.title)}" as BUG-100`),
   );
+  return api;
 }
 
 async function respond(
@@ -86,6 +106,18 @@ async function respond(
       progress.report(new vscode.LanguageModelToolCallPart('call-edit-1', 'Edit', { file_path: file, old_string: oldText, new_string: newText }));
     } else {
       progress.report(new vscode.LanguageModelTextPart(`Edit said: ${toolResult.content.map(textOf).join('')}`));
+    }
+    return;
+  }
+  const ticket = options.tools?.some((tool) => tool.name.startsWith('vscode__aotest_')) ? TICKET_REQUEST.exec(messages.map(textOf).join('\n')) : null;
+  if (ticket) {
+    if (!toolResult) {
+      progress.report(new vscode.LanguageModelToolCallPart('call-lookup', 'vscode__aotest_lookupTicket', { id: ticket[1] }));
+    } else if (toolResult.callId === 'call-lookup') {
+      progress.report(new vscode.LanguageModelToolCallPart('call-file', 'vscode__aotest_fileTicket', { title: `Fix ${ticket[1]}` }));
+    } else {
+      const results = messages.flatMap((message) => message.content.filter(isToolResult)).map((part) => part.content.map(textOf).join(''));
+      progress.report(new vscode.LanguageModelTextPart(`Tickets said: ${results.join(' | ')}`));
     }
     return;
   }

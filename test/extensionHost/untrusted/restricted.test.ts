@@ -3,7 +3,8 @@
 // and deletions refuse (and say why), while that history stays viewable. Every test checks that the store's files
 // are exactly as the CLI left them.
 import { strict as assert } from 'node:assert';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentOrchestratorApi } from '../../../src/vscode/extensionApi';
@@ -71,6 +72,21 @@ describe('extension in a Restricted Mode window', function () {
     const withoutArgs = await vscode.commands.executeCommand('agentOrchestrator.orchestrateRequest');
     assert.equal(withoutArgs, undefined);
     assert.equal((await api.trees.sessions.getChildren()).length, 1, 'a second session was recorded');
+  });
+
+  it('starts none of the MCP servers the workspace names, whatever a run asks', async () => {
+    const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    // A "server" that only leaves a mark: if anything started it, the mark would be there.
+    const marker = path.join(os.tmpdir(), `ao-restricted-mcp-${process.pid}-${Date.now()}`);
+    const script = `require('fs').writeFileSync(${JSON.stringify(marker)}, 'started')`;
+    writeFileSync(path.join(folder, '.mcp.json'), JSON.stringify({ mcpServers: { memory: { command: process.execPath, args: ['-e', script] } } }));
+    try {
+      assert.equal(await vscode.commands.executeCommand('agentOrchestrator.orchestrateRequest', { request: REQUEST, apply: false, allowCommands: false }), undefined);
+      assert.equal(existsSync(marker), false, 'an MCP server was started in Restricted Mode');
+    } finally {
+      rmSync(path.join(folder, '.mcp.json'), { force: true });
+      rmSync(marker, { force: true });
+    }
   });
 
   it('refuses Clear Learnings and deleting the session or a pattern, without asking for confirmation', async () => {

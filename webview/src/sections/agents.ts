@@ -171,8 +171,12 @@ export class AgentsView implements SectionView {
     setAttr(cells.duration, 'title', shown.title);
     const mcpCalls = Object.entries(agent.mcpCalls ?? {});
     const mcpTotal = mcpCalls.reduce((sum, [, count]) => sum + count, 0);
-    setText(cells.tools, mcpTotal > 0 ? `${agent.toolCalls} (${mcpTotal} MCP)` : String(agent.toolCalls));
-    setAttr(cells.tools, 'title', mcpTotal > 0 ? mcpCalls.map(([call, count]) => `${call}: ${count}`).join('\n') : null);
+    const vscodeCalls = Object.entries(agent.vscodeToolCalls ?? {});
+    const vscodeTotal = vscodeCalls.reduce((sum, [, count]) => sum + count, 0);
+    const external = [mcpTotal > 0 ? `${mcpTotal} MCP` : '', vscodeTotal > 0 ? `${vscodeTotal} VS Code` : ''].filter(Boolean).join(', ');
+    setText(cells.tools, external ? `${agent.toolCalls} (${external})` : String(agent.toolCalls));
+    const breakdown = [...mcpCalls.map(([call, count]) => `${call}: ${count}`), ...vscodeCalls.map(([call, count]) => `VS Code ${call}: ${count}`)];
+    setAttr(cells.tools, 'title', breakdown.length > 0 ? breakdown.join('\n') : null);
     setText(cells.sent, String(agent.messagesSent));
     setText(cells.received, String(agent.messagesReceived));
     setText(cells.files, agent.filesModified.length > 0 ? agent.filesModified.join(', ') : '—');

@@ -1,0 +1,66 @@
+// Which of VS Code's language-model tools (vscode.lm.tools) the agents are offered, and how a tool's result becomes
+// the text the engine gets. No `vscode` import, so it is unit-tested in Node.
+import type { VscodeToolInfo } from '../shared/engineProtocol';
+import { MAX_VSCODE_TOOL_RESULT_CHARS } from '../shared/engineProtocol';
+
+/**
+ * The tools of the orchestrator's own MCP server (src/mcp/mcpServer.ts), which VS Code offers once it started the
+ * server this extension registers: an agent calling them would start runs from inside a run.
+ */
+export const ORCHESTRATOR_MCP_TOOLS: readonly string[] = ['plan_request', 'orchestrate_request', 'cancel_run', 'list_sessions', 'get_session', 'get_findings', 'query_learnings'];
+
+/** VS Code names an MCP server's tool `mcp_<server prefix>_<tool>`, the prefix from the server's label. */
+const ORCHESTRATOR_SERVER = /agent[-_ ]?orch/i;
+
+/** True for a tool of the orchestrator itself, whichever way VS Code named it. */
+export function isOrchestratorTool(tool: { name: string; tags: readonly string[]; fullReferenceName?: string }): boolean {
+  const names = [tool.name, tool.fullReferenceName ?? ''];
+  if (names.some((name) => ORCHESTRATOR_SERVER.test(name))) return true;
+  // VS Code shortens the server prefix, so it may not show the name: an MCP tool named like ours is left out too.
+  if (!tool.tags.includes('mcp')) return false;
+  return ORCHESTRATOR_MCP_TOOLS.some((ours) => names.some((name) => name === ours || name.endsWith(`_${ours}`) || name.endsWith(`/${ours}`)));
+}
+
+/** What vscode.lm.tools gives, as the protocol carries it; the orchestrator's own tools left out. */
+export function offeredTools(tools: readonly { name: string; description: string; inputSchema: object | undefined; tags: readonly string[]; fullReferenceName?: string }[]): VscodeToolInfo[] {
+  const offered: VscodeToolInfo[] = [];
+  for (const tool of tools) {
+    if (isOrchestratorTool(tool)) continue;
+    if (tool.name.length === 0 || tool.name.length > 200) continue;
+    offered.push({
+      name: tool.name,
+      description: tool.description.slice(0, 10_000),
+      ...(tool.inputSchema && typeof tool.inputSchema === 'object' ? { inputSchema: tool.inputSchema as Record<string, unknown> } : {}),
+      tags: tool.tags.filter((tag) => tag.length <= 200).slice(0, 100),
+    });
+  }
+  return offered;
+}
+
+/**
+ * A tool result's parts as one text: text parts as they are, data parts decoded when they are text or JSON (named
+ * by their type and size otherwise), anything else (prompt-tsx) as JSON. Refused when bigger than the protocol takes.
+ */
+export function toolResultText(parts: readonly unknown[]): string {
+  const texts: string[] = [];
+  for (const part of parts) {
+    if (part && typeof part === 'object' && 'value' in part && typeof part.value === 'string') texts.push(part.value);
+    else if (part && typeof part === 'object' && 'data' in part && part.data instanceof Uint8Array && 'mimeType' in part && typeof part.mimeType === 'string') {
+      const textual = /^text\/|json|xml|yaml/i.test(part.mimeType);
+      texts.push(textual ? new TextDecoder().decode(part.data) : `[${part.mimeType}, ${part.data.byteLength} bytes]`);
+    } else {
+      let json: string | undefined;
+      try {
+        json = JSON.stringify(part && typeof part === 'object' && 'value' in part ? part.value : part);
+      } catch {
+        json = undefined;
+      }
+      if (json !== undefined) texts.push(json);
+    }
+  }
+  const text = texts.join('\n');
+  if (text.length > MAX_VSCODE_TOOL_RESULT_CHARS) {
+    throw new Error(`the tool returned ${Math.ceil(text.length / 1024)} KB of text, more than the ${MAX_VSCODE_TOOL_RESULT_CHARS / 1024} KB accepted`);
+  }
+  return text;
+}
