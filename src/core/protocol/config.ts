@@ -89,6 +89,12 @@ export const OrchestratorConfigSchema = z
         enableLearning: z.boolean().default(true),
         enableCommunication: z.boolean().default(true),
         logRetention: RetentionSchema.default('30d'),
+        /**
+         * How many sessions (with their events and log files) are kept, newest first, beside logRetention's age:
+         * older ones are pruned at the end of each run. Learnings stay (bounded by learning.maxExecutionsPerAgent).
+         * 100 runs of the example take about 10 MB.
+         */
+        maxSessions: z.number().int().min(1).default(100),
         dashboardEnabled: z.boolean().default(true),
         logDir: z.string().min(1).optional(),
       })
