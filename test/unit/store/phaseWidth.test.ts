@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentLearningSystem } from '../../../src/core/learning/agentLearningSystem';
+import { renderMarkdownLog } from '../../../src/core/logging/markdownLog';
 import { ExecutionOrchestrator } from '../../../src/core/orchestrator/executionOrchestrator';
 import type { EventJournal, LearningRepository, WorkspaceFiles } from '../../../src/core/ports';
 import { OrchestratorConfigSchema } from '../../../src/core/protocol/config';
@@ -86,6 +87,11 @@ describe('event size per agent and the width of a phase', () => {
     const wideBytes = bytesPerAgent(wide, 1000);
     // What a run stores once (run.started, run.completed) is shared by fewer agents at 100: a few bytes each.
     assert.ok(Math.abs(wideBytes - narrowBytes) <= 32, `${wideBytes.toFixed(1)} B per agent at 1,000 agents, ${narrowBytes.toFixed(1)} B at 100`);
+
+    // The run's log, a projection of those events, is stored too: it names each agent's phase once, not per agent.
+    const narrowLog = Buffer.byteLength(renderMarkdownLog(narrow)) / 100;
+    const wideLog = Buffer.byteLength(renderMarkdownLog(wide)) / 1000;
+    assert.ok(Math.abs(wideLog - narrowLog) <= 32, `log: ${wideLog.toFixed(1)} B per agent at 1,000 agents, ${narrowLog.toFixed(1)} B at 100`);
   });
 
   it('still learns who ran alongside, from the phase stored once, live and after reopening the store', async function () {
