@@ -192,6 +192,9 @@ function isRunStatus(value: string): value is RunStatus {
   return value === 'completed' || value === 'failed' || value === 'cancelled' || value === 'timed_out';
 }
 
+/** Free pages worth a VACUUM before a snapshot (see #vacuumIfMostlyFree). */
+const VACUUM_MIN_FREE_BYTES = 1024 * 1024;
+
 const SESSION_COLUMNS = 'session_id, request, workspace, started_at, completed_at, status, success, event_count, agents';
 
 /** The durable copy of the event stream plus the tables derived from it (sessions, executions, patterns). */
@@ -723,6 +726,7 @@ export class SessionStore implements EventJournal, LearningRepository {
     // the backup API and keeps both. Freeing ours first and re-applying the pragmas after is right for either,
     // and never leaves a dangling or leaked statement.
     this.#freeStatements();
+    this.#vacuumIfMostlyFree();
     const bytes = this.#db.export();
     this.#applyPragmas();
     // A random name, created exclusively: a link planted under a guessable name would be written through.
@@ -738,6 +742,18 @@ export class SessionStore implements EventJournal, LearningRepository {
     // Only now is the snapshot durable, so the journal prefix it contains can go.
     journal.reset(this.#clock.now());
     this.#dirty = false;
+  }
+
+  /**
+   * SQLite keeps the pages of deleted rows in the file for reuse. A run's own pruning frees about what the next run
+   * fills again, but pruning many sessions at once (a lowered limit, a store an older version let grow) would leave
+   * the snapshot mostly empty pages (30 MB for 8 MB of data after 1,000 runs): compacted then, and only then.
+   */
+  #vacuumIfMostlyFree(): void {
+    const pragma = (name: string): number => num(this.#db.exec(`PRAGMA ${name}`)[0]?.values[0]?.[0]);
+    const free = pragma('freelist_count');
+    const pages = pragma('page_count');
+    if (free * 4 > pages && free * pragma('page_size') > VACUUM_MIN_FREE_BYTES) this.#db.exec('VACUUM');
   }
 
   /** Takes a snapshot `delayMs` from now, or sooner if one is already due sooner. */

@@ -90,6 +90,27 @@ describe('SessionStore retention by count', () => {
     assert.deepEqual(reopened.listSessions().map((s) => s.sessionId), ['s6', 's5'], 'the pruning was saved');
   });
 
+  it('leaves no empty pages in the snapshot after pruning most of the store at once', async () => {
+    const big = (sessionId: string): OrchestratorEvent => ({
+      ...factory.agentStarted(sessionId, 'scanner'),
+      type: 'agent.tool_called',
+      payload: { agent: 'scanner', tool: 'read_file', params: {}, status: 'success', durationMs: 1, summary: `${sessionId} `.repeat(8000) },
+    } as OrchestratorEvent);
+    const unlimited = await open();
+    for (let i = 1; i <= 40; i++) {
+      await unlimited.append(factory.runStarted(`s${i}`));
+      await unlimited.append(big(`s${i}`));
+      await unlimited.append(factory.runCompleted(`s${i}`));
+    }
+    await unlimited.close();
+    const full = fs.statSync(path.join(dir, 'orchestrator.sqlite')).size;
+    const limited = await open({ maxSessions: 2 });
+    await limited.close();
+    const pruned = fs.statSync(path.join(dir, 'orchestrator.sqlite')).size;
+    assert.ok(full > 1_000_000, `${full} B before`);
+    assert.ok(pruned < full / 5, `${pruned} B after keeping 2 of 40 sessions, ${full} B before`);
+  });
+
   it('also prunes by age at the end of a run, beside the count', async () => {
     const store = await open({ maxSessions: 100, maxAgeMs: 60_000 });
     // EventFactory's clock starts in 2023: every session it writes ended long before now - 60 s.
