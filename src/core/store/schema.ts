@@ -96,7 +96,7 @@ const MIGRATIONS: readonly string[] = [
     phase INTEGER NOT NULL,
     agents TEXT NOT NULL,
     PRIMARY KEY (session_id, phase)
-  ) WITHOUT ROWID;
+  );
   `,
 ];
 

@@ -450,7 +450,7 @@ export class SessionStore implements EventJournal, LearningRepository {
       this.#openSessions.delete(parsed.sessionId);
       this.#mySessions.delete(parsed.sessionId);
       // In the same batch as the run's last event, so the snapshot below already leaves the pruned sessions out.
-      const pruned = this.#applyRetention();
+      const pruned = this.#retentionAfterRun();
       pruned?.durable.then(
         () => this.#notifyPruned(pruned.sessionIds),
         () => {}, // never on disk: the sessions come back on the next open, so what they left is still wanted
@@ -506,6 +506,16 @@ export class SessionStore implements EventJournal, LearningRepository {
     const durable = this.#writableJournal().appendLine(`${JSON.stringify(op)}\n`);
     this.#applyDurableEntry({ kind: 'op', op });
     return { sessionIds, durable };
+  }
+
+  /** Retention at the end of a run: the run's own event is already saved, so a failure here is only a warning. */
+  #retentionAfterRun(): { sessionIds: string[]; durable: Promise<void> } | null {
+    try {
+      return this.#applyRetention();
+    } catch (error) {
+      this.#warn(`Could not prune old sessions of ${this.#dir} (nothing was lost; the next run tries again): ${(error as Error).message}`);
+      return null;
+    }
   }
 
   #sessionsEndedBefore(completedBefore: number): string[] {
