@@ -22,6 +22,7 @@ import { orchestrationBench } from './orchestration.bench';
 import { securityCorpusBench } from './securityCorpus.bench';
 import { stallBench } from './stall.bench';
 import { storeBench } from './store.bench';
+import { storeScaleBench } from './storeScale.bench';
 
 const BENCHES: readonly { name: string; run: Bench }[] = [
   { name: 'bus', run: busBench },
@@ -39,6 +40,8 @@ const BENCHES: readonly { name: string; run: Bench }[] = [
   { name: 'mcp-client', run: mcpClientBench },
   { name: 'model-loop', run: modelLoopBench },
   { name: 'security-corpus', run: securityCorpusBench },
+  // Slow: ~1,000 runs' worth of store and a few real CLI runs of the example.
+  { name: 'store-scale', run: storeScaleBench },
   // Last: it loads LangGraph, and its store-at-scale part runs the CLI on the example ~1,000 times' worth of data.
   { name: 'langgraph', run: langGraphBench },
 ];

@@ -7,6 +7,7 @@ import { RunApprovals } from '../core/approvals/approvalPolicy';
 import type { AgentRuntime } from '../core/orchestrator/agentRuntime';
 import { ModelAgentRuntime, perRun, type ModelAgentLimits } from './model/modelAgentRuntime';
 import { ensureDirWithin, escapeControl } from '../core/files/safeFiles';
+import { removeSessionArtifacts } from '../core/logging/sessionArtifacts';
 import { retentionToMs, type ModelSettings } from '../core/protocol/config';
 import { PLANNER_AGENT } from '../core/protocol/plan';
 import { SessionStore, storeDirFor } from '../core/store/sessionStore';
@@ -166,6 +167,9 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
   for (const message of setupWarnings) warn(message);
 
   const storeDir = storeDirFor(workspaceRoot);
+  const logDirSetting = config.config.orchestration.logDir;
+  const logDir = logDirSetting ? path.resolve(workspaceRoot, logDirSetting) : path.join(storeDir, 'logs');
+  const maxAgeMs = retentionToMs(config.config.orchestration.logRetention);
   const store = await SessionStore.open({
     dir: storeDir,
     root: workspaceRoot,
@@ -174,19 +178,21 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
     clock: options.clock,
     onWarning: warn,
     maxExecutionsPerAgent: config.config.learning.maxExecutionsPerAgent,
+    // Applied as the store opens and at the end of every run; a pruned session's log files go with it.
+    retention: { maxSessions: config.config.orchestration.maxSessions, maxAgeMs },
+    onSessionsPruned: (sessionIds) => {
+      const { problems } = removeSessionArtifacts(logDir, sessionIds, workspaceRoot);
+      for (const problem of problems.slice(0, 3)) warn(`Could not remove the log file of a pruned session: ${problem}`);
+    },
   });
   let learningMemory: MemoryServerLearnings | null = null;
   let mcpTools: McpToolHub | null = null;
   try {
-    const logDirSetting = config.config.orchestration.logDir;
-    const logDir = logDirSetting ? path.resolve(workspaceRoot, logDirSetting) : path.join(storeDir, 'logs');
-
     if (options.mode === 'write') {
       // Checked (and created) now, not at the first run: a bad folder fails here, clearly, before any work.
       ensureDirWithin(logDir, workspaceRoot);
-      const cutoff = (options.clock?.now() ?? Date.now()) - retentionToMs(config.config.orchestration.logRetention);
-      store.pruneSessions(cutoff);
-      await pruneLogFiles(logDir, cutoff);
+      // Log files whose session is gone from the store (a crash between the two, an older version's leftovers).
+      await pruneLogFiles(logDir, (options.clock?.now() ?? Date.now()) - maxAgeMs);
     }
 
     const commandRunner: CommandRunner | null = options.allowCommands ? new NodeCommandRunner() : null;
@@ -259,7 +265,8 @@ async function pruneLogFiles(logDir: string, cutoff: number): Promise<void> {
     // Only the files a run writes, by their exact names: a shared folder may hold other people's files.
     if (!ARTIFACT_NAME.test(entry)) continue;
     const file = path.join(logDir, entry);
-    const stat = await fs.stat(file).catch(() => null);
-    if (stat && stat.mtimeMs < cutoff) await fs.rm(file, { force: true });
+    // lstat: a link named like an artifact is not ours, and its target's age says nothing.
+    const stat = await fs.lstat(file).catch(() => null);
+    if (stat?.isFile() && stat.mtimeMs < cutoff) await fs.rm(file, { force: true });
   }
 }

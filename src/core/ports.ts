@@ -35,6 +35,12 @@ export interface LearningRepository {
    * when none were folded. Absent in repositories that keep every execution.
    */
   foldedExecutions?(agent: string): FoldedExecutions | null;
+  /**
+   * The agents planned in `phase` of session `sessionId`, each once: who ran alongside an execution whose record
+   * names that phase. Stored once per phase, not per record. Empty when unknown (a phase of one agent, a session
+   * whose plan is gone); absent in repositories whose records list their parallel agents themselves.
+   */
+  phaseAgents?(sessionId: string, phase: number): readonly string[];
 }
 
 /** The executions of an agent folded out of its window, as a plain summary (they are deleted one by one). */

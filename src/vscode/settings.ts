@@ -16,6 +16,7 @@ export const ENGINE_SETTINGS = {
   enableLearning: { section: 'orchestration', key: 'enableLearning' },
   enableCommunication: { section: 'orchestration', key: 'enableCommunication' },
   logRetention: { section: 'orchestration', key: 'logRetention' },
+  maxSessions: { section: 'orchestration', key: 'maxSessions' },
   dashboardEnabled: { section: 'orchestration', key: 'dashboardEnabled' },
   maxHistorySize: { section: 'communication', key: 'maxHistorySize' },
   patternConfidenceThreshold: { section: 'learning', key: 'patternConfidenceThreshold' },

@@ -9,7 +9,10 @@ export class MemoryStore extends InMemoryLearningRepository implements EventJour
 
   append(event: OrchestratorEvent): void {
     this.events.push(event);
-    if (event.type === 'plan.created') this.#agentsBySession.set(event.sessionId, { taskType: event.payload.plan.taskType, agents: [] });
+    if (event.type === 'plan.created') {
+      this.#agentsBySession.set(event.sessionId, { taskType: event.payload.plan.taskType, agents: [] });
+      this.addPhases(event.sessionId, event.payload.plan.agents);
+    }
     if (event.type === 'agent.started') this.#agentsBySession.get(event.sessionId)?.agents.push(event.payload.agent);
     if (event.type === 'learning.recorded') this.add(event.payload.record);
     if (event.type === 'pattern.discovered') this.upsertPattern(event.payload.pattern);

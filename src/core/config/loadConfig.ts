@@ -25,6 +25,7 @@ const ENV_KEYS: Record<string, { section: 'orchestration' | 'communication' | 'l
   ENABLE_LEARNING: { section: 'orchestration', key: 'enableLearning', kind: 'boolean' },
   ENABLE_COMMUNICATION: { section: 'orchestration', key: 'enableCommunication', kind: 'boolean' },
   LOG_RETENTION: { section: 'orchestration', key: 'logRetention', kind: 'string' },
+  MAX_SESSIONS: { section: 'orchestration', key: 'maxSessions', kind: 'integer' },
   DASHBOARD_ENABLED: { section: 'orchestration', key: 'dashboardEnabled', kind: 'boolean' },
   LOG_DIR: { section: 'orchestration', key: 'logDir', kind: 'string' },
   MAX_HISTORY_SIZE: { section: 'communication', key: 'maxHistorySize', kind: 'integer' },

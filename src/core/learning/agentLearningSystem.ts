@@ -209,7 +209,7 @@ export class AgentLearningSystem {
       const matching = all.filter((run) => run.taskType === query.taskType);
       if (matching.length > 0) runs = matching;
     }
-    const result = deepFreeze(computeLearnings(runs));
+    const result = deepFreeze(computeLearnings(runs, (run) => this.#alongside(run)));
     if (perAgent === undefined) {
       perAgent = new Map();
       this.#cache.set(agent, perAgent);
@@ -421,6 +421,7 @@ export class AgentLearningSystem {
         successPatterns: {
           toolSequence: summary.toolSequence,
           parallelExecutions: summary.parallelExecutions,
+          ...(summary.phase === undefined ? {} : { phase: summary.phase }),
           mcpUsage: summary.mcpUsage,
           duration: summary.duration,
           filesModified: summary.filesModified,
@@ -451,6 +452,13 @@ export class AgentLearningSystem {
       },
       'learning record',
     );
+  }
+
+  #alongside(run: LearningRecord): { names: readonly string[]; unique: boolean } {
+    const listed = run.successPatterns.parallelExecutions;
+    const phase = run.successPatterns.phase;
+    if (listed.length > 0 || phase === undefined || this.#repository.phaseAgents === undefined) return { names: listed, unique: false };
+    return { names: this.#repository.phaseAgents(run.sessionId, phase), unique: true };
   }
 
   /** Agents known to the repository or recorded here. */
@@ -505,8 +513,14 @@ interface SequenceStats {
   durations: number[];
 }
 
+/**
+ * Who ran alongside `run`: its phase's agents as the repository stores them once per phase, or the list an older
+ * record (or a caller) gave. `unique` says the list has no repeats, so counting needs no check for them.
+ */
+type Alongside = (run: LearningRecord) => { names: readonly string[]; unique: boolean };
+
 /** Every figure of a query result, from `runs` (newest first) in one pass plus work on the small aggregates. */
-function computeLearnings(runs: readonly LearningRecord[]): LearningsQueryResult {
+function computeLearnings(runs: readonly LearningRecord[], alongsideOf: Alongside): LearningsQueryResult {
   const n = runs.length;
   const successDurations: number[] = [];
   const ownFailureDurations: number[] = [];
@@ -567,10 +581,11 @@ function computeLearnings(runs: readonly LearningRecord[]): LearningsQueryResult
     for (const server in mcpUsage) {
       if (mcpUsage[server] === true) mcpRuns.set(server, (mcpRuns.get(server) ?? 0) + 1);
     }
-    const alongside = run.successPatterns.parallelExecutions;
-    for (let i = 0; i < alongside.length; i++) {
-      const name = alongside[i] as string;
-      if (firstOccurrence(alongside, name, i)) parallel.set(name, (parallel.get(name) ?? 0) + 1);
+    const alongside = alongsideOf(run);
+    const names = alongside.names;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
+      if (name !== run.agent && (alongside.unique || firstOccurrence(names, name, i))) parallel.set(name, (parallel.get(name) ?? 0) + 1);
     }
   }
 

@@ -23,6 +23,8 @@ export class InMemoryLearningRepository implements LearningRepository {
   /** Oldest first (append is cheap); read back newest first, as the port returns them. */
   readonly #sessions: SessionAgentSequence[] = [];
   readonly #patterns = new Map<string, LearnedPattern>();
+  /** Agents per phase by `sessionId\0phase`, as the store keeps them (only phases of two agents or more). */
+  readonly #phases = new Map<string, readonly string[]>();
   #count = 0;
 
   /** Stores a record; a second record with the same agent, sessionId and timestamp is ignored. Returns whether it was new. */
@@ -50,6 +52,21 @@ export class InMemoryLearningRepository implements LearningRepository {
   /** Records a finished session; the newest session is the last one added. */
   addSession(session: SessionAgentSequence): void {
     this.#sessions.push({ ...session, agents: [...session.agents] });
+  }
+
+  /** Records who runs alongside whom in a session's plan (a plan.created event), once per phase. */
+  addPhases(sessionId: string, planned: readonly { name: string; phase: number }[]): void {
+    const byPhase = new Map<number, Set<string>>();
+    for (const agent of planned) {
+      let names = byPhase.get(agent.phase);
+      if (!names) byPhase.set(agent.phase, (names = new Set()));
+      names.add(agent.name);
+    }
+    for (const [phase, names] of byPhase) if (names.size > 1) this.#phases.set(`${sessionId}\u0000${phase}`, Object.freeze([...names]));
+  }
+
+  phaseAgents(sessionId: string, phase: number): readonly string[] {
+    return this.#phases.get(`${sessionId}\u0000${phase}`) ?? [];
   }
 
   /** Stores the latest version of a pattern under its id. */

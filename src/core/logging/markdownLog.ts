@@ -50,6 +50,17 @@ function listOrNone(items: readonly string[]): string {
   return items.length > 0 ? mdText(items.join(', ')) : 'none';
 }
 
+/**
+ * Who an agent runs alongside, named up to a few: the plan block above lists the whole phase once, and naming all of
+ * it again at every agent's start made a wide phase's log grow with the square of its width (12 MB for 1,000 agents).
+ */
+const PARALLEL_NAMED = 8;
+
+function parallelList(names: readonly string[]): string {
+  if (names.length <= PARALLEL_NAMED) return listOrNone(names);
+  return `${mdText(names.slice(0, PARALLEL_NAMED).join(', '))} and ${names.length - PARALLEL_NAMED} more`;
+}
+
 function planBlock(plan: ExecutionPlan): string {
   const lines = ['## Execution Plan', `- Agents: ${listOrNone(plan.agents.map((agent) => agent.name))}`];
   const estimate = plan.estimatedDuration;
@@ -146,7 +157,7 @@ export class MarkdownLogProjection {
           `🤖 ${at} AGENT START: ${mdText(p.agent)}`,
           `  Task: ${mdText(p.task)}`,
           `  MCP Servers: ${listOrNone(p.mcpServers)}`,
-          `  Parallel with: ${listOrNone(parallelWithOf(p, this.#plan))}`,
+          `  Parallel with: ${parallelList(parallelWithOf(p, this.#plan))}`,
         ].join('\n') + '\n\n';
       }
       case 'agent.tool_called': {

@@ -13,6 +13,7 @@ import type { ExecutionPlan } from '../protocol/plan';
 import type { RunEventStream } from '../events/runEventStream';
 import { applyEvent, createRunState, type RunState } from './runState';
 import { MarkdownLogProjection } from './markdownLog';
+import { sessionFileBase } from './sessionArtifacts';
 import { renderDashboardMarkdown } from './dashboardMarkdown';
 import { buildExecutionReport, renderReportMarkdown, type ExecutionReport } from './executionReport';
 
@@ -70,11 +71,6 @@ export interface ToolCallResult {
   summary?: string;
 }
 
-/** Session ids become file names: keep them to characters every file system accepts. */
-function fileSafe(sessionId: string): string {
-  return sessionId.replace(/[^A-Za-z0-9._-]/g, '_');
-}
-
 // Readers (a Markdown preview, a tailing terminal) must never see half a dashboard or report. Not fsynced: both
 // are rebuilt from the journal, which is.
 function writeAtomically(file: string, content: string): void {
@@ -102,7 +98,7 @@ export class RuntimeLogger {
     this.#state = createRunState(stream.sessionId);
     this.#log = new MarkdownLogProjection(stream.sessionId);
     ensureDirWithin(options.logDir, options.workspaceRoot);
-    const base = path.join(options.logDir, fileSafe(stream.sessionId));
+    const base = path.join(options.logDir, sessionFileBase(stream.sessionId));
     this.files = {
       logFile: `${base}.log.md`,
       dashboardFile: `${base}.dashboard.md`,

@@ -355,7 +355,8 @@ export class RunExecution {
         messagesSent: view?.messagesSent ?? 0,
         messagesReceived: view?.messagesReceived ?? 0,
         handoffs: handoffTimes.get(record.planned.name) ?? [],
-        parallelExecutions: plan.agents.filter((a) => a.phase === record.planned.phase && a.name !== record.planned.name).map((a) => a.name),
+        // Who ran alongside is the plan's phase, stored once per phase (plan.created), not listed per agent.
+        phase: record.planned.phase,
         securityIssues: record.outcome?.securityIssues ?? [],
         mcpUsage: mcpServersUsed(record.tools),
         modelUsage: modelUsageOf(view),

@@ -89,6 +89,12 @@ export const OrchestratorConfigSchema = z
         enableLearning: z.boolean().default(true),
         enableCommunication: z.boolean().default(true),
         logRetention: RetentionSchema.default('30d'),
+        /**
+         * How many sessions (with their events and log files) are kept, newest first, beside logRetention's age:
+         * older ones are pruned at the end of each run. Learnings stay (bounded by learning.maxExecutionsPerAgent).
+         * A run of the example keeps about 150 KB (100 KB of database, 50 KB of log files): 50 runs, 7.5 MB.
+         */
+        maxSessions: z.number().int().min(1).default(50),
         dashboardEnabled: z.boolean().default(true),
         logDir: z.string().min(1).optional(),
       })

@@ -33,7 +33,17 @@ export const LearningRecordSchema = z.object({
   taskType: z.string().min(1).default('general'),
   successPatterns: z.object({
     toolSequence: strings,
+    /**
+     * The agents it ran alongside, listed in records stored before `phase` (and by callers that name them). The
+     * orchestrator leaves it empty and sets `phase`: listing every other agent of a phase in each of its records
+     * made a phase's records grow with the square of its width.
+     */
     parallelExecutions: strings,
+    /**
+     * The plan phase it ran in. Who ran alongside is that phase of the session's plan, stored once per phase
+     * (LearningRepository.phaseAgents), not once per agent.
+     */
+    phase: z.number().int().nonnegative().optional(),
     mcpUsage: z.record(z.string(), z.boolean()).default({}),
     duration: z.number().nonnegative(),
     filesModified: strings,
@@ -90,6 +100,8 @@ export const ExecutionSummarySchema = z.object({
   assistanceRequests: z.number().int().nonnegative().default(0),
   handoffs: z.array(z.object({ from: z.string(), timestamp: z.number() })).default([]),
   parallelExecutions: strings,
+  /** The plan phase it ran in: the agents planned in that phase of the session ran alongside (see phaseAgents). */
+  phase: z.number().int().nonnegative().optional(),
   /** MCP servers whose tools the execution called (server name -> true). */
   mcpUsage: z.record(z.string(), z.boolean()).default({}),
   newPatterns: z.array(z.object({ name: z.string(), type: z.string(), confidence: z.number().min(0).max(100) })).default([]),

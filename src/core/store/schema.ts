@@ -87,6 +87,17 @@ const MIGRATIONS: readonly string[] = [
     last_timestamp INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 4: who ran alongside whom, once per phase of a session's plan (the phase's agents as a JSON array; phases of one
+  // agent are left out): executions name their phase instead of listing the rest of it, which grew with the square
+  // of a phase's width. Kept while the session or one of its executions is.
+  `
+  CREATE TABLE execution_phases (
+    session_id TEXT NOT NULL,
+    phase INTEGER NOT NULL,
+    agents TEXT NOT NULL,
+    PRIMARY KEY (session_id, phase)
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

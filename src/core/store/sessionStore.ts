@@ -54,6 +54,18 @@ export interface SessionStoreOptions {
    * its summary row (foldedExecutions) and deleted. @default undefined: every execution is kept
    */
   maxExecutionsPerAgent?: number;
+  /**
+   * Retention of sessions (with their events), applied when the store opens for writing and at the end of each run:
+   * the newest `maxSessions` are kept, and none that ended (or, never ended, started) more than `maxAgeMs` ago. A
+   * session still running in this process is never pruned. Executions stay: they are the learning history, bounded
+   * by maxExecutionsPerAgent. @default undefined: sessions are kept until pruneSessions() is called
+   */
+  retention?: { maxSessions?: number; maxAgeMs?: number };
+  /**
+   * Told the ids of sessions pruned by retention, once their deletion is durable: the place to remove what else a
+   * session left (its log files). Not called for deleteSessions(), a user's explicit choice.
+   */
+  onSessionsPruned?: (sessionIds: readonly string[]) => void;
   onWarning?: (message: string) => void;
 }
 
@@ -180,6 +192,9 @@ function isRunStatus(value: string): value is RunStatus {
   return value === 'completed' || value === 'failed' || value === 'cancelled' || value === 'timed_out';
 }
 
+/** Free pages worth a VACUUM before a snapshot (see #vacuumIfMostlyFree). */
+const VACUUM_MIN_FREE_BYTES = 1024 * 1024;
+
 const SESSION_COLUMNS = 'session_id, request, workspace, started_at, completed_at, status, success, event_count, agents';
 
 /** The durable copy of the event stream plus the tables derived from it (sessions, executions, patterns). */
@@ -191,6 +206,9 @@ export class SessionStore implements EventJournal, LearningRepository {
   readonly #debounceMs: number;
   readonly #snapshotJournalBytes: number;
   readonly #maxExecutionsPerAgent: number | null;
+  readonly #maxSessions: number | null;
+  readonly #maxSessionAgeMs: number | null;
+  readonly #onSessionsPruned: ((sessionIds: readonly string[]) => void) | undefined;
   readonly #onWarning: ((message: string) => void) | undefined;
   readonly #warnings: string[] = [];
   /** Damaged rows already reported, so a row read on every run is named once. */
@@ -204,6 +222,8 @@ export class SessionStore implements EventJournal, LearningRepository {
    * the learning system asks for them on every query, and reading and parsing them from sql.js costs ~0.3 ms.
    */
   readonly #recentByAgent = new Map<string, { limit: number; records: LearningRecord[] }>();
+  /** Agents of a phase by `sessionId\0phase`, as last read: every execution of a wide phase asks for the same one. */
+  readonly #phaseAgents = new Map<string, readonly string[]>();
   #journal: JournalWriter | null = null;
   #lock: StoreLock | null = null;
   #statements = new Map<string, Statement>();
@@ -226,6 +246,9 @@ export class SessionStore implements EventJournal, LearningRepository {
     this.#debounceMs = options.snapshotDebounceMs ?? 30_000;
     this.#snapshotJournalBytes = options.snapshotJournalBytes ?? 8 * 1024 * 1024;
     this.#maxExecutionsPerAgent = options.maxExecutionsPerAgent ?? null;
+    this.#maxSessions = options.retention?.maxSessions ?? null;
+    this.#maxSessionAgeMs = options.retention?.maxAgeMs ?? null;
+    this.#onSessionsPruned = options.onSessionsPruned;
     this.#onWarning = options.onWarning;
     this.#openSessions = openSessionsOf(this.#dir);
     this.#db = db;
@@ -277,6 +300,12 @@ export class SessionStore implements EventJournal, LearningRepository {
     this.#journal = JournalWriter.open(this.journalPath, parsed.validLength, parsed.journalId, this.#clock.now());
     if (this.#dirty) this.#scheduleSnapshot();
     this.#removeStaleTempFiles();
+    // A limit lowered since the last run, or a store left by a version without one, is brought within it now.
+    const pruned = this.#applyRetention();
+    if (pruned) {
+      this.#journal.flushSync();
+      this.#notifyPruned(pruned.sessionIds);
+    }
   }
 
   #openForReading(SQL: SqlJsStatic): void {
@@ -420,6 +449,12 @@ export class SessionStore implements EventJournal, LearningRepository {
     } else if (parsed.type === 'run.completed') {
       this.#openSessions.delete(parsed.sessionId);
       this.#mySessions.delete(parsed.sessionId);
+      // In the same batch as the run's last event, so the snapshot below already leaves the pruned sessions out.
+      const pruned = this.#retentionAfterRun();
+      pruned?.durable.then(
+        () => this.#notifyPruned(pruned.sessionIds),
+        () => {}, // never on disk: the sessions come back on the next open, so what they left is still wanted
+      );
       // The end of a run is when a snapshot pays: the journal is emptied once per run, not while it runs.
       if (this.#mySessions.size === 0) this.#scheduleSnapshot(0);
     }
@@ -443,15 +478,61 @@ export class SessionStore implements EventJournal, LearningRepository {
    */
   pruneSessions(completedBefore: number): number {
     this.#writableJournal();
-    const rows = this.#query(
+    const sessionIds = this.#sessionsEndedBefore(completedBefore).filter((id) => !this.#openSessions.has(id));
+    if (sessionIds.length === 0) return 0;
+    this.#appendOp({ op: 'pruneSessions', ts: this.#clock.now(), completedBefore, sessionIds });
+    this.#notifyPruned(sessionIds);
+    return sessionIds.length;
+  }
+
+  /**
+   * Journals and applies the deletion of the sessions beyond the retention limits (never one running here); returns
+   * their ids and when that is on disk: onSessionsPruned is told only then.
+   */
+  #applyRetention(): { sessionIds: string[]; durable: Promise<void> } | null {
+    if (this.#maxSessions === null && this.#maxSessionAgeMs === null) return null;
+    const doomed = new Set<string>();
+    if (this.#maxSessions !== null) {
+      // LIMIT -1: no limit, only the OFFSET, i.e. every session after the newest maxSessions.
+      for (const row of this.#query('SELECT session_id FROM sessions ORDER BY started_at DESC, rowid DESC LIMIT -1 OFFSET ?', [this.#maxSessions])) {
+        doomed.add(str(row[0]));
+      }
+    }
+    const completedBefore = this.#maxSessionAgeMs === null ? 0 : this.#clock.now() - this.#maxSessionAgeMs;
+    if (this.#maxSessionAgeMs !== null) for (const id of this.#sessionsEndedBefore(completedBefore)) doomed.add(id);
+    const sessionIds = [...doomed].filter((id) => !this.#openSessions.has(id));
+    if (sessionIds.length === 0) return null;
+    const op: JournalOp = { op: 'pruneSessions', ts: this.#clock.now(), completedBefore, sessionIds };
+    const durable = this.#writableJournal().appendLine(`${JSON.stringify(op)}\n`);
+    this.#applyDurableEntry({ kind: 'op', op });
+    return { sessionIds, durable };
+  }
+
+  /** Retention at the end of a run: the run's own event is already saved, so a failure here is only a warning. */
+  #retentionAfterRun(): { sessionIds: string[]; durable: Promise<void> } | null {
+    try {
+      return this.#applyRetention();
+    } catch (error) {
+      this.#warn(`Could not prune old sessions of ${this.#dir} (nothing was lost; the next run tries again): ${(error as Error).message}`);
+      return null;
+    }
+  }
+
+  #sessionsEndedBefore(completedBefore: number): string[] {
+    return this.#query(
       `SELECT session_id FROM sessions
        WHERE (completed_at IS NOT NULL AND completed_at < ?) OR (completed_at IS NULL AND started_at < ?)`,
       [completedBefore, completedBefore],
-    );
-    const sessionIds = rows.map((row) => str(row[0])).filter((id) => !this.#openSessions.has(id));
-    if (sessionIds.length === 0) return 0;
-    this.#appendOp({ op: 'pruneSessions', ts: this.#clock.now(), completedBefore, sessionIds });
-    return sessionIds.length;
+    ).map((row) => str(row[0]));
+  }
+
+  #notifyPruned(sessionIds: readonly string[]): void {
+    if (!this.#onSessionsPruned) return;
+    try {
+      this.#onSessionsPruned(sessionIds);
+    } catch (error) {
+      this.#warn(`Pruned ${sessionIds.length} old session(s), but removing what they left failed: ${(error as Error).message}`);
+    }
   }
 
   /**
@@ -510,6 +591,7 @@ export class SessionStore implements EventJournal, LearningRepository {
       this.#executionCount = null;
       this.#agents = null;
       this.#recentByAgent.clear();
+      this.#phaseAgents.clear();
       throw error;
     }
   }
@@ -544,6 +626,7 @@ export class SessionStore implements EventJournal, LearningRepository {
         break;
       case 'plan.created':
         this.#run('UPDATE sessions SET task_type = ? WHERE session_id = ?', [event.payload.plan.taskType, id]);
+        this.#storePhases(id, event.payload.plan.agents);
         break;
       case 'agent.started': {
         const agents = parseStringArray(str(this.#query('SELECT agents FROM sessions WHERE session_id = ?', [id])[0]?.[0]));
@@ -609,7 +692,10 @@ export class SessionStore implements EventJournal, LearningRepository {
   #applyOp(op: JournalOp): void {
     switch (op.op) {
       case 'clearLearnings':
-        this.#db.exec('DELETE FROM executions; DELETE FROM patterns; DELETE FROM execution_history;');
+        this.#db.exec(
+          'DELETE FROM executions; DELETE FROM patterns; DELETE FROM execution_history; DELETE FROM execution_phases WHERE session_id NOT IN (SELECT session_id FROM sessions);',
+        );
+        this.#phaseAgents.clear();
         this.#executionCount = 0;
         this.#agents = new Set();
         this.#recentByAgent.clear();
@@ -622,6 +708,7 @@ export class SessionStore implements EventJournal, LearningRepository {
         for (const id of op.sessionIds) {
           this.#run('DELETE FROM events WHERE session_id = ?', [id]);
           this.#run('DELETE FROM sessions WHERE session_id = ?', [id]);
+          this.#dropUnreferencedPhases(id);
         }
         break;
     }
@@ -649,6 +736,7 @@ export class SessionStore implements EventJournal, LearningRepository {
     // the backup API and keeps both. Freeing ours first and re-applying the pragmas after is right for either,
     // and never leaves a dangling or leaked statement.
     this.#freeStatements();
+    this.#vacuumIfMostlyFree();
     const bytes = this.#db.export();
     this.#applyPragmas();
     // A random name, created exclusively: a link planted under a guessable name would be written through.
@@ -664,6 +752,18 @@ export class SessionStore implements EventJournal, LearningRepository {
     // Only now is the snapshot durable, so the journal prefix it contains can go.
     journal.reset(this.#clock.now());
     this.#dirty = false;
+  }
+
+  /**
+   * SQLite keeps the pages of deleted rows in the file for reuse. A run's own pruning frees about what the next run
+   * fills again, but pruning many sessions at once (a lowered limit, a store an older version let grow) would leave
+   * the snapshot mostly empty pages (30 MB for 8 MB of data after 1,000 runs): compacted then, and only then.
+   */
+  #vacuumIfMostlyFree(): void {
+    const pragma = (name: string): number => num(this.#db.exec(`PRAGMA ${name}`)[0]?.values[0]?.[0]);
+    const free = pragma('freelist_count');
+    const pages = pragma('page_count');
+    if (free * 4 > pages && free * pragma('page_size') > VACUUM_MIN_FREE_BYTES) this.#db.exec('VACUUM');
   }
 
   /** Takes a snapshot `delayMs` from now, or sooner if one is already due sooner. */
@@ -892,6 +992,7 @@ export class SessionStore implements EventJournal, LearningRepository {
       first = Math.min(first, num(row[2]));
       last = Math.max(last, num(row[2]));
       this.#run('DELETE FROM executions WHERE session_id = ? AND seq = ?', [str(row[0]), num(row[1])]);
+      this.#dropUnreferencedPhases(str(row[0]));
     }
     this.#run(
       `INSERT INTO execution_history
@@ -908,6 +1009,45 @@ export class SessionStore implements EventJournal, LearningRepository {
     // The cached window may hold a folded record when it was read with a larger limit.
     const cached = this.#recentByAgent.get(agent);
     if (cached && cached.limit > max) this.#recentByAgent.delete(agent);
+  }
+
+  phaseAgents(sessionId: string, phase: number): readonly string[] {
+    const key = `${sessionId}\u0000${phase}`;
+    const cached = this.#phaseAgents.get(key);
+    if (cached !== undefined) return cached;
+    const text = this.#query('SELECT agents FROM execution_phases WHERE session_id = ? AND phase = ?', [sessionId, phase])[0]?.[0];
+    const agents = Object.freeze(text === undefined ? [] : parseStringArray(str(text)));
+    // A query reads up to maxExecutionsPerAgent records, from as many sessions: keep about that many phases.
+    if (this.#phaseAgents.size >= 512) this.#phaseAgents.delete(this.#phaseAgents.keys().next().value as string);
+    this.#phaseAgents.set(key, agents);
+    return agents;
+  }
+
+  /** One row per phase of the plan that has two agents or more: who runs alongside whom, stored once. */
+  #storePhases(sessionId: string, planned: readonly { name: string; phase: number }[]): void {
+    const byPhase = new Map<number, Set<string>>();
+    for (const agent of planned) {
+      let names = byPhase.get(agent.phase);
+      if (!names) byPhase.set(agent.phase, (names = new Set()));
+      names.add(agent.name);
+    }
+    for (const [phase, names] of byPhase) {
+      if (names.size < 2) continue;
+      this.#run(
+        `INSERT INTO execution_phases (session_id, phase, agents) VALUES (?, ?, ?)
+         ON CONFLICT (session_id, phase) DO UPDATE SET agents = excluded.agents`,
+        [sessionId, phase, JSON.stringify([...names])],
+      );
+      this.#phaseAgents.delete(`${sessionId}\u0000${phase}`);
+    }
+  }
+
+  /** A session's phases go once neither the session nor any of its executions is left to need them. */
+  #dropUnreferencedPhases(sessionId: string): void {
+    if (this.#query('SELECT 1 FROM sessions WHERE session_id = ?', [sessionId]).length > 0) return;
+    if (this.#query('SELECT 1 FROM executions WHERE session_id = ? LIMIT 1', [sessionId]).length > 0) return;
+    this.#run('DELETE FROM execution_phases WHERE session_id = ?', [sessionId]);
+    for (const key of this.#phaseAgents.keys()) if (key.startsWith(`${sessionId}\u0000`)) this.#phaseAgents.delete(key);
   }
 
   agentsWithHistory(): string[] {

@@ -40,7 +40,7 @@ describe('loadConfig', () => {
   it('uses the seed\'s defaults when there is no file and no variable', () => {
     const { config, sources } = loadConfig({ workspaceRoot: workspace(), env: {} });
     assert.deepEqual(config, {
-      orchestration: { maxParallelAgents: 5, agentTimeout: 120_000, enableLearning: true, enableCommunication: true, logRetention: '30d', dashboardEnabled: true },
+      orchestration: { maxParallelAgents: 5, agentTimeout: 120_000, enableLearning: true, enableCommunication: true, logRetention: '30d', maxSessions: 50, dashboardEnabled: true },
       communication: { maxHistorySize: 1000, messageRetention: '7d', broadcastEnabled: true, assistanceTimeout: 10_000 },
       learning: { maxExecutionsPerAgent: 100, patternConfidenceThreshold: 70, mcpIntegration: true },
       // No model unless one is configured: every agent runs offline.
