@@ -23,11 +23,16 @@ function allOurDiagnostics(): vscode.Diagnostic[] {
   return vscode.languages.getDiagnostics().flatMap(([, diagnostics]) => diagnostics).filter((d) => d.source === 'Agent Orchestrator');
 }
 
-/** Waits until the Problems panel holds exactly one diagnostic of ours per finding of the shown session. */
+/** Waits until the Problems panel holds exactly the shown session's findings: one diagnostic per finding, at its file, line and rule. */
 async function problemsMatchShownSession(api: AgentOrchestratorApi): Promise<number> {
+  const root = workspaceFolder().uri.fsPath;
   return eventually('the Problems panel to show the shown session\'s findings', () => {
-    const findings = api.sessionModel.state?.findings.length ?? 0;
-    return allOurDiagnostics().length === findings ? findings : undefined;
+    const findings = api.sessionModel.state?.findings ?? [];
+    const expected = findings.map((finding) => `${finding.file}:${finding.line}:${finding.ruleId}`).sort();
+    const shown = vscode.languages.getDiagnostics().flatMap(([uri, diagnostics]) => diagnostics
+      .filter((diagnostic) => diagnostic.source === 'Agent Orchestrator')
+      .map((diagnostic) => `${path.relative(root, uri.fsPath).split(path.sep).join('/')}:${diagnostic.range.start.line + 1}:${codeOf(diagnostic)}`)).sort();
+    return JSON.stringify(shown) === JSON.stringify(expected) ? findings.length : undefined;
   });
 }
 
@@ -212,11 +217,11 @@ describe('Orchestrate Request on the example workspace', function () {
   });
 
   it('opens a past session again: the views and the Problems panel follow it', async () => {
-    // Shown now: the cancelled run, stopped as its first agent started, so without the first run's findings.
+    // Shown now: the cancelled run. Which findings it got before the cancellation landed depends on timing (with a
+    // warm scan cache the auditor may finish first), so the panel is compared finding by finding with each session.
     const shownBefore = api.sessionModel.state!;
     assert.notEqual(shownBefore.sessionId, first.sessionId);
     await problemsMatchShownSession(api);
-    assert.ok(!diagnosticsOf('src/routes/auth.ts').some((diagnostic) => codeOf(diagnostic) === TENANT_RULE), 'precondition: the cancelled run has no tenant finding');
 
     const opened = await vscode.commands.executeCommand<boolean>('agentOrchestrator.openSession', first.sessionId);
     assert.equal(opened, true);
