@@ -1,7 +1,7 @@
 // The live execution log in the seed's format, as a projection: each event yields the Markdown to append, so a
 // file, an output channel or a terminal can stream it, and a stored session renders to the same text.
 import type { OrchestratorEvent } from '../protocol/events';
-import { parallelWithOf } from './runState';
+import { parallelCountOf, parallelWithOf } from './runState';
 import type { Message } from '../protocol/messages';
 import type { ExecutionPlan } from '../protocol/plan';
 import { countContextItems } from '../protocol/handoff';
@@ -46,6 +46,12 @@ export function summarizeMessage(message: Message): string {
 
 function listOrNone(items: readonly string[]): string {
   return items.length > 0 ? mdText(items.join(', ')) : 'none';
+}
+
+/** The agents named as run alongside, and how many more of a wide phase ran alongside unnamed. */
+function parallelText(named: readonly string[], count: number): string {
+  const more = count - named.length;
+  return more > 0 ? `${listOrNone(named)} and ${more} more of its phase` : listOrNone(named);
 }
 
 function planBlock(plan: ExecutionPlan): string {
@@ -144,7 +150,7 @@ export class MarkdownLogProjection {
           `🤖 ${at} AGENT START: ${mdText(p.agent)}`,
           `  Task: ${mdText(p.task)}`,
           `  MCP Servers: ${listOrNone(p.mcpServers)}`,
-          `  Parallel with: ${listOrNone(parallelWithOf(p, this.#plan))}`,
+          `  Parallel with: ${parallelText(parallelWithOf(p, this.#plan), parallelCountOf(p, this.#plan))}`,
         ].join('\n') + '\n\n';
       }
       case 'agent.tool_called': {

@@ -204,10 +204,18 @@ export class SessionStore implements EventJournal, LearningRepository {
    * the learning system asks for them on every query, and reading and parsing them from sql.js costs ~0.3 ms.
    */
   readonly #recentByAgent = new Map<string, { limit: number; records: LearningRecord[] }>();
+  /**
+   * Agents started per session whose `agents` column is behind: it is written when the run completes, before the
+   * sessions are read and before a snapshot. Rewriting the whole list at every agent.started was quadratic in the
+   * width of a phase.
+   */
+  readonly #startedAgents = new Map<string, { agents: string[]; names: Set<string> }>();
   #journal: JournalWriter | null = null;
   #lock: StoreLock | null = null;
   #statements = new Map<string, Statement>();
   #dirty = false;
+  /** A transaction is open (see #beginBatch). */
+  #inBatch = false;
   /** Set when an entry reached the journal but not the tables: a snapshot would then lose it. */
   #snapshotBlocked = false;
   #closed = false;
@@ -275,6 +283,7 @@ export class SessionStore implements EventJournal, LearningRepository {
     const parsed = this.#load(SQL, snapshot, journalBytes);
     // Only now, with the schema known to be ours, do we touch the journal (cut a torn tail, add a header).
     this.#journal = JournalWriter.open(this.journalPath, parsed.validLength, parsed.journalId, this.#clock.now());
+    this.#beginBatch();
     if (this.#dirty) this.#scheduleSnapshot();
     this.#removeStaleTempFiles();
   }
@@ -340,6 +349,7 @@ export class SessionStore implements EventJournal, LearningRepository {
           }
         }
       } finally {
+        this.#writeStartedAgents();
         this.#db.exec('COMMIT');
       }
     }
@@ -412,8 +422,11 @@ export class SessionStore implements EventJournal, LearningRepository {
   append(event: OrchestratorEvent): Promise<void> {
     const journal = this.#writableJournal();
     const parsed = isValidatedEvent(event) ? event : parseOrThrow(OrchestratorEventSchema, event, 'event');
-    const durable = journal.appendLine(`${JSON.stringify(parsed)}\n`);
-    this.#applyDurableEntry({ kind: 'event', event: parsed });
+    // The payload is serialised once, for the journal line and the events row alike.
+    const payload = JSON.stringify(parsed.payload);
+    const line = `{"sessionId":${JSON.stringify(parsed.sessionId)},"seq":${JSON.stringify(parsed.seq)},"ts":${JSON.stringify(parsed.ts)},"type":${JSON.stringify(parsed.type)},"payload":${payload}}\n`;
+    const durable = journal.appendLine(line);
+    this.#applyDurableEntry({ kind: 'event', event: parsed }, payload);
     if (parsed.type === 'run.started') {
       this.#openSessions.add(parsed.sessionId);
       this.#mySessions.add(parsed.sessionId);
@@ -484,10 +497,10 @@ export class SessionStore implements EventJournal, LearningRepository {
    * Applies an entry that is already in the journal. A failure here does not throw: the entry is durable
    * (the caller's contract) and the next open replays it, so we warn and stop snapshotting until then.
    */
-  #applyDurableEntry(entry: JournalEntry): void {
+  #applyDurableEntry(entry: JournalEntry, payloadJson?: string): void {
     this.#dirty = true;
     try {
-      this.#applyEntry(entry, true);
+      this.#applyEntry(entry, true, payloadJson);
     } catch (error) {
       this.#warn(`Saved in the journal but not yet in the database (it will be on the next open): ${(error as Error).message}`);
       // Keep the journal: a snapshot now would claim to contain this entry.
@@ -498,12 +511,13 @@ export class SessionStore implements EventJournal, LearningRepository {
   }
 
   /** Applies one journal entry atomically. `live` warns about a duplicate event, which replay expects. */
-  #applyEntry(entry: JournalEntry, live: boolean): void {
-    this.#db.exec('SAVEPOINT apply');
+  #applyEntry(entry: JournalEntry, live: boolean, payloadJson?: string): void {
+    // Prepared once: exec() would compile these two statements again for every event.
+    this.#run('SAVEPOINT apply', []);
     try {
-      if (entry.kind === 'event') this.#applyEvent(entry.event, live);
+      if (entry.kind === 'event') this.#applyEvent(entry.event, live, payloadJson);
       else this.#applyOp(entry.op);
-      this.#db.exec('RELEASE apply');
+      this.#run('RELEASE apply', []);
     } catch (error) {
       this.#db.exec('ROLLBACK TO apply');
       this.#db.exec('RELEASE apply');
@@ -514,14 +528,14 @@ export class SessionStore implements EventJournal, LearningRepository {
     }
   }
 
-  #applyEvent(event: OrchestratorEvent, live: boolean): void {
+  #applyEvent(event: OrchestratorEvent, live: boolean, payloadJson = JSON.stringify(event.payload)): void {
     const id = event.sessionId;
     this.#run('INSERT OR IGNORE INTO events (session_id, seq, ts, type, payload) VALUES (?, ?, ?, ?, ?)', [
       id,
       event.seq,
       event.ts,
       event.type,
-      JSON.stringify(event.payload),
+      payloadJson,
     ]);
     if (this.#db.getRowsModified() === 0) {
       // Already applied (replay after a snapshot); derived tables must not count it twice.
@@ -546,14 +560,21 @@ export class SessionStore implements EventJournal, LearningRepository {
         this.#run('UPDATE sessions SET task_type = ? WHERE session_id = ?', [event.payload.plan.taskType, id]);
         break;
       case 'agent.started': {
-        const agents = parseStringArray(str(this.#query('SELECT agents FROM sessions WHERE session_id = ?', [id])[0]?.[0]));
-        if (!agents.includes(event.payload.agent)) {
-          agents.push(event.payload.agent);
-          this.#run('UPDATE sessions SET agents = ? WHERE session_id = ?', [JSON.stringify(agents), id]);
+        // Last in the entry: nothing after it can roll the entry back and leave the list ahead of the table.
+        let started = this.#startedAgents.get(id);
+        if (!started) {
+          const agents = parseStringArray(str(this.#query('SELECT agents FROM sessions WHERE session_id = ?', [id])[0]?.[0]));
+          started = { agents, names: new Set(agents) };
+          this.#startedAgents.set(id, started);
+        }
+        if (!started.names.has(event.payload.agent)) {
+          started.agents.push(event.payload.agent);
+          started.names.add(event.payload.agent);
         }
         break;
       }
       case 'run.completed':
+        this.#writeStartedAgents();
         this.#run('UPDATE sessions SET completed_at = ?, status = ?, success = ? WHERE session_id = ?', [
           event.ts,
           event.payload.status,
@@ -619,12 +640,37 @@ export class SessionStore implements EventJournal, LearningRepository {
         else for (const id of op.ids) this.#run('DELETE FROM patterns WHERE id = ?', [id]);
         break;
       case 'pruneSessions':
+        this.#writeStartedAgents();
         for (const id of op.sessionIds) {
           this.#run('DELETE FROM events WHERE session_id = ?', [id]);
           this.#run('DELETE FROM sessions WHERE session_id = ?', [id]);
         }
         break;
     }
+  }
+
+  /** Writes the agents column of the sessions whose started agents are only in #startedAgents so far. */
+  #writeStartedAgents(): void {
+    if (this.#closed) return;
+    for (const [id, started] of this.#startedAgents) {
+      this.#run('UPDATE sessions SET agents = ? WHERE session_id = ?', [JSON.stringify(started.agents), id]);
+    }
+    this.#startedAgents.clear();
+  }
+
+  /**
+   * A writer keeps one SQL transaction open between snapshots. Durability comes from the journal; committing
+   * every event wrote its pages through sql.js's in-memory file system, which cost more than the inserts.
+   */
+  #beginBatch(): void {
+    this.#db.exec('BEGIN');
+    this.#inBatch = true;
+  }
+
+  #commitBatch(): void {
+    if (!this.#inBatch) return;
+    this.#inBatch = false;
+    this.#db.exec('COMMIT');
   }
 
   // ---- snapshots -----------------------------------------------------------------------------------------
@@ -643,14 +689,17 @@ export class SessionStore implements EventJournal, LearningRepository {
       this.#warn(`Not saving ${this.databasePath}: an earlier change is only in the journal; reopen the store to recover it.`);
       return;
     }
+    this.#writeStartedAgents();
     this.#setMeta('journal_id', journal.id ?? '');
     this.#setMeta('journal_offset', String(journal.size));
     // Older sql.js export() closes and reopens the database, freeing statements and resetting pragmas; 1.16 uses
     // the backup API and keeps both. Freeing ours first and re-applying the pragmas after is right for either,
     // and never leaves a dangling or leaked statement.
     this.#freeStatements();
+    this.#commitBatch();
     const bytes = this.#db.export();
     this.#applyPragmas();
+    this.#beginBatch();
     // A random name, created exclusively: a link planted under a guessable name would be written through.
     const temp = path.join(this.#dir, `${DATABASE_FILE}.tmp-${randomBytes(8).toString('hex')}`);
     try {
@@ -716,12 +765,14 @@ export class SessionStore implements EventJournal, LearningRepository {
 
   /** All sessions, newest first. */
   listSessions(): SessionSummary[] {
+    this.#writeStartedAgents();
     return this.#query(`SELECT ${SESSION_COLUMNS} FROM sessions ORDER BY started_at DESC, rowid DESC`).map((row) =>
       this.#toSummary(row),
     );
   }
 
   getSession(sessionId: string): SessionSummary | undefined {
+    this.#writeStartedAgents();
     const row = this.#query(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE session_id = ?`, [sessionId])[0];
     return row ? this.#toSummary(row) : undefined;
   }
@@ -916,6 +967,7 @@ export class SessionStore implements EventJournal, LearningRepository {
   }
 
   sessionAgentSequences(limit: number): { sessionId: string; taskType: string; agents: string[]; success: boolean }[] {
+    this.#writeStartedAgents();
     return this.#query(
       `SELECT session_id, task_type, agents, success FROM sessions WHERE completed_at IS NOT NULL
        ORDER BY started_at DESC, rowid DESC LIMIT ?`,
