@@ -93,6 +93,20 @@ function loadSqlJs(wasmPath: string): Promise<SqlJsStatic> {
   return loading;
 }
 
+/** Whether the store folder holds neither a database nor a journal (or does not exist): no session is stored. */
+function nothingStoredIn(dir: string): boolean {
+  const present = (file: string): boolean => {
+    try {
+      fs.lstatSync(path.join(dir, file));
+      return true;
+    } catch (error) {
+      // Anything but "not there" (a permission problem, say) is for the full open to report.
+      return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+    }
+  };
+  return !present(DATABASE_FILE) && !present(JOURNAL_FILE);
+}
+
 /** Sessions started by a writer in this process and not completed yet, per store folder. */
 const openSessionsByDir = new Map<string, Set<string>>();
 
@@ -198,7 +212,8 @@ export class SessionStore implements EventJournal, LearningRepository {
   readonly #openSessions: Set<string>;
   /** Sessions this instance started, so close() can stop reporting them as running. */
   readonly #mySessions = new Set<string>();
-  #db: Database;
+  /** Null only for a reader of a store with nothing in it yet: every query then finds nothing. */
+  #dbOrNull: Database | null;
   /**
    * The newest executions per agent, newest first, as last read from SQL and kept current as events are applied:
    * the learning system asks for them on every query, and reading and parsing them from sql.js costs ~0.3 ms.
@@ -226,7 +241,7 @@ export class SessionStore implements EventJournal, LearningRepository {
   /** Read mode: start time of another live process holding the write lock, if any. */
   #liveWriterSince: number | null = null;
 
-  private constructor(options: SessionStoreOptions, db: Database) {
+  private constructor(options: SessionStoreOptions, db: Database | null) {
     this.#dir = path.resolve(options.dir);
     this.#root = path.resolve(options.root ?? path.dirname(this.#dir));
     this.#mode = options.mode;
@@ -236,15 +251,23 @@ export class SessionStore implements EventJournal, LearningRepository {
     this.#maxExecutionsPerAgent = options.maxExecutionsPerAgent ?? null;
     this.#onWarning = options.onWarning;
     this.#openSessions = openSessionsOf(this.#dir);
-    this.#db = db;
+    this.#dbOrNull = db;
+  }
+
+  get #db(): Database {
+    if (this.#dbOrNull === null) throw new Error(`The session store ${this.#dir} has no database`);
+    return this.#dbOrNull;
   }
 
   /** Opens the store in `options.dir`; in write mode takes the lock (StoreLockedError if another process has it). */
   static async open(options: SessionStoreOptions): Promise<SessionStore> {
-    const SQL = await loadSqlJs(options.wasmPath ?? defaultWasmPath());
-    const store = new SessionStore(options, new SQL.Database());
+    // Nothing stored yet: a reader shows an empty store without loading sql.js (half of `sessions`' start time).
+    const empty = options.mode === 'read' && nothingStoredIn(path.resolve(options.dir));
+    const SQL = empty ? null : await loadSqlJs(options.wasmPath ?? defaultWasmPath());
+    const store = new SessionStore(options, SQL === null ? null : new SQL.Database());
     try {
-      if (options.mode === 'write') store.#openForWriting(SQL);
+      if (options.mode === 'write') store.#openForWriting(SQL as SqlJsStatic);
+      else if (SQL === null) realPathInside(store.#root, store.#dir);
       else store.#openForReading(SQL);
     } catch (error) {
       store.#abandon();
@@ -371,7 +394,7 @@ export class SessionStore implements EventJournal, LearningRepository {
         return `integrity check failed: ${verdict.slice(0, 3).join('; ')}`;
       }
       this.#db.close();
-      this.#db = db;
+      this.#dbOrNull = db;
       return null;
     } catch (error) {
       db?.close();
@@ -408,7 +431,7 @@ export class SessionStore implements EventJournal, LearningRepository {
     this.#cancelTimer();
     this.#journal?.close();
     this.#lock?.release();
-    this.#db.close(); // also frees the prepared statements
+    this.#dbOrNull?.close(); // also frees the prepared statements
     this.#statements.clear();
   }
 
@@ -888,7 +911,7 @@ export class SessionStore implements EventJournal, LearningRepository {
   /** Executions recorded, including those folded out of their agent's window. */
   executionCount(): number {
     this.#executionCount ??=
-      num(this.#query('SELECT count(*) FROM executions')[0]?.[0]) + num(this.#query('SELECT coalesce(sum(count), 0) FROM execution_history')[0]?.[0]);
+      num(this.#query('SELECT count(*) FROM executions')[0]?.[0] ?? 0) + num(this.#query('SELECT coalesce(sum(count), 0) FROM execution_history')[0]?.[0] ?? 0);
     return this.#executionCount;
   }
 
@@ -1022,6 +1045,7 @@ export class SessionStore implements EventJournal, LearningRepository {
 
   #query(sql: string, params: SqlValue[] = []): SqlValue[][] {
     if (this.#closed) throw new Error(`The session store ${this.#dir} is closed`);
+    if (this.#dbOrNull === null) return [];
     const statement = this.#statement(sql);
     try {
       statement.bind(params);
