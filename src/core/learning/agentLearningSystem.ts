@@ -545,11 +545,7 @@ function computeLearnings(runs: readonly LearningRecord[], alongsideOf: Alongsid
       for (const text of bottlenecks) addIssue(issuesInRun, pitfalls, text);
     }
 
-    const named = run.collaboration.collaborators;
-    for (let i = 0; i < named.length; i++) {
-      const name = named[i] as string;
-      if (firstOccurrence(named, name, i)) collaborators.set(name, (collaborators.get(name) ?? 0) + 1);
-    }
+    countOncePerRun(collaborators, run.collaboration.collaborators);
     const received = run.collaboration.handoffs;
     for (let i = 0; i < received.length; i++) {
       const from = (received[i] as { from: string }).from;
@@ -827,6 +823,21 @@ function insertNewestFirst(list: LearningRecord[], record: LearningRecord): void
 function firstOccurrence(values: readonly string[], value: string, index: number): boolean {
   for (let i = 0; i < index; i++) if (values[i] === value) return false;
   return true;
+}
+
+/** A scan is quadratic: past this many names a Set is cheaper (records stored before lists were bounded hold 999). */
+const SCAN_LIMIT = 16;
+
+/** Adds one to the count of each distinct name of `names` (a name listed twice in one run counts once). */
+function countOncePerRun(counts: Map<string, number>, names: readonly string[]): void {
+  if (names.length <= SCAN_LIMIT) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
+      if (firstOccurrence(names, name, i)) counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+    return;
+  }
+  for (const name of new Set(names)) counts.set(name, (counts.get(name) ?? 0) + 1);
 }
 
 function sortedByCount(counts: ReadonlyMap<string, number>, keep: (count: number) => boolean): string[] {

@@ -1,7 +1,7 @@
 // The live execution log in the seed's format, as a projection: each event yields the Markdown to append, so a
 // file, an output channel or a terminal can stream it, and a stored session renders to the same text.
 import type { OrchestratorEvent } from '../protocol/events';
-import { parallelWithOf } from './runState';
+import { parallelCountOf, parallelWithOf } from './runState';
 import type { Message } from '../protocol/messages';
 import type { ExecutionPlan } from '../protocol/plan';
 import { countContextItems } from '../protocol/handoff';
@@ -50,15 +50,10 @@ function listOrNone(items: readonly string[]): string {
   return items.length > 0 ? mdText(items.join(', ')) : 'none';
 }
 
-/**
- * Who an agent runs alongside, named up to a few: the plan block above lists the whole phase once, and naming all of
- * it again at every agent's start made a wide phase's log grow with the square of its width (12 MB for 1,000 agents).
- */
-const PARALLEL_NAMED = 8;
-
-function parallelList(names: readonly string[]): string {
-  if (names.length <= PARALLEL_NAMED) return listOrNone(names);
-  return `${mdText(names.slice(0, PARALLEL_NAMED).join(', '))} and ${names.length - PARALLEL_NAMED} more`;
+/** The agents named as run alongside, and how many more of a wide phase ran alongside unnamed. */
+function parallelText(named: readonly string[], count: number): string {
+  const more = count - named.length;
+  return more > 0 ? `${listOrNone(named)} and ${more} more of its phase` : listOrNone(named);
 }
 
 function planBlock(plan: ExecutionPlan): string {
@@ -157,7 +152,7 @@ export class MarkdownLogProjection {
           `🤖 ${at} AGENT START: ${mdText(p.agent)}`,
           `  Task: ${mdText(p.task)}`,
           `  MCP Servers: ${listOrNone(p.mcpServers)}`,
-          `  Parallel with: ${parallelList(parallelWithOf(p, this.#plan))}`,
+          `  Parallel with: ${parallelText(parallelWithOf(p, this.#plan), parallelCountOf(p, this.#plan))}`,
         ].join('\n') + '\n\n';
       }
       case 'agent.tool_called': {

@@ -7,7 +7,7 @@ import type { Finding, ScanCoverage } from '../protocol/findings';
 import type { HandoffPackage } from '../protocol/handoff';
 import type { LearnedPattern } from '../protocol/learning';
 import type { Message, ValidationCheck } from '../protocol/messages';
-import { describeUncovered, PLANNER_AGENT, type ExecutionPlan } from '../protocol/plan';
+import { alongside, describeUncovered, phaseMembers, PLANNER_AGENT, type ExecutionPlan } from '../protocol/plan';
 import { severityRank } from '../protocol/findings';
 
 export type AgentStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped';
@@ -858,9 +858,19 @@ export function recommendationsOf(state: RunState): Recommendation[] {
   return out.sort((a, b) => PRIORITY_ORDER[a.priority] - PRIORITY_ORDER[b.priority]);
 }
 
-/** The agents an agent.started event ran alongside: its own list in older sessions, else the rest of its phase. */
+/**
+ * The agents an agent.started event ran alongside: its own list in older sessions, else the rest of its phase (at
+ * most MAX_PARALLEL_NAMED of them: see alongside()).
+ */
 export function parallelWithOf(payload: EventPayloads['agent.started'], plan: ExecutionPlan | null | undefined): string[] {
   if (payload.parallelWith) return [...payload.parallelWith];
   if (!plan) return [];
-  return plan.agents.filter((entry) => entry.phase === payload.phase && entry.name !== payload.agent).map((entry) => entry.name);
+  return alongside(phaseMembers(plan, payload.phase), payload.agent);
+}
+
+/** How many agents ran alongside: the whole phase but the agent, even where parallelWithOf names only some. */
+export function parallelCountOf(payload: EventPayloads['agent.started'], plan: ExecutionPlan | null | undefined): number {
+  if (payload.parallelWith) return payload.parallelWith.length;
+  if (!plan) return 0;
+  return Math.max(0, phaseMembers(plan, payload.phase).length - 1);
 }

@@ -31,6 +31,11 @@ export interface RuntimeLoggerOptions {
   dashboardDebounceMs?: number;
   /** Clock for durations the caller leaves out; pass the stream's clock so both agree. @default systemClock */
   clock?: Clock;
+  /**
+   * The caller's own fold of this stream (holding every event emitted so far, and subscribed before the logger), so
+   * the logger reads it rather than keeping a second copy of the run's state. @default a fold of its own
+   */
+  state?: RunState;
 }
 
 export interface RuntimeLoggerFiles {
@@ -86,6 +91,7 @@ export class RuntimeLogger {
   readonly #debounceMs: number;
   readonly #clock: Clock;
   readonly #unsubscribe: () => void;
+  readonly #ownsState: boolean;
   #timer: NodeJS.Timeout | null = null;
   #dashboardDirty = false;
   #disposed = false;
@@ -95,7 +101,8 @@ export class RuntimeLogger {
     this.#dashboardEnabled = options.dashboardEnabled ?? true;
     this.#debounceMs = options.dashboardDebounceMs ?? 250;
     this.#clock = options.clock ?? systemClock;
-    this.#state = createRunState(stream.sessionId);
+    this.#ownsState = options.state === undefined;
+    this.#state = options.state ?? createRunState(stream.sessionId);
     this.#log = new MarkdownLogProjection(stream.sessionId);
     ensureDirWithin(options.logDir, options.workspaceRoot);
     const base = path.join(options.logDir, sessionFileBase(stream.sessionId));
@@ -110,7 +117,7 @@ export class RuntimeLogger {
     // appended to whatever an earlier process left in the file.
     let catchUp = '';
     for (const event of stream.events) {
-      applyEvent(this.#state, event);
+      if (this.#ownsState) applyEvent(this.#state, event);
       catchUp += this.#log.apply(event);
     }
     writeFileNoFollow(this.files.logFile, catchUp);
@@ -128,7 +135,7 @@ export class RuntimeLogger {
   }
 
   #onEvent(event: OrchestratorEvent): void {
-    applyEvent(this.#state, event);
+    if (this.#ownsState) applyEvent(this.#state, event);
     const text = this.#log.apply(event);
     // One unsynced append per event: this is the human-readable view; the journal is the durable record.
     if (text) writeFileNoFollow(this.files.logFile, text, true);

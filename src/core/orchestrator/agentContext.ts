@@ -6,6 +6,7 @@ import type { RunState } from '../logging/runState';
 import type { Clock, CommandRunner, WorkspaceFiles } from '../ports';
 import { COMMAND_FINISHED } from '../protocol/events';
 import type { Finding } from '../protocol/findings';
+import type { LearningRecord, LearningsQueryResult } from '../protocol/learning';
 import type { Message, MessageInput, MessagePayloads } from '../protocol/messages';
 import type { ExecutionPlan } from '../protocol/plan';
 import type { AgentContext } from './agentRuntime';
@@ -63,6 +64,8 @@ export function createAgentContext(host: AgentContextHost, record: AgentRecord, 
   const { stream, deps, plan, learning, state } = host;
   const agent = record.planned.name;
   const runner = host.allowCommands ? (deps.commandRunner ?? null) : null;
+  let learnings: LearningsQueryResult | undefined;
+  let history: readonly LearningRecord[] | undefined;
   // A command (a test suite) can run for minutes with no other event: the wait says what the agent is doing meanwhile.
   const commandRunner: CommandRunner | null = runner && {
     run: async (command, args, options) => {
@@ -84,8 +87,16 @@ export function createAgentContext(host: AgentContextHost, record: AgentRecord, 
     workspace: workspaceFor(host, agent, signal),
     options: { apply: host.apply, allowCommands: host.allowCommands },
     handoffs: record.handoffsReceived,
-    learnings: learning.queryLearnings(agent, { taskType: plan.taskType }),
-    history: learning.recentExecutions(agent),
+    // Computed on first use: most agents never look, and a wide phase paid for every agent's learnings at its start.
+    // Nothing is recorded for an agent while it runs, so the value is the one its start would have seen.
+    get learnings() {
+      learnings ??= learning.queryLearnings(agent, { taskType: plan.taskType });
+      return learnings;
+    },
+    get history() {
+      history ??= learning.recentExecutions(agent);
+      return history;
+    },
     commandRunner,
     artifactDir: deps.logDir,
     useTool: (tool, params, fn, summarize) => host.recordTool(agent, tool, params, fn, summarize, signal),

@@ -219,7 +219,8 @@ export class ExecutionOrchestrator {
     stream.subscribe((event) => applyEvent(state, event));
     if (options.onEvent) stream.subscribe(options.onEvent);
     for (const observer of this.#deps.observers ?? []) stream.subscribe(observer);
-    const logger = new RuntimeLogger(stream, { logDir: this.#deps.logDir, workspaceRoot: this.#deps.workspace.root, dashboardEnabled: config.orchestration.dashboardEnabled });
+    // Subscribed after `state`, whose fold it shares: one copy of the run's state, not two.
+    const logger = new RuntimeLogger(stream, { logDir: this.#deps.logDir, workspaceRoot: this.#deps.workspace.root, dashboardEnabled: config.orchestration.dashboardEnabled, state });
     this.#activeRun = sessionId;
     this.#persistTarget = stream;
     this.#runs += 1;

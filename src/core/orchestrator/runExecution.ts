@@ -47,6 +47,8 @@ export class RunExecution {
   readonly #inbox = new Map<string, Message[]>();
   readonly #waiters = new Map<string, Set<(message: Message) => void>>();
   readonly #runController = new AbortController();
+  /** The signals of the agents running now: one listener on the run's signal stops them all (not one per agent). */
+  readonly #running = new Set<AbortController>();
   readonly #cancelRequested = new AbortController();
   readonly #findings: Finding[] = [];
   readonly #contextHost: AgentContextHost;
@@ -73,6 +75,10 @@ export class RunExecution {
         onReceived: (info) => stream.emit('handoff.received', info),
       },
     });
+    const runSignal = this.#runController.signal;
+    runSignal.addEventListener('abort', () => {
+      for (const controller of this.#running) controller.abort(runSignal.reason);
+    }, { once: true });
     this.bus.registerAgent(ORCHESTRATOR, []);
     for (const runtime of deps.runtimes) this.#runtimes.set(runtime.name, runtime);
     for (const planned of options.plan.agents) {
@@ -242,9 +248,8 @@ export class RunExecution {
     const timeoutMs = deps.config.orchestration.agentTimeout;
     const timer = setTimeout(() => controller.abort(new AgentTimeoutError(name, timeoutMs)), timeoutMs);
     const deadline = performance.now() + timeoutMs;
-    const onRunAbort = (): void => controller.abort(this.#runController.signal.reason);
-    if (this.#runController.signal.aborted) onRunAbort();
-    this.#runController.signal.addEventListener('abort', onRunAbort, { once: true });
+    if (this.#runController.signal.aborted) controller.abort(this.#runController.signal.reason);
+    else this.#running.add(controller);
     try {
       for (const pkg of this.handoffs.pendingFor(name)) record.handoffsReceived.push(await this.handoffs.receiveHandoff(name, pkg));
       const context = createAgentContext(this.#contextHost, record, controller.signal);
@@ -301,7 +306,7 @@ export class RunExecution {
       else this.#fail(record, 'error', error instanceof Error ? error.message : String(error));
     } finally {
       clearTimeout(timer);
-      this.#runController.signal.removeEventListener('abort', onRunAbort);
+      this.#running.delete(controller);
     }
   }
 

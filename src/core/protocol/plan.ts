@@ -67,3 +67,35 @@ export function servesNothingAsked(plan: Pick<ExecutionPlan, 'requested' | 'unco
 export function describeUncovered(item: RequestedCapability): string {
   return `${item.capability.replace(/_/g, ' ')} ("${item.requestedAs}"): ${item.reason ?? 'no planned agent does it'}`;
 }
+
+/**
+ * At most this many agents of its phase are named as run alongside an agent (learning records, run views, the log).
+ * Naming every other agent of a phase made each record grow with the phase's width and a run's records with its
+ * square (15 KB per agent in a phase of 1,000); a phase at most this wide is named whole.
+ */
+export const MAX_PARALLEL_NAMED = 32;
+
+/** The agents of `phase` (plan order) run alongside `agent`: all of them, or in a wider phase its nearest in plan order. */
+export function alongside(phase: readonly string[], agent: string): string[] {
+  if (phase.length - 1 <= MAX_PARALLEL_NAMED) return phase.filter((name) => name !== agent);
+  const index = phase.indexOf(agent);
+  const start = Math.max(0, Math.min(index - MAX_PARALLEL_NAMED / 2, phase.length - MAX_PARALLEL_NAMED - 1));
+  return phase.slice(start, start + MAX_PARALLEL_NAMED + 1).filter((name) => name !== agent).slice(0, MAX_PARALLEL_NAMED);
+}
+
+const phaseIndexes = new WeakMap<Pick<ExecutionPlan, 'agents'>, Map<number, string[]>>();
+
+/** The names of each phase's agents in plan order, built once per plan (views ask once per started agent). */
+export function phaseMembers(plan: Pick<ExecutionPlan, 'agents'>, phase: number): readonly string[] {
+  let index = phaseIndexes.get(plan);
+  if (index === undefined) {
+    index = new Map();
+    for (const planned of plan.agents) {
+      const members = index.get(planned.phase) ?? [];
+      members.push(planned.name);
+      index.set(planned.phase, members);
+    }
+    phaseIndexes.set(plan, index);
+  }
+  return index.get(phase) ?? [];
+}

@@ -105,6 +105,20 @@ function loadSqlJs(wasmPath: string): Promise<SqlJsStatic> {
   return loading;
 }
 
+/** Whether the store folder holds neither a database nor a journal (or does not exist): no session is stored. */
+function nothingStoredIn(dir: string): boolean {
+  const present = (file: string): boolean => {
+    try {
+      fs.lstatSync(path.join(dir, file));
+      return true;
+    } catch (error) {
+      // Anything but "not there" (a permission problem, say) is for the full open to report.
+      return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+    }
+  };
+  return !present(DATABASE_FILE) && !present(JOURNAL_FILE);
+}
+
 /** Sessions started by a writer in this process and not completed yet, per store folder. */
 const openSessionsByDir = new Map<string, Set<string>>();
 
@@ -216,7 +230,8 @@ export class SessionStore implements EventJournal, LearningRepository {
   readonly #openSessions: Set<string>;
   /** Sessions this instance started, so close() can stop reporting them as running. */
   readonly #mySessions = new Set<string>();
-  #db: Database;
+  /** Null only for a reader of a store with nothing in it yet: every query then finds nothing. */
+  #dbOrNull: Database | null;
   /**
    * The newest executions per agent, newest first, as last read from SQL and kept current as events are applied:
    * the learning system asks for them on every query, and reading and parsing them from sql.js costs ~0.3 ms.
@@ -224,10 +239,18 @@ export class SessionStore implements EventJournal, LearningRepository {
   readonly #recentByAgent = new Map<string, { limit: number; records: LearningRecord[] }>();
   /** Agents of a phase by `sessionId\0phase`, as last read: every execution of a wide phase asks for the same one. */
   readonly #phaseAgents = new Map<string, readonly string[]>();
+  /**
+   * Agents started per session whose `agents` column is behind: it is written when the run completes, before the
+   * sessions are read and before a snapshot. Rewriting the whole list at every agent.started was quadratic in the
+   * width of a phase.
+   */
+  readonly #startedAgents = new Map<string, { agents: string[]; names: Set<string> }>();
   #journal: JournalWriter | null = null;
   #lock: StoreLock | null = null;
   #statements = new Map<string, Statement>();
   #dirty = false;
+  /** A transaction is open (see #beginBatch). */
+  #inBatch = false;
   /** Set when an entry reached the journal but not the tables: a snapshot would then lose it. */
   #snapshotBlocked = false;
   #closed = false;
@@ -238,7 +261,7 @@ export class SessionStore implements EventJournal, LearningRepository {
   /** Read mode: start time of another live process holding the write lock, if any. */
   #liveWriterSince: number | null = null;
 
-  private constructor(options: SessionStoreOptions, db: Database) {
+  private constructor(options: SessionStoreOptions, db: Database | null) {
     this.#dir = path.resolve(options.dir);
     this.#root = path.resolve(options.root ?? path.dirname(this.#dir));
     this.#mode = options.mode;
@@ -251,15 +274,23 @@ export class SessionStore implements EventJournal, LearningRepository {
     this.#onSessionsPruned = options.onSessionsPruned;
     this.#onWarning = options.onWarning;
     this.#openSessions = openSessionsOf(this.#dir);
-    this.#db = db;
+    this.#dbOrNull = db;
+  }
+
+  get #db(): Database {
+    if (this.#dbOrNull === null) throw new Error(`The session store ${this.#dir} has no database`);
+    return this.#dbOrNull;
   }
 
   /** Opens the store in `options.dir`; in write mode takes the lock (StoreLockedError if another process has it). */
   static async open(options: SessionStoreOptions): Promise<SessionStore> {
-    const SQL = await loadSqlJs(options.wasmPath ?? defaultWasmPath());
-    const store = new SessionStore(options, new SQL.Database());
+    // Nothing stored yet: a reader shows an empty store without loading sql.js (half of `sessions`' start time).
+    const empty = options.mode === 'read' && nothingStoredIn(path.resolve(options.dir));
+    const SQL = empty ? null : await loadSqlJs(options.wasmPath ?? defaultWasmPath());
+    const store = new SessionStore(options, SQL === null ? null : new SQL.Database());
     try {
-      if (options.mode === 'write') store.#openForWriting(SQL);
+      if (options.mode === 'write') store.#openForWriting(SQL as SqlJsStatic);
+      else if (SQL === null) realPathInside(store.#root, store.#dir);
       else store.#openForReading(SQL);
     } catch (error) {
       store.#abandon();
@@ -298,6 +329,7 @@ export class SessionStore implements EventJournal, LearningRepository {
     const parsed = this.#load(SQL, snapshot, journalBytes);
     // Only now, with the schema known to be ours, do we touch the journal (cut a torn tail, add a header).
     this.#journal = JournalWriter.open(this.journalPath, parsed.validLength, parsed.journalId, this.#clock.now());
+    this.#beginBatch();
     if (this.#dirty) this.#scheduleSnapshot();
     this.#removeStaleTempFiles();
     // A limit lowered since the last run, or a store left by a version without one, is brought within it now.
@@ -369,6 +401,7 @@ export class SessionStore implements EventJournal, LearningRepository {
           }
         }
       } finally {
+        this.#writeStartedAgents();
         this.#db.exec('COMMIT');
       }
     }
@@ -390,7 +423,7 @@ export class SessionStore implements EventJournal, LearningRepository {
         return `integrity check failed: ${verdict.slice(0, 3).join('; ')}`;
       }
       this.#db.close();
-      this.#db = db;
+      this.#dbOrNull = db;
       return null;
     } catch (error) {
       db?.close();
@@ -427,7 +460,7 @@ export class SessionStore implements EventJournal, LearningRepository {
     this.#cancelTimer();
     this.#journal?.close();
     this.#lock?.release();
-    this.#db.close(); // also frees the prepared statements
+    this.#dbOrNull?.close(); // also frees the prepared statements
     this.#statements.clear();
   }
 
@@ -441,8 +474,11 @@ export class SessionStore implements EventJournal, LearningRepository {
   append(event: OrchestratorEvent): Promise<void> {
     const journal = this.#writableJournal();
     const parsed = isValidatedEvent(event) ? event : parseOrThrow(OrchestratorEventSchema, event, 'event');
-    const durable = journal.appendLine(`${JSON.stringify(parsed)}\n`);
-    this.#applyDurableEntry({ kind: 'event', event: parsed });
+    // The payload is serialised once, for the journal line and the events row alike.
+    const payload = JSON.stringify(parsed.payload);
+    const line = `{"sessionId":${JSON.stringify(parsed.sessionId)},"seq":${JSON.stringify(parsed.seq)},"ts":${JSON.stringify(parsed.ts)},"type":${JSON.stringify(parsed.type)},"payload":${payload}}\n`;
+    const durable = journal.appendLine(line);
+    this.#applyDurableEntry({ kind: 'event', event: parsed }, payload);
     if (parsed.type === 'run.started') {
       this.#openSessions.add(parsed.sessionId);
       this.#mySessions.add(parsed.sessionId);
@@ -565,10 +601,10 @@ export class SessionStore implements EventJournal, LearningRepository {
    * Applies an entry that is already in the journal. A failure here does not throw: the entry is durable
    * (the caller's contract) and the next open replays it, so we warn and stop snapshotting until then.
    */
-  #applyDurableEntry(entry: JournalEntry): void {
+  #applyDurableEntry(entry: JournalEntry, payloadJson?: string): void {
     this.#dirty = true;
     try {
-      this.#applyEntry(entry, true);
+      this.#applyEntry(entry, true, payloadJson);
     } catch (error) {
       this.#warn(`Saved in the journal but not yet in the database (it will be on the next open): ${(error as Error).message}`);
       // Keep the journal: a snapshot now would claim to contain this entry.
@@ -579,12 +615,13 @@ export class SessionStore implements EventJournal, LearningRepository {
   }
 
   /** Applies one journal entry atomically. `live` warns about a duplicate event, which replay expects. */
-  #applyEntry(entry: JournalEntry, live: boolean): void {
-    this.#db.exec('SAVEPOINT apply');
+  #applyEntry(entry: JournalEntry, live: boolean, payloadJson?: string): void {
+    // Prepared once: exec() would compile these two statements again for every event.
+    this.#run('SAVEPOINT apply', []);
     try {
-      if (entry.kind === 'event') this.#applyEvent(entry.event, live);
+      if (entry.kind === 'event') this.#applyEvent(entry.event, live, payloadJson);
       else this.#applyOp(entry.op);
-      this.#db.exec('RELEASE apply');
+      this.#run('RELEASE apply', []);
     } catch (error) {
       this.#db.exec('ROLLBACK TO apply');
       this.#db.exec('RELEASE apply');
@@ -596,14 +633,14 @@ export class SessionStore implements EventJournal, LearningRepository {
     }
   }
 
-  #applyEvent(event: OrchestratorEvent, live: boolean): void {
+  #applyEvent(event: OrchestratorEvent, live: boolean, payloadJson = JSON.stringify(event.payload)): void {
     const id = event.sessionId;
     this.#run('INSERT OR IGNORE INTO events (session_id, seq, ts, type, payload) VALUES (?, ?, ?, ?, ?)', [
       id,
       event.seq,
       event.ts,
       event.type,
-      JSON.stringify(event.payload),
+      payloadJson,
     ]);
     if (this.#db.getRowsModified() === 0) {
       // Already applied (replay after a snapshot); derived tables must not count it twice.
@@ -629,14 +666,21 @@ export class SessionStore implements EventJournal, LearningRepository {
         this.#storePhases(id, event.payload.plan.agents);
         break;
       case 'agent.started': {
-        const agents = parseStringArray(str(this.#query('SELECT agents FROM sessions WHERE session_id = ?', [id])[0]?.[0]));
-        if (!agents.includes(event.payload.agent)) {
-          agents.push(event.payload.agent);
-          this.#run('UPDATE sessions SET agents = ? WHERE session_id = ?', [JSON.stringify(agents), id]);
+        // Last in the entry: nothing after it can roll the entry back and leave the list ahead of the table.
+        let started = this.#startedAgents.get(id);
+        if (!started) {
+          const agents = parseStringArray(str(this.#query('SELECT agents FROM sessions WHERE session_id = ?', [id])[0]?.[0]));
+          started = { agents, names: new Set(agents) };
+          this.#startedAgents.set(id, started);
+        }
+        if (!started.names.has(event.payload.agent)) {
+          started.agents.push(event.payload.agent);
+          started.names.add(event.payload.agent);
         }
         break;
       }
       case 'run.completed':
+        this.#writeStartedAgents();
         this.#run('UPDATE sessions SET completed_at = ?, status = ?, success = ? WHERE session_id = ?', [
           event.ts,
           event.payload.status,
@@ -705,6 +749,7 @@ export class SessionStore implements EventJournal, LearningRepository {
         else for (const id of op.ids) this.#run('DELETE FROM patterns WHERE id = ?', [id]);
         break;
       case 'pruneSessions':
+        this.#writeStartedAgents();
         for (const id of op.sessionIds) {
           this.#run('DELETE FROM events WHERE session_id = ?', [id]);
           this.#run('DELETE FROM sessions WHERE session_id = ?', [id]);
@@ -712,6 +757,30 @@ export class SessionStore implements EventJournal, LearningRepository {
         }
         break;
     }
+  }
+
+  /** Writes the agents column of the sessions whose started agents are only in #startedAgents so far. */
+  #writeStartedAgents(): void {
+    if (this.#closed) return;
+    for (const [id, started] of this.#startedAgents) {
+      this.#run('UPDATE sessions SET agents = ? WHERE session_id = ?', [JSON.stringify(started.agents), id]);
+    }
+    this.#startedAgents.clear();
+  }
+
+  /**
+   * A writer keeps one SQL transaction open between snapshots. Durability comes from the journal; committing
+   * every event wrote its pages through sql.js's in-memory file system, which cost more than the inserts.
+   */
+  #beginBatch(): void {
+    this.#db.exec('BEGIN');
+    this.#inBatch = true;
+  }
+
+  #commitBatch(): void {
+    if (!this.#inBatch) return;
+    this.#inBatch = false;
+    this.#db.exec('COMMIT');
   }
 
   // ---- snapshots -----------------------------------------------------------------------------------------
@@ -730,15 +799,18 @@ export class SessionStore implements EventJournal, LearningRepository {
       this.#warn(`Not saving ${this.databasePath}: an earlier change is only in the journal; reopen the store to recover it.`);
       return;
     }
+    this.#writeStartedAgents();
     this.#setMeta('journal_id', journal.id ?? '');
     this.#setMeta('journal_offset', String(journal.size));
     // Older sql.js export() closes and reopens the database, freeing statements and resetting pragmas; 1.16 uses
     // the backup API and keeps both. Freeing ours first and re-applying the pragmas after is right for either,
     // and never leaves a dangling or leaked statement.
     this.#freeStatements();
+    this.#commitBatch();
     this.#vacuumIfMostlyFree();
     const bytes = this.#db.export();
     this.#applyPragmas();
+    this.#beginBatch();
     // A random name, created exclusively: a link planted under a guessable name would be written through.
     const temp = path.join(this.#dir, `${DATABASE_FILE}.tmp-${randomBytes(8).toString('hex')}`);
     try {
@@ -816,12 +888,14 @@ export class SessionStore implements EventJournal, LearningRepository {
 
   /** All sessions, newest first. */
   listSessions(): SessionSummary[] {
+    this.#writeStartedAgents();
     return this.#query(`SELECT ${SESSION_COLUMNS} FROM sessions ORDER BY started_at DESC, rowid DESC`).map((row) =>
       this.#toSummary(row),
     );
   }
 
   getSession(sessionId: string): SessionSummary | undefined {
+    this.#writeStartedAgents();
     const row = this.#query(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE session_id = ?`, [sessionId])[0];
     return row ? this.#toSummary(row) : undefined;
   }
@@ -937,7 +1011,7 @@ export class SessionStore implements EventJournal, LearningRepository {
   /** Executions recorded, including those folded out of their agent's window. */
   executionCount(): number {
     this.#executionCount ??=
-      num(this.#query('SELECT count(*) FROM executions')[0]?.[0]) + num(this.#query('SELECT coalesce(sum(count), 0) FROM execution_history')[0]?.[0]);
+      num(this.#query('SELECT count(*) FROM executions')[0]?.[0] ?? 0) + num(this.#query('SELECT coalesce(sum(count), 0) FROM execution_history')[0]?.[0] ?? 0);
     return this.#executionCount;
   }
 
@@ -1056,6 +1130,7 @@ export class SessionStore implements EventJournal, LearningRepository {
   }
 
   sessionAgentSequences(limit: number): { sessionId: string; taskType: string; agents: string[]; success: boolean }[] {
+    this.#writeStartedAgents();
     return this.#query(
       `SELECT session_id, task_type, agents, success FROM sessions WHERE completed_at IS NOT NULL
        ORDER BY started_at DESC, rowid DESC LIMIT ?`,
@@ -1110,6 +1185,7 @@ export class SessionStore implements EventJournal, LearningRepository {
 
   #query(sql: string, params: SqlValue[] = []): SqlValue[][] {
     if (this.#closed) throw new Error(`The session store ${this.#dir} is closed`);
+    if (this.#dbOrNull === null) return [];
     const statement = this.#statement(sql);
     try {
       statement.bind(params);

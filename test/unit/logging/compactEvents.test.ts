@@ -1,5 +1,5 @@
-// Who runs alongside an agent is stored once, in the plan, not in every agent.started event: a phase's events grow
-// with its width, not its square. Views derive the list from the plan; sessions stored in the old shape still
+// Who runs alongside an agent is stored once, in the plan, not in every agent.started event, and a learning record
+// names a bounded number of them: a phase's events grow with its width, not its square. Views derive the list from the plan; sessions stored in the old shape still
 // load and render with the list they carry.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -11,7 +11,7 @@ import { ExecutionOrchestrator } from '../../../src/core/orchestrator/executionO
 import type { WorkspaceFiles } from '../../../src/core/ports';
 import { OrchestratorConfigSchema } from '../../../src/core/protocol/config';
 import type { OrchestratorEvent } from '../../../src/core/protocol/events';
-import type { ExecutionPlan } from '../../../src/core/protocol/plan';
+import { MAX_PARALLEL_NAMED, type ExecutionPlan } from '../../../src/core/protocol/plan';
 import { SessionStore } from '../../../src/core/store/sessionStore';
 import { MemoryStore } from '../../helpers/memoryStore';
 import { EventFactory } from '../store/storeTestHelpers';
@@ -28,10 +28,10 @@ const workspace: WorkspaceFiles = {
 };
 
 /** Runs one phase of `width` agents through the orchestrator and returns the session's events. */
-async function runPhase(width: number, logDir: string): Promise<OrchestratorEvent[]> {
+async function runPhase(width: number, logDir: string, maxParallelAgents = 5): Promise<OrchestratorEvent[]> {
   const names = Array.from({ length: width }, (_, i) => `agent-${String(i).padStart(3, '0')}`);
   const store = new MemoryStore();
-  const config = OrchestratorConfigSchema.parse({ orchestration: { maxParallelAgents: 5 } });
+  const config = OrchestratorConfigSchema.parse({ orchestration: { maxParallelAgents } });
   const orchestrator = new ExecutionOrchestrator({
     workspace,
     store,
@@ -76,6 +76,43 @@ describe('compact agent.started events', () => {
     assert.match(log, /AGENT START: agent-000\n {2}Task: work\n {2}MCP Servers: none\n {2}Parallel with: agent-001, agent-002\n/);
     const state = foldEvents(narrow[0]!.sessionId, narrow);
     assert.deepEqual(state.agents.find((a) => a.name === 'agent-001')?.parallelWith, ['agent-000', 'agent-002']);
+  });
+
+  it('keeps a learning record the same size however wide its phase, naming the nearest agents of a wide one and how many more ran', async () => {
+    const records = (events: OrchestratorEvent[]) => events.flatMap((e) => (e.type === 'learning.recorded' ? [e.payload.record] : []));
+    const narrow = await runPhase(40, path.join(root, 'narrow'));
+    const wide = await runPhase(200, path.join(root, 'wide'));
+    const largest = (events: OrchestratorEvent[]): number => Math.max(...records(events).map((record) => JSON.stringify(record).length));
+    assert.equal(records(wide).length, 200);
+    assert.ok(largest(wide) <= largest(narrow), `a record of a 200-wide phase (${largest(wide)} B) outgrew one of a 40-wide phase (${largest(narrow)} B)`);
+
+    const middle = records(wide).find((record) => record.agent === 'agent-100');
+    assert.equal(middle?.successPatterns.parallelExecutions.length, MAX_PARALLEL_NAMED);
+    assert.ok(middle.successPatterns.parallelExecutions.includes('agent-099') && middle.successPatterns.parallelExecutions.includes('agent-101'), 'its neighbours in the plan are named');
+    assert.ok(!middle.successPatterns.parallelExecutions.includes('agent-100'), 'not itself');
+    // A phase no wider than the bound is named whole, as before.
+    assert.equal(records(await runPhase(MAX_PARALLEL_NAMED + 1, path.join(root, 'bound'))).find((r) => r.agent === 'agent-000')?.successPatterns.parallelExecutions.length, MAX_PARALLEL_NAMED);
+
+    const state = foldEvents(wide[0]!.sessionId, wide);
+    assert.equal(state.agents.find((a) => a.name === 'agent-100')?.parallelWith.length, MAX_PARALLEL_NAMED);
+    assert.match(renderMarkdownLog(wide), /AGENT START: agent-000\n(.*\n){2} {2}Parallel with: agent-001, .*, agent-032 and 167 more of its phase\n/);
+  });
+
+  it('adds one abort listener per run, not one per running agent (no MaxListenersExceededWarning on a wide phase)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      if (warning.name === 'MaxListenersExceededWarning') warnings.push(warning.message);
+    };
+    process.on('warning', onWarning);
+    try {
+      // maxParallelAgents 5 in runPhase: widen it so that more than 10 agents run at once.
+      await runPhase(30, path.join(root, 'listeners'), 30);
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(warnings, []);
   });
 
   it('loads and renders a stored session whose events list parallelWith themselves (the old shape)', async () => {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { RuntimeLogger } from '../../../src/core/logging/runtimeLogger';
 import type { ExecutionReport } from '../../../src/core/logging/executionReport';
 import { renderMarkdownLog } from '../../../src/core/logging/markdownLog';
+import { applyEvent, createRunState } from '../../../src/core/logging/runState';
 import { FINDING, PLAN, REQUEST, SESSION, createStream, runExample1 } from './example1';
 
 describe('RuntimeLogger', () => {
@@ -45,6 +46,26 @@ describe('RuntimeLogger', () => {
     assert.deepEqual(report, logger.generateExecutionReport());
     assert.ok(fs.readFileSync(logger.files.reportMarkdownFile, 'utf8').startsWith('# Agent Orchestrator Execution Report'));
     assert.deepEqual(fs.readdirSync(logDir).sort(), [`${SESSION}.dashboard.md`, `${SESSION}.log.md`, `${SESSION}.report.json`, `${SESSION}.report.md`]);
+  });
+
+  it('writes the same files from a run state the caller folds, without applying any event to it twice', () => {
+    const own = createStream();
+    const ownLogger = new RuntimeLogger(own.stream, { logDir: path.join(dir, 'own'), dashboardDebounceMs: 60_000, clock: own.clock });
+    runExample1(own.stream, own.clock);
+    ownLogger.dispose();
+
+    const shared = createStream();
+    const state = createRunState(SESSION);
+    shared.stream.subscribe((event) => applyEvent(state, event));
+    const logger = new RuntimeLogger(shared.stream, { logDir: path.join(dir, 'shared'), dashboardDebounceMs: 60_000, clock: shared.clock, state });
+    runExample1(shared.stream, shared.clock);
+    logger.dispose();
+
+    assert.equal(logger.state, state);
+    assert.deepEqual(state, ownLogger.state, 'each event applied once');
+    for (const file of ['logFile', 'dashboardFile', 'reportFile', 'reportMarkdownFile'] as const) {
+      assert.equal(fs.readFileSync(logger.files[file], 'utf8'), fs.readFileSync(ownLogger.files[file], 'utf8'), file);
+    }
   });
 
   it('logs through its own methods', () => {

@@ -232,6 +232,55 @@ describe('SessionStore', () => {
     );
   });
 
+  it('lists the agents a session started while it runs, after a crash, and after a snapshot', async () => {
+    const events = new EventFactory();
+    const writer = await openStore();
+    writer.append(events.runStarted('s1'));
+    writer.append(events.agentStarted('s1', 'a'));
+    writer.append(events.agentStarted('s1', 'b'));
+    writer.append(events.agentStarted('s1', 'a'));
+    assert.deepEqual(writer.getSession('s1')?.agents, ['a', 'b'], 'while it runs, each agent once');
+    writer.append(events.agentStarted('s1', 'c'));
+    assert.deepEqual(writer.listSessions()[0]?.agents, ['a', 'b', 'c']);
+    simulateCrash(writer);
+
+    const recovered = await openStore();
+    assert.deepEqual(recovered.getSession('s1')?.agents, ['a', 'b', 'c'], 'replayed from the journal');
+    recovered.append(events.agentStarted('s1', 'd'));
+    recovered.snapshotNow();
+    simulateCrash(recovered);
+    const reader = await openStore('read');
+    assert.deepEqual(reader.getSession('s1')?.agents, ['a', 'b', 'c', 'd'], 'from the snapshot');
+  });
+
+  it('shows an empty store without loading the database engine when nothing was ever stored', async () => {
+    // In a process of its own, whose module cache says whether sql.js was loaded (`sessions` on a new workspace).
+    const script = `const { SessionStore } = require(${JSON.stringify(path.resolve(__dirname, '../../../src/core/store/sessionStore.ts'))});
+      SessionStore.open({ dir: ${JSON.stringify(dir)}, mode: 'read' }).then(async (store) => {
+        console.log(JSON.stringify({ sessions: store.listSessions(), sqlJsLoaded: Object.keys(require.cache).some((file) => file.includes('sql.js')) }));
+        await store.close();
+      });`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', env: { ...process.env, TSX_DISABLE_CACHE: '1' } });
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout), { sessions: [], sqlJsLoaded: false });
+
+    const reader = await SessionStore.open({ dir, mode: 'read' });
+    try {
+      assert.deepEqual(reader.listSessions(), []);
+      assert.equal(reader.getSession('s1'), undefined);
+      assert.deepEqual(reader.getEvents('s1'), []);
+      assert.equal(reader.executionCount(), 0);
+    } finally {
+      await reader.close();
+    }
+    assert.ok(!fs.existsSync(dir));
+    // Once something is stored, a reader loads it.
+    const writer = await openStore();
+    writer.append(new EventFactory().runStarted('s1'));
+    const later = await openStore('read');
+    assert.deepEqual(later.listSessions().map((session) => session.sessionId), ['s1']);
+  });
+
   it('never creates anything in read mode', async () => {
     const reader = await openStore('read');
     assert.deepEqual(reader.listSessions(), []);
