@@ -21,20 +21,27 @@ export function isOrchestratorTool(tool: { name: string; tags: readonly string[]
   return ORCHESTRATOR_MCP_TOOLS.some((ours) => names.some((name) => name === ours || name.endsWith(`_${ours}`) || name.endsWith(`/${ours}`)));
 }
 
-/** What vscode.lm.tools gives, as the protocol carries it; the orchestrator's own tools left out. */
+/**
+ * What vscode.lm.tools gives, as the protocol carries it; the orchestrator's own tools left out. Another extension's
+ * entry may lack a field its type promises (a description, tags): it is taken as empty rather than failing the list.
+ */
 export function offeredTools(tools: readonly { name: string; description: string; inputSchema: object | undefined; tags: readonly string[]; fullReferenceName?: string }[]): VscodeToolInfo[] {
   const offered: VscodeToolInfo[] = [];
-  for (const tool of tools) {
-    if (isOrchestratorTool(tool)) continue;
-    if (tool.name.length === 0 || tool.name.length > 200) continue;
+  for (const raw of tools) {
+    const name: unknown = raw.name;
+    if (typeof name !== 'string' || name.length === 0 || name.length > 200) continue;
+    const tags = Array.isArray(raw.tags) ? raw.tags.filter((tag): tag is string => typeof tag === 'string' && tag.length <= 200).slice(0, 100) : [];
+    const fullReferenceName = typeof raw.fullReferenceName === 'string' ? raw.fullReferenceName : undefined;
+    if (isOrchestratorTool({ name, tags, ...(fullReferenceName ? { fullReferenceName } : {}) })) continue;
+    const schema: unknown = raw.inputSchema;
     offered.push({
-      name: tool.name,
-      description: tool.description.slice(0, 10_000),
-      ...(tool.inputSchema && typeof tool.inputSchema === 'object' ? { inputSchema: tool.inputSchema as Record<string, unknown> } : {}),
-      tags: tool.tags.filter((tag) => tag.length <= 200).slice(0, 100),
+      name,
+      description: typeof raw.description === 'string' ? raw.description.slice(0, 10_000) : '',
+      ...(schema !== null && typeof schema === 'object' && !Array.isArray(schema) ? { inputSchema: schema as Record<string, unknown> } : {}),
+      tags,
     });
   }
-  return offered;
+  return offered.slice(0, 1_000);
 }
 
 /**

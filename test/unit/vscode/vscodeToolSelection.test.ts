@@ -39,6 +39,14 @@ describe('the VS Code tools agents are offered', () => {
     assert.equal(isOrchestratorTool({ name: 'agent-orchestrator_run', tags: [] }), true);
   });
 
+  it('takes an entry missing a field its type promises as empty, instead of failing the whole list', () => {
+    const broken = { name: 'odd_tool', description: undefined, inputSchema: [], tags: undefined } as unknown as Parameters<typeof offeredTools>[0][number];
+    assert.deepEqual(offeredTools([broken, tool('fine')]).map((t) => [t.name, t.description, t.inputSchema, t.tags]), [
+      ['odd_tool', '', undefined, []],
+      ['fine', 'fine does things', { type: 'object' }, []],
+    ]);
+  });
+
   it('turns a result\'s parts into text: text as is, textual data decoded, other data named, the rest as JSON', () => {
     const text = toolResultText([
       { value: 'first' },
