@@ -9,32 +9,44 @@ import { MAX_VSCODE_TOOL_RESULT_CHARS } from '../shared/engineProtocol';
  */
 export const ORCHESTRATOR_MCP_TOOLS: readonly string[] = ['plan_request', 'orchestrate_request', 'cancel_run', 'list_sessions', 'get_session', 'get_findings', 'query_learnings'];
 
-/** VS Code names an MCP server's tool `mcp_<server prefix>_<tool>`, the prefix from the server's label. */
-const ORCHESTRATOR_SERVER = /agent[-_ ]?orch/i;
+/** This extension's id: a tool it contributed would be referenced as `<id>/<tool>`. */
+const OWN_EXTENSION_REFERENCE = 'agent-orchestrator.agent-orchestrator/';
+/** The tool set VS Code makes of the server this extension registers: its label ("Agent Orchestrator (<folder>)"), lower-cased, spaces as "-". */
+const OWN_MCP_SERVER_REFERENCE = /^agent-orchestrator-\(/i;
 
-/** True for a tool of the orchestrator itself, whichever way VS Code named it. */
+/**
+ * True for a tool of the orchestrator itself, whichever way VS Code named it. Exact where VS Code says where a tool
+ * comes from (its full reference name); otherwise an MCP tool named like one of ours (VS Code shortens the server
+ * prefix of `mcp_<server>_<tool>`, so the server's name may not show) is left out too.
+ */
 export function isOrchestratorTool(tool: { name: string; tags: readonly string[]; fullReferenceName?: string }): boolean {
-  const names = [tool.name, tool.fullReferenceName ?? ''];
-  if (names.some((name) => ORCHESTRATOR_SERVER.test(name))) return true;
-  // VS Code shortens the server prefix, so it may not show the name: an MCP tool named like ours is left out too.
+  const reference = tool.fullReferenceName ?? '';
+  if (reference.toLowerCase().startsWith(OWN_EXTENSION_REFERENCE) || OWN_MCP_SERVER_REFERENCE.test(reference)) return true;
   if (!tool.tags.includes('mcp')) return false;
-  return ORCHESTRATOR_MCP_TOOLS.some((ours) => names.some((name) => name === ours || name.endsWith(`_${ours}`) || name.endsWith(`/${ours}`)));
+  return ORCHESTRATOR_MCP_TOOLS.some((ours) => tool.name === ours || tool.name.endsWith(`_${ours}`) || reference.endsWith(`/${ours}`));
 }
 
-/** What vscode.lm.tools gives, as the protocol carries it; the orchestrator's own tools left out. */
+/**
+ * What vscode.lm.tools gives, as the protocol carries it; the orchestrator's own tools left out. Another extension's
+ * entry may lack a field its type promises (a description, tags): it is taken as empty rather than failing the list.
+ */
 export function offeredTools(tools: readonly { name: string; description: string; inputSchema: object | undefined; tags: readonly string[]; fullReferenceName?: string }[]): VscodeToolInfo[] {
   const offered: VscodeToolInfo[] = [];
-  for (const tool of tools) {
-    if (isOrchestratorTool(tool)) continue;
-    if (tool.name.length === 0 || tool.name.length > 200) continue;
+  for (const raw of tools) {
+    const name: unknown = raw.name;
+    if (typeof name !== 'string' || name.length === 0 || name.length > 200) continue;
+    const tags = Array.isArray(raw.tags) ? raw.tags.filter((tag): tag is string => typeof tag === 'string' && tag.length <= 200).slice(0, 100) : [];
+    const fullReferenceName = typeof raw.fullReferenceName === 'string' ? raw.fullReferenceName : undefined;
+    if (isOrchestratorTool({ name, tags, ...(fullReferenceName ? { fullReferenceName } : {}) })) continue;
+    const schema: unknown = raw.inputSchema;
     offered.push({
-      name: tool.name,
-      description: tool.description.slice(0, 10_000),
-      ...(tool.inputSchema && typeof tool.inputSchema === 'object' ? { inputSchema: tool.inputSchema as Record<string, unknown> } : {}),
-      tags: tool.tags.filter((tag) => tag.length <= 200).slice(0, 100),
+      name,
+      description: typeof raw.description === 'string' ? raw.description.slice(0, 10_000) : '',
+      ...(schema !== null && typeof schema === 'object' && !Array.isArray(schema) ? { inputSchema: schema as Record<string, unknown> } : {}),
+      tags,
     });
   }
-  return offered;
+  return offered.slice(0, 1_000);
 }
 
 /**

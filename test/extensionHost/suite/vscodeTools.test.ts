@@ -24,6 +24,19 @@ function toolCallTab(): vscode.TabInputText | undefined {
   return undefined;
 }
 
+/** The run's status and its agents' tool calls and errors, for a failure message. */
+async function describeRun(result: RunResult | undefined): Promise<string> {
+  if (!result) return 'nothing ran';
+  const { events } = await (await extensionApi()).engine.request('sessionEvents', { sessionId: result.sessionId });
+  const lines = events.flatMap((event) => {
+    if (event.type === 'agent.tool_called') return [`${event.payload.agent} ${event.payload.tool}: ${event.payload.status} ${event.payload.summary}`];
+    if (event.type === 'agent.failed' || event.type === 'agent.completed') return [`${event.type} ${JSON.stringify(event.payload).slice(0, 300)}`];
+    if (event.type === 'model.exchange') return [`model: ${JSON.stringify(event.payload).slice(-300)}`];
+    return [];
+  });
+  return `${result.status} ${result.error ?? ''}\n${lines.join('\n')}`;
+}
+
 describe('VS Code tools (vscode.lm.tools) for a model agent', function () {
   this.timeout(180_000);
   let api: AgentOrchestratorApi;
@@ -61,7 +74,13 @@ describe('VS Code tools (vscode.lm.tools) for a model agent', function () {
       allowCommands: false,
       agents: [AGENT],
     });
-    const prompt = await eventually('the approval prompt of the tool call', toolCallTab, 90_000);
+    let finished: RunResult | undefined | 'pending' = 'pending';
+    void Promise.resolve(run).then((value) => { finished = value; }, () => { finished = undefined; });
+    const prompt = await eventually('the approval prompt of the tool call', async () => {
+      // A run that ends without asking would otherwise cost the whole wait, and say nothing of why.
+      if (finished !== 'pending') assert.fail(`the run ended before asking: ${await describeRun(finished)}`);
+      return toolCallTab();
+    }, 90_000);
     const shown = (await vscode.workspace.openTextDocument(prompt.uri)).getText();
     assert.match(shown, /^vscode__aotest_fileTicket\n/);
     assert.match(shown, /"title": "Fix BUG-7"/);

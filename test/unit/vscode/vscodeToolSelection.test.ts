@@ -27,16 +27,27 @@ describe('the VS Code tools agents are offered', () => {
   it('leaves out the orchestrator\'s tools however VS Code names them, and keeps everyone else\'s', () => {
     const offered = offeredTools([
       tool('mcp_agent_orches_orchestrate_request', ['mcp']),
-      tool('mcp_agentorch2_plan_request', ['mcp'], 'agent-orchestrator-w/plan_request'),
+      tool('mcp_agentorch2_plan_request', ['mcp'], 'agent-orchestrator-(w)/plan_request'),
       tool('mcp_x_query_learnings', ['mcp']),
+      tool('mcp_agent_orches_future_tool', ['mcp'], 'agent-orchestrator-(my-project)/future_tool'),
       tool('copilot_searchCodebase', ['vscode_codesearch']),
       tool('mcp_github_get_issue', ['mcp']),
       // Not an MCP tool: a name that merely ends like ours is someone else's.
       tool('tickets_list_sessions', ['tickets']),
+      // Another extension whose id merely starts like ours.
+      tool('aotest_lookupTicket', ['read-only'], 'agent-orchestrator.agent-orchestrator-test-language-model/aotest_lookupTicket'),
     ]);
-    assert.deepEqual(offered.map((t) => t.name), ['copilot_searchCodebase', 'mcp_github_get_issue', 'tickets_list_sessions']);
+    assert.deepEqual(offered.map((t) => t.name), ['copilot_searchCodebase', 'mcp_github_get_issue', 'tickets_list_sessions', 'aotest_lookupTicket']);
     assert.deepEqual(offered[0], { name: 'copilot_searchCodebase', description: 'copilot_searchCodebase does things', inputSchema: { type: 'object' }, tags: ['vscode_codesearch'] });
-    assert.equal(isOrchestratorTool({ name: 'agent-orchestrator_run', tags: [] }), true);
+    assert.equal(isOrchestratorTool({ name: 'run', tags: [], fullReferenceName: 'agent-orchestrator.agent-orchestrator/run' }), true, 'a tool this extension contributed');
+  });
+
+  it('takes an entry missing a field its type promises as empty, instead of failing the whole list', () => {
+    const broken = { name: 'odd_tool', description: undefined, inputSchema: [], tags: undefined } as unknown as Parameters<typeof offeredTools>[0][number];
+    assert.deepEqual(offeredTools([broken, tool('fine')]).map((t) => [t.name, t.description, t.inputSchema, t.tags]), [
+      ['odd_tool', '', undefined, []],
+      ['fine', 'fine does things', { type: 'object' }, []],
+    ]);
   });
 
   it('turns a result\'s parts into text: text as is, textual data decoded, other data named, the rest as JSON', () => {
