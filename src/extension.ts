@@ -8,7 +8,7 @@ import { DashboardPanel } from './vscode/dashboardPanel';
 import { EngineProcess } from './vscode/engineClient';
 import type { AgentOrchestratorApi } from './vscode/extensionApi';
 import { ExtensionSettings } from './vscode/extensionSettings';
-import { FindingDiagnostics } from './vscode/findingDiagnostics';
+import { FindingProblems } from './vscode/findingProblems';
 import { HandoffsTreeProvider } from './vscode/handoffsTreeProvider';
 import { ApprovalPrompt } from './vscode/approvalPrompt';
 import { LanguageModelBridge } from './vscode/languageModelBridge';
@@ -32,6 +32,7 @@ import { SessionsTreeProvider } from './vscode/sessionsTreeProvider';
 import { WorkspaceTrustGate } from './vscode/workspaceTrust';
 
 let engineToShutDown: EngineProcess | undefined;
+let problemsToStop: FindingProblems | undefined;
 
 export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi {
   const push = <T extends vscode.Disposable>(disposable: T): T => {
@@ -97,7 +98,13 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
     trees.sessions.refresh();
   }));
 
-  push(new FindingDiagnostics(sessionModel, log));
+  const problems = push(new FindingProblems({
+    sessionModel,
+    trust,
+    serverModule: vscode.Uri.joinPath(context.extensionUri, 'dist', 'lspServer.js').fsPath,
+    log,
+  }));
+  problemsToStop = problems;
   push(new RunStatusBar(runs));
   push(vscode.workspace.registerTextDocumentContentProvider(MESSAGE_SCHEME, new MessageDocumentProvider(sessionModel)));
 
@@ -154,11 +161,13 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
     push(disposable);
   }
 
-  return { sessionModel, trees, engine };
+  return { sessionModel, trees, engine, problems };
 }
 
 export async function deactivate(): Promise<void> {
   const engine = engineToShutDown;
+  const problems = problemsToStop;
   engineToShutDown = undefined;
-  await engine?.dispose();
+  problemsToStop = undefined;
+  await Promise.all([engine?.dispose(), problems?.stop()]);
 }

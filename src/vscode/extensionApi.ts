@@ -2,6 +2,7 @@
 // the engine process).
 import type { AgentsTreeProvider } from './agentsTreeProvider';
 import type { EngineApi } from './engineClient';
+import type { FindingProblems } from './findingProblems';
 import type { HandoffsTreeProvider } from './handoffsTreeProvider';
 import type { MessagesTreeProvider } from './messagesTreeProvider';
 import type { PatternsTreeProvider } from './patternsTreeProvider';
@@ -19,4 +20,6 @@ export interface AgentOrchestratorApi {
   };
   /** The engine process of this window (tests drive engine methods such as modelTurn through it). */
   engine: EngineApi;
+  /** The Problems panel's source: the findings language server, through its client. */
+  problems: FindingProblems;
 }

@@ -97,4 +97,9 @@ describe('extension in a Restricted Mode window', function () {
     assert.equal(await vscode.commands.executeCommand('agentOrchestrator.discardProposedChange', proposed), undefined);
     assert.equal(readFileSync(auth, 'utf8'), before);
   });
+
+  it('starts no findings language server in Restricted Mode, even with a session shown', () => {
+    assert.ok(api.sessionModel.sessionId, 'a session is shown (an earlier test opened it)');
+    assert.equal(api.problems.serverState, 'stopped');
+  });
 });
