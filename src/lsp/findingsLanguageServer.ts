@@ -160,6 +160,9 @@ export function startFindingsLanguageServer(options: FindingsLanguageServerOptio
       current = session === null ? { sessionId: null, findings: [], changes: [] } : await readSession(root, session, clientOptions.followClientSession === true, options.wasmPath);
     } catch (error) {
       log(`Could not read the sessions: ${error instanceof Error ? error.message : String(error)}`);
+      // Read again at the next poll even if the store does not change meanwhile (a run's last write may be the
+      // one this read raced with).
+      storeStamp = '';
       return;
     }
     // The client named another session while this one was read: its read follows (reloadAgain).

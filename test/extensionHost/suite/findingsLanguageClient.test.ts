@@ -85,6 +85,8 @@ describe('Problems, hovers and quick fixes through the findings language server'
 
   it('asks for consent before a quick fix writes: it opens the change for review, and only Apply writes it', async () => {
     const diagnostic = tenantDiagnostic()!;
+    // Quick fixes are asked for an open document, as when the user clicks the light bulb.
+    await vscode.window.showTextDocument(authUri());
     const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', authUri(), diagnostic.range, vscode.CodeActionKind.QuickFix.value);
     const fix = actions.find((action): action is vscode.CodeAction => 'kind' in action && action.command?.command === 'agentOrchestrator.openChangeDiff');
     assert.ok(fix?.command, `quick fixes: ${actions.map((action) => action.title).join('; ')}`);

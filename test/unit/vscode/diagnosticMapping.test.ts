@@ -22,8 +22,8 @@ describe('findings as diagnostics', () => {
 });
 
 describe('the message of a finding in Problems', () => {
-  it('is what was found, then what to do when the agent said', () => {
-    assert.equal(diagnosticMessageOf({ message: 'Query without tenant filter' }), 'Query without tenant filter');
+  it('is what was found, then what to do when the agent said it', () => {
+    assert.equal(diagnosticMessageOf({ message: 'Query without tenant filter', recommendation: '' }), 'Query without tenant filter');
     assert.equal(diagnosticMessageOf({ message: 'Query without tenant filter', recommendation: 'Filter by organizationId' }), 'Query without tenant filter\nFix: Filter by organizationId');
   });
 });
