@@ -15,7 +15,6 @@
  */
 import { statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CodeActionKind,
@@ -28,6 +27,7 @@ import {
   type Diagnostic,
   type InitializeResult,
 } from 'vscode-languageserver/node';
+import { z } from 'zod';
 import { proposedContentFor } from '../core/review/changeReview';
 import { DIAGNOSTIC_SOURCE, diagnosticLevelOf, diagnosticMessageOf, findingRange, type DiagnosticLevel } from '../core/logging/diagnosticMapping';
 import { foldEvents, type ChangeView } from '../core/logging/runState';
@@ -156,8 +156,9 @@ export function startFindingsLanguageServer(options: FindingsLanguageServerOptio
     if (!root) return;
     storeStamp = storeStampOf(root);
     const session = wanted;
+    let read: SessionFindings;
     try {
-      current = session === null ? { sessionId: null, findings: [], changes: [] } : await readSession(root, session, clientOptions.followClientSession === true, options.wasmPath);
+      read = session === null ? { sessionId: null, findings: [], changes: [] } : await readSession(root, session, clientOptions.followClientSession === true, options.wasmPath);
     } catch (error) {
       log(`Could not read the sessions: ${error instanceof Error ? error.message : String(error)}`);
       // Read again at the next poll even if the store does not change meanwhile (a run's last write may be the
@@ -167,6 +168,7 @@ export function startFindingsLanguageServer(options: FindingsLanguageServerOptio
     }
     // The client named another session while this one was read: its read follows (reloadAgain).
     if (session !== wanted) return;
+    current = read;
     publish();
   }
 

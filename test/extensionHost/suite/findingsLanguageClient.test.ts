@@ -106,6 +106,6 @@ describe('Problems, hovers and quick fixes through the findings language server'
     await eventually('the quick fix to be withdrawn', async () => {
       const after = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', authUri(), diagnostic.range, vscode.CodeActionKind.QuickFix.value);
       return after.some((action) => 'kind' in action && action.command?.command === 'agentOrchestrator.openChangeDiff') ? undefined : true;
-    }, 30_000);
+    }, 60_000);
   });
 });
