@@ -32,8 +32,6 @@ export interface FindingProblemsDependencies {
   /** Absolute path of dist/lspServer.js. */
   serverModule: string;
   log: vscode.LogOutputChannel;
-  /** For tests: starts the client (default: the bundled vscode-languageclient one). */
-  startClient?: (options: FindingsClientOptions) => Promise<FindingsClient>;
 }
 
 export class FindingProblems implements vscode.Disposable {
@@ -89,8 +87,9 @@ export class FindingProblems implements vscode.Disposable {
     if (this.#disposed || !this.#deps.trust.trusted) return null;
     const folder = vscode.workspace.workspaceFolders?.[0];
     if (!folder || folder.uri.scheme !== 'file') return null;
-    const start = this.#deps.startClient ?? ((options: FindingsClientOptions) => loadClientModule().startFindingsClient(options));
-    this.#client = start({ serverModule: this.#deps.serverModule, workspaceFolder: folder, log: this.#deps.log, reviewChangeCommand: REVIEW_CHANGE_COMMAND }).then(
+    const options: FindingsClientOptions = { serverModule: this.#deps.serverModule, workspaceFolder: folder, log: this.#deps.log, reviewChangeCommand: REVIEW_CHANGE_COMMAND };
+    // Inside then(): a client bundle that fails to load is reported like a server that fails to start.
+    this.#client = Promise.resolve().then(() => loadClientModule().startFindingsClient(options)).then(
       (client) => {
         this.#started = client;
         return client;
