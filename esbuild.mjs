@@ -43,6 +43,17 @@ const cliLazyRequires = {
   },
 };
 
+// The extension's language client (vscode-languageclient is larger than the rest of the extension) is required when
+// the first session is shown, from a bundle of its own beside dist/extension.js.
+const extensionLazyRequires = {
+  name: 'extension-lazy-requires',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/findingsLanguageClient$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'vscode', 'findingProblems.ts')) ? { path: './findingsClient.js', external: true } : undefined,
+    );
+  },
+};
+
 const common = {
   plugins: [zodEnglishOnly],
   bundle: true,
@@ -62,7 +73,10 @@ copyFileSync(path.join(path.dirname(require.resolve('sql.js')), 'sql-wasm.wasm')
 
 const builds = [
   // Activation loads only this small file; the engine runs in its own process (dist/engineHost.js).
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  { ...common, plugins: [...common.plugins, extensionLazyRequires], entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  { ...common, entryPoints: ['src/vscode/findingsLanguageClient.ts'], outfile: 'dist/findingsClient.js' },
+  // The findings language server the extension's client forks (the CLI's `lsp` command serves the same code).
+  { ...common, entryPoints: ['src/lsp/main.ts'], outfile: 'dist/lspServer.js' },
   { ...common, entryPoints: ['src/engineHost/main.ts'], outfile: 'dist/engineHost.js' },
   { ...common, plugins: [...common.plugins, cliLazyRequires], entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['src/cli/engineCommands.ts'], outfile: 'dist/cliEngine.js' },

@@ -9,7 +9,7 @@ import { DashboardPanel } from './vscode/dashboardPanel';
 import { EngineProcess } from './vscode/engineClient';
 import type { AgentOrchestratorApi } from './vscode/extensionApi';
 import { ExtensionSettings } from './vscode/extensionSettings';
-import { FindingDiagnostics } from './vscode/findingDiagnostics';
+import { FindingProblems } from './vscode/findingProblems';
 import { HandoffsTreeProvider } from './vscode/handoffsTreeProvider';
 import { ApprovalPrompt } from './vscode/approvalPrompt';
 import { LanguageModelBridge } from './vscode/languageModelBridge';
@@ -35,6 +35,7 @@ import { SessionsTreeProvider } from './vscode/sessionsTreeProvider';
 import { WorkspaceTrustGate } from './vscode/workspaceTrust';
 
 let engineToShutDown: EngineProcess | undefined;
+let problemsToStop: FindingProblems | undefined;
 
 /** Where the MCP consent is kept: the fingerprint of the server list the user allowed in this workspace. */
 const MCP_CONSENT_KEY = 'agentOrchestrator.mcpConsent';
@@ -117,7 +118,13 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
     trees.sessions.refresh();
   }));
 
-  push(new FindingDiagnostics(sessionModel, log));
+  const problems = push(new FindingProblems({
+    sessionModel,
+    trust,
+    serverModule: vscode.Uri.joinPath(context.extensionUri, 'dist', 'lspServer.js').fsPath,
+    log,
+  }));
+  problemsToStop = problems;
   push(new RunStatusBar(runs));
   push(vscode.workspace.registerTextDocumentContentProvider(MESSAGE_SCHEME, new MessageDocumentProvider(sessionModel)));
 
@@ -189,11 +196,13 @@ export function activate(context: vscode.ExtensionContext): AgentOrchestratorApi
   const participant = registerChatParticipant(chat, context.extensionUri);
   if (participant) push(participant);
 
-  return { sessionModel, trees, engine, chat: { participant, handle: chat.handle } };
+  return { sessionModel, trees, engine, chat: { participant, handle: chat.handle }, problems };
 }
 
 export async function deactivate(): Promise<void> {
   const engine = engineToShutDown;
+  const problems = problemsToStop;
   engineToShutDown = undefined;
-  await engine?.dispose();
+  problemsToStop = undefined;
+  await Promise.all([engine?.dispose(), problems?.stop()]);
 }

@@ -8,6 +8,10 @@
  *
  * The session is the latest one (or the one given with --session); the server re-reads the store when its files
  * change, so the diagnostics follow a run that completes while the editor is open.
+ *
+ * The VS Code extension starts it with initialization options (src/core/protocol/findingsLanguageServer.ts): it names
+ * the session its views show (a past one, or a run still going, whose findings then appear as they are stored), and
+ * its quick fix opens the change in the extension's review (a diff editor with Apply) instead of editing the buffer.
  */
 import { statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -23,12 +27,27 @@ import {
   type Diagnostic,
   type InitializeResult,
 } from 'vscode-languageserver/node';
+import { z } from 'zod';
 import { proposedContentFor } from '../core/review/changeReview';
-import { DIAGNOSTIC_SOURCE, diagnosticLevelOf, findingRange, type DiagnosticLevel } from '../core/logging/diagnosticMapping';
+import { DIAGNOSTIC_SOURCE, diagnosticLevelOf, diagnosticMessageOf, findingRange, type DiagnosticLevel } from '../core/logging/diagnosticMapping';
 import { foldEvents, type ChangeView } from '../core/logging/runState';
 import { escapeControl, readFileNoFollow, realPathInside } from '../core/files/safeFiles';
 import type { Finding } from '../core/protocol/findings';
+import {
+  SESSION_CHANGED_NOTIFICATION,
+  SHOW_SESSION_NOTIFICATION,
+  type FindingDiagnosticData,
+  type FindingsServerInitializationOptions,
+  type ShowSessionParams,
+} from '../core/protocol/findingsLanguageServer';
 import { SessionStore, storeDirFor } from '../core/store/sessionStore';
+
+const initializationOptionsSchema = z.object({
+  followClientSession: z.boolean().optional(),
+  reviewChangeCommand: z.string().min(1).max(200).optional(),
+}) satisfies z.ZodType<FindingsServerInitializationOptions>;
+
+const showSessionParamsSchema = z.object({ sessionId: z.string().min(1).max(200).nullable() }) satisfies z.ZodType<ShowSessionParams>;
 
 const SEVERITY: Record<DiagnosticLevel, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -61,18 +80,28 @@ interface SessionFindings {
 export function startFindingsLanguageServer(options: FindingsLanguageServerOptions = {}): Connection {
   const connection = options.connection ?? createConnection(ProposedFeatures.all, process.stdin, process.stdout);
   let root: string | null = options.workspaceRoot ? path.resolve(options.workspaceRoot) : null;
+  let clientOptions: FindingsServerInitializationOptions = {};
+  /** The session to show: an id (or prefix), undefined for the latest, null for none (the client named none yet). */
+  let wanted: string | null | undefined = options.session;
   let current: SessionFindings = { sessionId: null, findings: [], changes: [] };
+  /** Findings not shown because their path leaves the workspace: each is logged once. */
+  const refused = new Set<string>();
   /** Files (URIs) diagnostics were published for, to clear those that have none any more. */
   let published = new Set<string>();
   let storeStamp = '';
   let poll: NodeJS.Timeout | undefined;
-  let reloading: Promise<void> = Promise.resolve();
+  let reloadRunning = false;
+  let reloadAgain = false;
 
   const log = (message: string): void => connection.console.log(escapeControl(message));
 
   connection.onInitialize((params): InitializeResult => {
     const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? null;
     if (folder?.startsWith('file:')) root = fileURLToPath(folder);
+    const parsed = initializationOptionsSchema.safeParse(params.initializationOptions ?? {});
+    if (parsed.success) clientOptions = parsed.data;
+    else log(`Ignoring the initialization options: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
+    if (clientOptions.followClientSession) wanted = null;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.None,
@@ -98,26 +127,64 @@ export function startFindingsLanguageServer(options: FindingsLanguageServerOptio
   connection.onShutdown(() => clearInterval(poll));
   connection.onExit(() => clearInterval(poll));
 
+  connection.onNotification(SHOW_SESSION_NOTIFICATION, (params: unknown) => {
+    const parsed = showSessionParamsSchema.safeParse(params);
+    if (!parsed.success) return log(`Ignoring ${SHOW_SESSION_NOTIFICATION}: it needs { sessionId: string | null }.`);
+    if (parsed.data.sessionId !== wanted) refused.clear();
+    wanted = parsed.data.sessionId;
+    reload();
+  });
+  connection.onNotification(SESSION_CHANGED_NOTIFICATION, () => reload());
+
+  /** Reads the store and publishes; calls while a read runs are folded into one more read after it. */
   function reload(): void {
-    reloading = reloading.then(async () => {
-      if (!root) return;
-      storeStamp = storeStampOf(root);
-      try {
-        current = await readSession(root, options.session, options.wasmPath);
-      } catch (error) {
-        log(`Could not read the sessions: ${error instanceof Error ? error.message : String(error)}`);
-        return;
-      }
-      publish();
-    });
+    if (reloadRunning) {
+      reloadAgain = true;
+      return;
+    }
+    reloadRunning = true;
+    void (async () => {
+      do {
+        reloadAgain = false;
+        await reloadOnce();
+      } while (reloadAgain);
+      reloadRunning = false;
+    })();
+  }
+
+  async function reloadOnce(): Promise<void> {
+    if (!root) return;
+    storeStamp = storeStampOf(root);
+    const session = wanted;
+    let read: SessionFindings;
+    try {
+      read = session === null ? { sessionId: null, findings: [], changes: [] } : await readSession(root, session, clientOptions.followClientSession === true, options.wasmPath);
+    } catch (error) {
+      log(`Could not read the sessions: ${error instanceof Error ? error.message : String(error)}`);
+      // Read again at the next poll even if the store does not change meanwhile (a run's last write may be the
+      // one this read raced with).
+      storeStamp = '';
+      return;
+    }
+    // The client named another session while this one was read: its read follows (reloadAgain).
+    if (session !== wanted) return;
+    current = read;
+    publish();
   }
 
   function publish(): void {
     const byUri = new Map<string, Diagnostic[]>();
     for (const finding of current.findings) {
       const uri = uriOf(root!, finding.file);
-      if (!uri) continue;
+      if (!uri) {
+        if (!refused.has(finding.id)) {
+          refused.add(finding.id);
+          connection.console.warn(escapeControl(`Finding ${finding.ruleId} not shown: its file ${finding.file} is outside the workspace folder or reached through a link.`));
+        }
+        continue;
+      }
       const range = findingRange(finding);
+      const data: FindingDiagnosticData = { findingId: finding.id, sessionId: current.sessionId, ...(range.endCharacter === 'endOfLine' ? { toEndOfLine: true as const } : {}) };
       const diagnostic: Diagnostic = {
         range: {
           start: { line: range.startLine, character: range.startCharacter },
@@ -127,8 +194,8 @@ export function startFindingsLanguageServer(options: FindingsLanguageServerOptio
         severity: SEVERITY[diagnosticLevelOf(finding.severity)],
         source: DIAGNOSTIC_SOURCE,
         code: finding.ruleId,
-        message: finding.message,
-        data: { findingId: finding.id, sessionId: current.sessionId },
+        message: diagnosticMessageOf(finding),
+        data,
       };
       const list = byUri.get(uri) ?? [];
       list.push(diagnostic);
@@ -176,6 +243,16 @@ export function startFindingsLanguageServer(options: FindingsLanguageServerOptio
         continue;
       }
       offered.add(change.id);
+      if (clientOptions.reviewChangeCommand) {
+        actions.push({
+          title: `Review and apply the change ${change.agent} proposed (change ${change.id})`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          isPreferred: true,
+          command: { title: 'Review the proposed change', command: clientOptions.reviewChangeCommand, arguments: [{ sessionId: current.sessionId, changeId: change.id }] },
+        });
+        continue;
+      }
       const lines = text.split('\n');
       actions.push({
         title: `Apply the change ${change.agent} proposed (change ${change.id})`,
@@ -200,12 +277,13 @@ export function startFindingsLanguageServer(options: FindingsLanguageServerOptio
   return connection;
 }
 
-async function readSession(root: string, wanted: string | undefined, wasmPath: string | undefined): Promise<SessionFindings> {
+/** `exact`: the id names the session (the client's), never a prefix of another. */
+async function readSession(root: string, wanted: string | undefined, exact: boolean, wasmPath: string | undefined): Promise<SessionFindings> {
   const dir = storeDirFor(root);
   const store = await SessionStore.open({ dir, root, mode: 'read', ...(wasmPath ? { wasmPath } : {}) });
   try {
     const sessions = store.listSessions();
-    const session = wanted ? sessions.find((s) => s.sessionId === wanted) ?? sessions.find((s) => s.sessionId.startsWith(wanted)) : sessions[0];
+    const session = wanted ? sessions.find((s) => s.sessionId === wanted) ?? (exact ? undefined : sessions.find((s) => s.sessionId.startsWith(wanted))) : sessions[0];
     if (!session) return { sessionId: null, findings: [], changes: [] };
     const state = foldEvents(session.sessionId, store.getEvents(session.sessionId));
     return { sessionId: session.sessionId, findings: state.findings, changes: state.changes };

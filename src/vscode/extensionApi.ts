@@ -3,6 +3,7 @@
 import type * as vscode from 'vscode';
 import type { AgentsTreeProvider } from './agentsTreeProvider';
 import type { EngineApi } from './engineClient';
+import type { FindingProblems } from './findingProblems';
 import type { HandoffsTreeProvider } from './handoffsTreeProvider';
 import type { MessagesTreeProvider } from './messagesTreeProvider';
 import type { PatternsTreeProvider } from './patternsTreeProvider';
@@ -25,4 +26,6 @@ export interface AgentOrchestratorApi {
    * API to send a chat request and read the reply, so the tests call the handler with a recording response stream.
    */
   chat: { participant: vscode.ChatParticipant | undefined; handle: vscode.ChatRequestHandler };
+  /** The Problems panel's source: the findings language server, through its client. */
+  problems: FindingProblems;
 }

@@ -1,4 +1,5 @@
-// How a finding becomes a diagnostic in the Problems panel: severity and 0-based range. Free of `vscode`.
+// How a finding becomes a diagnostic in the Problems panel: severity, message and 0-based range. Free of `vscode`:
+// the language server (src/lsp) maps findings with it for every editor, VS Code included.
 import type { Finding, Severity } from '../protocol/findings';
 
 export type DiagnosticLevel = 'error' | 'warning' | 'information' | 'hint';
@@ -15,6 +16,11 @@ const LEVELS: Record<Severity, DiagnosticLevel> = {
 
 export function diagnosticLevelOf(severity: Severity): DiagnosticLevel {
   return LEVELS[severity];
+}
+
+/** The text of the diagnostic: what was found, and what to do about it when the agent said. */
+export function diagnosticMessageOf(finding: Pick<Finding, 'message' | 'recommendation'>): string {
+  return finding.recommendation ? `${finding.message}\nFix: ${finding.recommendation}` : finding.message;
 }
 
 export interface ZeroBasedRange {

@@ -27,4 +27,10 @@ describe('extension in a trusted window', () => {
     const ours = vscode.languages.getDiagnostics().flatMap(([, diagnostics]) => diagnostics).filter((d) => d.source === 'Agent Orchestrator');
     assert.deepEqual(ours, []);
   });
+
+  it('starts no findings language server before a session is shown', async () => {
+    const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const api = (await extension.activate()) as { problems: { serverState: string } };
+    assert.equal(api.problems.serverState, 'stopped');
+  });
 });

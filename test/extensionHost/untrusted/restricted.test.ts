@@ -133,4 +133,9 @@ describe('extension in a Restricted Mode window', function () {
     const status = await send('status', '');
     assert.match(status.text, /^Last run: Fix security vulnerability in authentication endpoint/);
   });
+
+  it('starts no findings language server in Restricted Mode, even with a session shown', () => {
+    assert.ok(api.sessionModel.sessionId, 'a session is shown (an earlier test opened it)');
+    assert.equal(api.problems.serverState, 'stopped');
+  });
 });

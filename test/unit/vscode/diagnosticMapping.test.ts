@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { diagnosticLevelOf, findingRange } from '../../../src/core/logging/diagnosticMapping';
+import { diagnosticLevelOf, diagnosticMessageOf, findingRange } from '../../../src/core/logging/diagnosticMapping';
 import { tenantFinding } from './sampleRun';
 
 describe('findings as diagnostics', () => {
@@ -18,5 +18,12 @@ describe('findings as diagnostics', () => {
     assert.deepEqual(findingRange({ line: 5, column: 3 }), { startLine: 4, startCharacter: 2, endLine: 4, endCharacter: 'endOfLine' });
     assert.deepEqual(findingRange({ line: 5, column: 9, endLine: 5, endColumn: 2 }), { startLine: 4, startCharacter: 8, endLine: 4, endCharacter: 'endOfLine' });
     assert.deepEqual(findingRange({ line: 5, column: 9, endLine: 7, endColumn: 1 }), { startLine: 4, startCharacter: 8, endLine: 6, endCharacter: 0 });
+  });
+});
+
+describe('the message of a finding in Problems', () => {
+  it('is what was found, then what to do when the agent said it', () => {
+    assert.equal(diagnosticMessageOf({ message: 'Query without tenant filter', recommendation: '' }), 'Query without tenant filter');
+    assert.equal(diagnosticMessageOf({ message: 'Query without tenant filter', recommendation: 'Filter by organizationId' }), 'Query without tenant filter\nFix: Filter by organizationId');
   });
 });
