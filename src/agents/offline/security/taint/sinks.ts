@@ -131,6 +131,8 @@ export class SinkFinder {
     if (!resolved?.module && callee.type === 'MemberExpression' && ['evaluate', 'eval'].includes(method) && /^(math|mathjs)$/i.test(calleeText(callee.object as Node))) hit('code-injection', first);
     if ((resolved?.module === 'vm2' || this.isVm2Instance(callee)) && ['run', 'runFile'].includes(last)) hit('code-injection', first);
     if (resolved?.module === 'safe-eval' || resolved?.module === 'static-eval') hit('code-injection', first);
+    // `require(name)` loads and runs whatever module the name reaches.
+    if (!isNew && callee.type === 'Identifier' && method === 'require' && resolved?.global) hit('code-injection', first, { note: 'require() loads and runs the module the name points to' });
 
     // --- OS commands
     const childProcess = resolved?.module === 'child_process';
@@ -208,7 +210,10 @@ export class SinkFinder {
     }
 
     // --- NoSQL
-    if (!isNew && callee.type === 'MemberExpression' && MONGO_METHODS.has(method) && first) {
+    // Sequelize and TypeORM take `{ where }` options (`Order.update(values, { where })`): the object literals are
+    // column values and ORM conditions, not MongoDB filters.
+    const ormOptions = list.some((a) => objectProperty(a, 'where') !== undefined);
+    if (!isNew && callee.type === 'MemberExpression' && MONGO_METHODS.has(method) && first && !ormOptions) {
       const filter = unwrap(first);
       if (filter.type === 'ObjectExpression') {
         for (const property of filter.properties) {

@@ -199,6 +199,14 @@ const NEUTRALISING_FUNCTIONS = new Set([
   'toNumber', 'toBoolean', 'floor', 'ceil', 'round', 'abs', 'min', 'max', 'sign', 'trunc',
 ]);
 
+/** Checks that make the checked value safe where it passed: membership of an allow-list leaves one of the list's own
+ * values (safe for every class); a pattern, prefix or validator check, for the classes whose danger is the value's
+ * target (where it points, what it runs), which is what such checks are written to pin down. */
+const TERNARY_GUARDS: readonly [RegExp, readonly TaintClass[]][] = [
+  [/^(has|includes)$/, [...ALL_CLASSES]],
+  [/^(test|startsWith|isAbsolute|is[A-Z]\w*|validate\w*|check\w*)$/, ['path-traversal', 'open-redirect', 'ssrf', 'command-injection', 'sql-injection', 'code-injection']],
+];
+
 function lastName(path: readonly string[]): string {
   return path[path.length - 1] ?? '';
 }
@@ -398,7 +406,7 @@ export class TaintEngine {
       case 'LogicalExpression':
         return union([this.evaluate(node.left as Node), this.evaluate(node.right as Node)]);
       case 'ConditionalExpression':
-        return union([this.evaluate(node.consequent as Node), this.evaluate(node.alternate as Node)]);
+        return union([this.branchValue(node, 'consequent'), this.branchValue(node, 'alternate')]);
       case 'AssignmentExpression':
         if (node.operator === '=') return this.evaluate(node.right as Node);
         if (node.operator === '+=' ) return stringified(union([this.evaluate(node.left as Node), this.evaluate(node.right as Node)]));
@@ -425,6 +433,30 @@ export class TaintEngine {
       default:
         return EMPTY;
     }
+  }
+
+  /** A branch of `test ? a : b`; `ALLOWED.has(x) ? x : 'pdf'` and `SAFE.test(to) ? to : '/'` pick the value only
+   * when the check passed, so that branch is as safe as the check makes it. */
+  private branchValue(node: ESTree.ConditionalExpression, branch: 'consequent' | 'alternate'): Value {
+    const value = this.evaluate(node[branch] as Node);
+    if (value.origins.length === 0) return value;
+    let test = unwrap(node.test as Node);
+    let passes: 'consequent' | 'alternate' = 'consequent';
+    while (test.type === 'UnaryExpression' && test.operator === '!') {
+      test = unwrap(test.argument as Node);
+      passes = passes === 'consequent' ? 'alternate' : 'consequent';
+    }
+    if (passes !== branch || test.type !== 'CallExpression') return value;
+    const callee = unwrap(test.callee as Node);
+    const method = callee.type === 'MemberExpression' ? memberName(callee) : callee.type === 'Identifier' ? callee.name : undefined;
+    const classes = method === undefined ? undefined : TERNARY_GUARDS.find(([pattern]) => pattern.test(method))?.[1];
+    if (!classes) return value;
+    const branchText = this.sourceCode.getText(unwrap(node[branch] as Node) as ESTree.Node);
+    // `allowed.includes(x)` is membership; `x.includes('example.com')` is only a substring check.
+    const membership = method === 'has' || method === 'includes';
+    const checked = [...test.arguments, ...(callee.type === 'MemberExpression' && !membership ? [callee.object] : [])];
+    if (!checked.some((c) => this.sourceCode.getText(unwrap(c as Node) as ESTree.Node) === branchText)) return value;
+    return clearedFor(value, classes);
   }
 
   private memberValue(node: ESTree.MemberExpression): Value {
@@ -503,7 +535,9 @@ export class TaintEngine {
         return mapOrigins(receiver, (o) => ({ ...o, structured: false, exact: false }));
       }
       // `[a, b].join()`, `'x'.concat(a)`, `path.join(dir, name)`, `JSON.stringify(body)`.
-      if (method === 'join' || method === 'concat' || (resolved?.module !== undefined || resolved?.global) && PROPAGATING_FUNCTIONS.has(method)) {
+      // Only a module's or global's own function: `lookup.get(key)` on a Map the file built returns the map's value.
+      const ownFunction = (resolved?.module !== undefined || resolved?.global === true) && !(resolved?.path ?? []).includes('()');
+      if (method === 'join' || method === 'concat' || (ownFunction && PROPAGATING_FUNCTIONS.has(method))) {
         return union([receiver, argsValue()]);
       }
       if (PROPAGATING_FUNCTIONS.has(method) && args.length > 0 && ['path', 'JSON', 'util', 'Object', 'Buffer', 'Array', 'url', 'querystring', 'qs', '_', 'lodash', 'format'].includes(path[0] ?? '')) {
@@ -610,16 +644,19 @@ export class TaintEngine {
     for (const write of this.writesOf(variable)) {
       if (++scanned > 200) break;
       const writeNode = write.identifier as Node;
-      const writeStart = writeNode.range?.[0] ?? 0;
       if (enclosingFunction(writeNode) !== useFunction) {
         parts.push(this.writeValue(write));
         continue;
       }
-      if (writeStart >= useStart) {
-        if (sharesLoop(writeNode, use, useFunction)) parts.push(this.writeValue(write));
+      // `sql = sql + more` reads the old value on its right: the write lands after its own right-hand side.
+      if (writeNode === use || contains(writeHolder(writeNode), use) || (writeNode.range?.[0] ?? 0) >= useStart) {
+        if (writeNode !== use && sharesLoop(writeNode, use, useFunction)) parts.push(this.writeValue(write));
         continue;
       }
       parts.push(this.writeValue(write));
+      // `const { sort = 'name' } = ctx.query`: the default applies only when the property is missing, so it is one
+      // possible value beside the destructured one, never the last word.
+      if (isDefaultValueWrite(write)) continue;
       if (isUnconditionalBefore(writeNode, use, useFunction)) {
         killed = true;
         break;
@@ -827,6 +864,20 @@ function isRequestParameter(fn: FunctionNode, index: number, top: Node): boolean
     }
   }
   return false;
+}
+
+/** The assignment or declarator a written identifier belongs to (through destructuring patterns). */
+function writeHolder(identifier: Node): Node {
+  let root = identifier;
+  while (root.parent && isPatternPart(root.parent, root)) root = root.parent;
+  const holder = root.parent;
+  return holder && (holder.type === 'AssignmentExpression' || holder.type === 'VariableDeclarator') ? holder : identifier;
+}
+
+function isDefaultValueWrite(write: Scope.Reference): boolean {
+  const expression = write.writeExpr as Node | null | undefined;
+  const parent = expression?.parent;
+  return parent?.type === 'AssignmentPattern' && parent.right === expression;
 }
 
 const CONDITIONAL_CHILDREN: Readonly<Record<string, readonly string[]>> = {
