@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding } from '../core/protocol/findings';
 import type { SessionModel } from './sessionModel';
+import { diagnosticMessage } from '../core/logging/findingPresentation';
 import { DIAGNOSTIC_SOURCE, diagnosticLevelOf, findingRange, type DiagnosticLevel } from '../core/logging/diagnosticMapping';
 import { REFRESH_INTERVAL_MS } from './sessionTreeRefresh';
 import { Throttle } from './throttle';
@@ -96,7 +97,7 @@ function toDiagnostic(finding: Finding): vscode.Diagnostic {
   const end = range.endCharacter === 'endOfLine' ? Number.MAX_SAFE_INTEGER : range.endCharacter;
   const diagnostic = new vscode.Diagnostic(
     new vscode.Range(range.startLine, range.startCharacter, range.endLine, end),
-    finding.recommendation ? `${finding.message}\nFix: ${finding.recommendation}` : finding.message,
+    diagnosticMessage(finding),
     SEVERITIES[diagnosticLevelOf(finding.severity)],
   );
   diagnostic.source = DIAGNOSTIC_SOURCE;
