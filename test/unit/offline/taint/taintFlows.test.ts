@@ -214,6 +214,29 @@ describe('propagation gaps and guards found on the corpus, in other shapes', () 
     assert.deepEqual(rule(findings, 'agent-orchestrator/nosql-injection').map((l) => l.split(':')[0]), ['3']);
   });
 
+  it('treats what a server at a client-chosen URL sends back as the client\'s, once the response is HTML', () => {
+    const findings = scan([
+      "const request = require('request');",
+      "app.get('/proxy', (req, res) => {",
+      '  request({ uri: req.query.page }, (error, upstream, html) => {',
+      "    res.set('Content-Type', 'text/html');",
+      '    res.end(html);',
+      '  });',
+      '});',
+      "app.get('/weather', (req, res) => {",
+      "  request('https://api.weather.example/v1?city=' + encodeURIComponent(req.query.city), (error, upstream, html) => {",
+      "    res.type('html');",
+      '    res.end(html);',
+      '  });',
+      '});',
+      "app.get('/raw', (req, res) => {",
+      '  request(req.query.page, (error, upstream, body) => res.end(body));',
+      '});',
+    ]);
+    assert.deepEqual(rule(findings, 'agent-orchestrator/xss').map((l) => l.split(':')[0]), ['5']);
+    assert.match(rule(findings, 'agent-orchestrator/xss')[0] ?? '', /the response of request\(\) to req\.query\.page/);
+  });
+
   it('reports require() of a request-chosen module, and not a config loader that requires by environment', () => {
     const findings = scan([
       "const stage = process.env.APP_STAGE || 'local';",

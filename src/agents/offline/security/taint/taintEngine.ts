@@ -20,6 +20,7 @@ import {
   type FunctionNode,
   type Node,
 } from './ast';
+import { HTTP_CLIENT_MODULES } from './sinks';
 import { ALL_CLASSES, type TaintClass } from './taintClasses';
 
 /** Where a tainted value comes from: request data, or a parameter of a function of this file. */
@@ -206,6 +207,9 @@ const TERNARY_GUARDS: readonly [RegExp, readonly TaintClass[]][] = [
   [/^(has|includes)$/, [...ALL_CLASSES]],
   [/^(test|startsWith|isAbsolute|is[A-Z]\w*|validate\w*|check\w*)$/, ['path-traversal', 'open-redirect', 'ssrf', 'command-injection', 'sql-injection', 'code-injection']],
 ];
+
+/** A URL that names its host (or a path of this site) in the code: the response is not the client's to choose. */
+const FIXED_HOST = /^(https?:\/\/[^/?#\\]+[/?#]|\/(?![/\\]))/i;
 
 function lastName(path: readonly string[]): string {
   return path[path.length - 1] ?? '';
@@ -727,7 +731,7 @@ export class TaintEngine {
       if (!shape) return EMPTY;
       return rest.reduce((v, key) => this.member(v, key, identifier), { origins: [this.source(first ?? '', identifier, shape)] } as Value);
     }
-    const element = this.callbackElement(fn, index);
+    const element = this.callbackElement(fn, index) ?? this.httpResponse(fn, index);
     if (element) return path.reduce((v, key) => this.member(v, key, identifier), element);
     void variable;
     const name = identifier.type === 'Identifier' ? identifier.name : 'a parameter';
@@ -755,6 +759,34 @@ export class TaintEngine {
     if (callee.type !== 'MemberExpression' || !ELEMENT_CALLBACK_METHODS.has(memberName(callee) ?? '')) return undefined;
     if (memberName(callee) === 'reduce') return undefined;
     return this.member(this.evaluate(callee.object as Node), '*', fn as Node);
+  }
+
+  /** `needle.get(url, (err, response, body) => ...)`, `request(url, (error, res, body) => ...)`: what a server at a
+   * URL the client chose sends back is the client's to choose too (a URL with a fixed host is not theirs). */
+  private httpResponse(fn: FunctionNode, index: number): Value | undefined {
+    const parent = (fn as Node).parent;
+    if (index === 0 || parent?.type !== 'CallExpression' || !parent.arguments.includes(fn as ESTree.Expression)) return undefined;
+    const resolved = this.resolveCallee(parent.callee as Node);
+    if (resolved?.module === undefined || !HTTP_CLIENT_MODULES.has(resolved.module)) return undefined;
+    const requestParts = parent.arguments.filter((a) => a !== (fn as ESTree.Node) && a.type !== 'SpreadElement' && !isFunctionNode(a as Node)) as Node[];
+    if (requestParts.some((part) => FIXED_HOST.test(this.leadingText(part)))) return undefined;
+    const target = union(requestParts.map((part) => this.evaluate(part)));
+    if (target.origins.length === 0) return undefined;
+    const client = displayText([resolved.module, ...resolved.path].join('.'), 30);
+    return mapOrigins(target, (o) => ({ ...o, text: displayText(`the response of ${client}() to ${o.text}`), cleared: new Set(), maybeObject: true, structured: false, exact: false }));
+  }
+
+  /** The constant text a URL expression starts with, through one variable: `'https://api.x.com/' + q` → that prefix. */
+  private leadingText(node: Node, depth = 0): string {
+    const inner = unwrap(node);
+    if (inner.type === 'Literal') return typeof inner.value === 'string' ? inner.value : '';
+    if (inner.type === 'TemplateLiteral') return inner.quasis[0]?.value.cooked ?? '';
+    if (inner.type === 'BinaryExpression' && inner.operator === '+') return this.leadingText(inner.left as Node, depth);
+    if (inner.type === 'Identifier' && depth < 2) {
+      const writes = this.writesTo(inner);
+      return writes.length === 1 && writes[0]?.writeExpr ? this.leadingText(writes[0].writeExpr as Node, depth + 1) : '';
+    }
+    return '';
   }
 
   private decoratorSource(top: Node, identifier: Node): Value | undefined {
