@@ -406,6 +406,14 @@ describe('access control (offline security auditor)', function () {
           '  return Response.json(await db.auditEntry.findMany());',
           '}',
         ),
+        'src/app/api/admin/exports/route.ts': lines(
+          "import { verifyAdminSession } from '@/lib/guards';",
+          "import { db } from '@/lib/db';",
+          'export async function POST(request: Request) {',
+          '  await verifyAdminSession(request);',
+          '  return Response.json(await db.export.findMany());',
+          '}',
+        ),
         'src/app/api/reports/route.ts': lines("import { db } from '@/lib/db';", 'export async function GET() {', '  return Response.json(await db.report.findMany({ where: { published: true } }));', '}'),
       });
       assert.deepEqual(at(findings, IDOR), ['src/app/api/admin/invoices/route.ts:4', 'src/app/api/admin/invoices/route.ts:7']);

@@ -42,7 +42,7 @@ const DATA_ACCESS_OBJECT = /(dao|repository|repo|store)$/i;
 const DATA_ACCESS_METHOD = /^(get|find|fetch|load|read|update|delete|remove|destroy|archive)[A-Z]\w*$/;
 
 /** A handler that checks the caller itself: a session or token read, an auth or role helper. */
-const ADMIN_SELF_CHECK = /\b(auth|authenticate\w*|authorize\w*|require\w*(Admin|Auth|User|Session|Role)\w*|getSession|getServerSession|getToken|verify\w*Token|jwt\.verify|isAdmin|checkAdmin|assertAdmin|ensureAdmin|session)\b|\.(role|roles|isAdmin)\s*(!==?|===?|\.includes)|headers\.get\(\s*['"`](authorization|cookie)/i;
+const ADMIN_SELF_CHECK = /\b(auth|authenticate\w*|authorize\w*|(require|verify|check|ensure|assert|validate|with)\w*(Admin|Auth|User|Session|Role|Token|Access|Permission)\w*|getSession|getServerSession|getToken|jwt\.verify|isAdmin|session)\b|\.(role|roles|isAdmin)\s*(!==?|===?|\.includes)|headers\.get\(\s*['"`](authorization|cookie)/i;
 const NEXT_ROUTE_EXPORTS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** An exported method handler of a Next.js route file under an `admin` segment (`app/api/admin/users/route.ts`,
