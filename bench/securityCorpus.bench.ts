@@ -144,6 +144,7 @@ async function speed(bundle: SecurityBundle, label: string, root: string): Promi
   const byDefault: number[] = [];
   const coresByDefault: number[] = [];
   const inProcess: number[] = [];
+  const coresInProcess: number[] = [];
   const freshWorkers: number[] = [];
   const runningWorkers: number[] = [];
   for (let round = 0; round < REPEATS; round++) {
@@ -153,7 +154,9 @@ async function speed(bundle: SecurityBundle, label: string, root: string): Promi
     const cold = await timedScan(new bundle.SecurityScanner(workspace(), { cache: false }));
     byDefault.push(cold.ms);
     coresByDefault.push(cold.cores);
-    inProcess.push((await timedScan(new bundle.SecurityScanner(workspace(), { cache: false, workers: false }))).ms);
+    const oneThread = await timedScan(new bundle.SecurityScanner(workspace(), { cache: false, workers: false }));
+    inProcess.push(oneThread.ms);
+    coresInProcess.push(oneThread.cores);
     await bundle.stopIdleScanWorkers();
     freshWorkers.push((await timedScan(new bundle.SecurityScanner(workspace(), { cache: false, parallelFromBytes: 0 }))).ms);
     runningWorkers.push((await timedScan(new bundle.SecurityScanner(workspace(), { cache: false, parallelFromBytes: 0 }))).ms);
@@ -184,8 +187,8 @@ async function speed(bundle: SecurityBundle, label: string, root: string): Promi
       name: `${label}: cores busy during the cold scan`,
       value: Math.round(median(coresByDefault) * 100) / 100,
       unit: 'cores',
-      baseline: { name: 'cores available', value: os.availableParallelism() },
-      note: 'process CPU time (worker threads included) over wall time; near 1 means one core did the work; other load on the machine lowers it',
+      baseline: { name: 'the same scan in one thread', value: Math.round(median(coresInProcess) * 100) / 100 },
+      note: `process CPU time (worker threads included) over wall time, against the one-thread scan under the same load; ${os.availableParallelism()} core(s) available; other load on the machine lowers both`,
     },
     { name: `${label}: cold scan in one thread`, value: Math.round(median(inProcess)), unit: 'ms', baseline: againstPlain },
     { name: `${label}: cold scan on workers, started fresh`, value: Math.round(median(freshWorkers)), unit: 'ms', baseline: againstPlain, note: 'forced onto workers whatever the size' },
