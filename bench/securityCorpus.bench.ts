@@ -1,8 +1,8 @@
 // The security auditor against the corpus (test/fixtures/corpus: small apps written the way real ones are, each with
 // a truth file of its planted vulnerabilities, and one clean app): recall and precision per class and overall, the
 // findings in the clean app, duplicates, and the missed and false findings one by one. Then speed: a cold scan
-// against plain ESLint running the same rules over the same files, and a warm rescan (content-hash cache) against
-// the cold scan, on the corpus and on a synthesised larger workspace.
+// against plain ESLint running the same rules over the same files, how many cores it kept busy (worker threads),
+// and a warm rescan (content-hash cache) against the cold scan, on the corpus and on a synthesised larger workspace.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -134,10 +134,14 @@ function plainEslint(bundle: SecurityBundle, root: string, files: readonly strin
   return performance.now() - start;
 }
 
-async function timedScan(scanner: Scanner): Promise<{ ms: number; hits: number }> {
+async function timedScan(scanner: Scanner): Promise<{ ms: number; hits: number; cores: number }> {
   const start = performance.now();
+  // CPU time of the whole process, worker threads included: over the wall time, how many cores the scan kept busy.
+  const cpu = process.cpuUsage();
   const result = await scanner.scan();
-  return { ms: performance.now() - start, hits: result.cache?.hits ?? 0 };
+  const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { ms, hits: result.cache?.hits ?? 0, cores: ms > 0 ? (used.user + used.system) / 1000 / ms : 0 };
 }
 
 async function speed(bundle: SecurityBundle, label: string, root: string): Promise<BenchRow[]> {
@@ -148,15 +152,21 @@ async function speed(bundle: SecurityBundle, label: string, root: string): Promi
 
   const plain: number[] = [];
   const byDefault: number[] = [];
+  const coresByDefault: number[] = [];
   const inProcess: number[] = [];
+  const coresInProcess: number[] = [];
   const freshWorkers: number[] = [];
   const runningWorkers: number[] = [];
   for (let round = 0; round < REPEATS; round++) {
     // Interleaved, so a burst of load from elsewhere on the machine hits every variant alike.
     plain.push(plainEslint(bundle, root, files, lints));
     await bundle.stopIdleScanWorkers();
-    byDefault.push((await timedScan(new bundle.SecurityScanner(workspace(), { cache: false }))).ms);
-    inProcess.push((await timedScan(new bundle.SecurityScanner(workspace(), { cache: false, workers: false }))).ms);
+    const cold = await timedScan(new bundle.SecurityScanner(workspace(), { cache: false }));
+    byDefault.push(cold.ms);
+    coresByDefault.push(cold.cores);
+    const oneThread = await timedScan(new bundle.SecurityScanner(workspace(), { cache: false, workers: false }));
+    inProcess.push(oneThread.ms);
+    coresInProcess.push(oneThread.cores);
     await bundle.stopIdleScanWorkers();
     freshWorkers.push((await timedScan(new bundle.SecurityScanner(workspace(), { cache: false, parallelFromBytes: 0 }))).ms);
     runningWorkers.push((await timedScan(new bundle.SecurityScanner(workspace(), { cache: false, parallelFromBytes: 0 }))).ms);
@@ -183,6 +193,13 @@ async function speed(bundle: SecurityBundle, label: string, root: string): Promi
   const againstPlain = { name: 'plain ESLint, same rules and files', value: plainMs };
   return [
     { name: `${label}: cold scan`, value: cold, unit: 'ms', baseline: againstPlain, note: `${what}; median of ${REPEATS}; as users run it: spread over ${os.availableParallelism()} core(s) from PARALLEL_FROM_BYTES, else in one thread` },
+    {
+      name: `${label}: cores busy during the cold scan`,
+      value: Math.round(median(coresByDefault) * 100) / 100,
+      unit: 'cores',
+      baseline: { name: 'the same scan in one thread', value: Math.round(median(coresInProcess) * 100) / 100 },
+      note: `process CPU time (worker threads included) over wall time, against the one-thread scan under the same load; ${os.availableParallelism()} core(s) available; other load on the machine lowers both`,
+    },
     { name: `${label}: cold scan in one thread`, value: Math.round(median(inProcess)), unit: 'ms', baseline: againstPlain },
     { name: `${label}: cold scan on workers, started fresh`, value: Math.round(median(freshWorkers)), unit: 'ms', baseline: againstPlain, note: 'forced onto workers whatever the size' },
     { name: `${label}: cold scan on workers already running`, value: Math.round(median(runningWorkers)), unit: 'ms', baseline: againstPlain, note: 'as a rescan within 30 s of the last one (the idle workers are kept that long)' },

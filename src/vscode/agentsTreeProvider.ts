@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { AgentView } from '../core/logging/runState';
 import { agentUsageTooltipLines, withUsage } from './agentUsagePresentation';
 import { ShownSessionTreeProvider } from './sessionTreeProvider';
+import { plainLine, scanCoverageLines, scanCoverageSummary } from '../core/logging/findingPresentation';
 import { AGENT_STATUS_ICONS, agentDescription, agentTooltip } from './treePresentation';
 
 export class AgentTreeItem extends vscode.TreeItem {
@@ -22,11 +23,11 @@ export class AgentTreeItem extends vscode.TreeItem {
 }
 
 export class AgentDetailTreeItem extends vscode.TreeItem {
-  constructor(label: string, description: string, icon: string, id: string, command?: vscode.Command) {
+  constructor(label: string, description: string, icon: string, id: string, command?: vscode.Command, tooltip?: string) {
     super(label, vscode.TreeItemCollapsibleState.None);
     this.id = id;
     this.description = description;
-    this.tooltip = description ? `${label}: ${description}` : label;
+    this.tooltip = tooltip ?? (description ? `${label}: ${description}` : label);
     this.iconPath = new vscode.ThemeIcon(icon);
     if (command) this.command = command;
   }
@@ -47,6 +48,18 @@ export class AgentsTreeProvider extends ShownSessionTreeProvider<AgentsTreeEleme
     children.push(new AgentDetailTreeItem('Capabilities', agent.capabilities.join(', ') || 'none', 'symbol-property', `${prefix}capabilities`));
     if (agent.skipReason) children.push(new AgentDetailTreeItem('Skipped', agent.skipReason, 'circle-slash', `${prefix}skipped`));
     if (agent.error) children.push(new AgentDetailTreeItem('Error', agent.error, 'error', `${prefix}error`));
+    const coverage = agent.scanCoverage;
+    if (coverage) {
+      const incomplete = coverage.skipped.length > 0 || coverage.parseErrors.length > 0;
+      children.push(new AgentDetailTreeItem('Scan coverage', scanCoverageSummary(coverage), incomplete ? 'warning' : 'checklist', `${prefix}coverage`, undefined, scanCoverageLines(coverage, { maxPaths: 10 }).join('\n')));
+      for (const error of coverage.parseErrors) {
+        children.push(new AgentDetailTreeItem(plainLine(error.file, 200), 'did not parse', 'warning', `${prefix}parse:${error.file}`, {
+          command: 'agentOrchestrator.openFinding',
+          title: 'Open File',
+          arguments: [{ file: error.file, line: 1, column: 1 }],
+        }, scanCoverageLines({ ...coverage, skipped: [], findingsInTests: 0, parseErrors: [error] }).slice(1).join('\n')));
+      }
+    }
     for (const file of agent.filesModified) {
       children.push(new AgentDetailTreeItem(file, 'modified', 'edit', `${prefix}file:${file}`, {
         command: 'agentOrchestrator.openFinding',

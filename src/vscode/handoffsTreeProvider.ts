@@ -32,7 +32,7 @@ export class HandoffEntryTreeItem extends vscode.TreeItem {
   constructor(item: HandoffSectionItem, id: string | undefined) {
     super(item.label, vscode.TreeItemCollapsibleState.None);
     this.id = id;
-    this.tooltip = item.label;
+    this.tooltip = item.tooltip ?? item.label;
     this.contextValue = 'handoff-item';
     const location = item.finding ?? (item.file ? { file: item.file, line: 1, column: 1 } : undefined);
     if (location) {

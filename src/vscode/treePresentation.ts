@@ -7,6 +7,7 @@ import type { LearnedPattern } from '../core/protocol/learning';
 import type { Message } from '../core/protocol/messages';
 import type { AgentStatus, AgentView, HandoffView } from '../core/logging/runState';
 import type { SessionSummaryDto } from '../shared/engineProtocol';
+import { findingLabel, findingTooltipLines, scanCoverageLines } from '../core/logging/findingPresentation';
 import { countOf, formatDuration, relativeTime, truncateLine } from './format';
 
 /** Codicon and theme color id of an agent's status. */
@@ -49,6 +50,7 @@ export function agentTooltip(agent: AgentView, now: number | null): string {
   if (agent.summary) lines.push(`Summary: ${agent.summary}`);
   if (agent.skipReason) lines.push(`Skipped: ${agent.skipReason}`);
   if (agent.error) lines.push(`Error${agent.failureReason ? ` (${agent.failureReason})` : ''}: ${agent.error}`);
+  if (agent.scanCoverage) lines.push(...scanCoverageLines(agent.scanCoverage));
   return lines.join('\n');
 }
 
@@ -108,6 +110,8 @@ export interface HandoffSectionItem {
   finding?: Pick<Finding, 'file' | 'line' | 'column'>;
   /** Set for file entries: the tree item opens the file. */
   file?: string;
+  /** Plain text shown on hover; the label when absent. */
+  tooltip?: string;
 }
 
 export interface HandoffSection {
@@ -136,8 +140,9 @@ export function handoffSections(pkg: HandoffPackage): HandoffSection[] {
   };
   const c = pkg.executionContext;
   add('Findings', c.findings.map((finding) => ({
-    label: `${finding.severity} ${finding.ruleId} at ${finding.file}:${finding.line}`,
+    label: findingLabel(finding),
     finding: { file: finding.file, line: finding.line, column: finding.column },
+    tooltip: findingTooltipLines(finding).join('\n'),
   })));
   add('Files modified', nonBlank(c.filesModified).map((file) => ({ label: textOf(file), file: String(file) })));
   add('Files read', nonBlank(c.filesRead).map((file) => ({ label: textOf(file), file: String(file) })));

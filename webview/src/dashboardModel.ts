@@ -57,7 +57,8 @@ const SECTIONS_BY_EVENT: Record<EventType, readonly SectionId[]> = {
   'change.discarded': ['changes', 'recommendations'],
   'pattern.discovered': ['patterns'],
   'learning.recorded': [],
-  'agent.completed': ['progress', 'agents', 'flow', 'timeline', 'metrics', 'summary', 'recommendations'],
+  // Findings too: a scanning agent's completion carries its scan coverage, shown under the findings.
+  'agent.completed': ['progress', 'agents', 'flow', 'timeline', 'metrics', 'summary', 'recommendations', 'findings'],
   'agent.failed': ['progress', 'agents', 'flow', 'timeline', 'metrics', 'summary', 'recommendations'],
   'agent.skipped': ['progress', 'agents', 'flow', 'timeline', 'summary', 'recommendations'],
   'run.completed': ['progress', 'timeline', 'metrics', 'summary', 'recommendations'],

@@ -1,5 +1,6 @@
 // How a finding becomes a diagnostic in the Problems panel: severity, message and 0-based range. Free of `vscode`:
 // the language server (src/lsp) maps findings with it for every editor, VS Code included.
+import { diagnosticMessage } from './findingPresentation';
 import type { Finding, Severity } from '../protocol/findings';
 
 export type DiagnosticLevel = 'error' | 'warning' | 'information' | 'hint';
@@ -19,8 +20,8 @@ export function diagnosticLevelOf(severity: Severity): DiagnosticLevel {
 }
 
 /** The text of the diagnostic: what was found, and what to do about it when the agent said. */
-export function diagnosticMessageOf(finding: Pick<Finding, 'message' | 'recommendation'>): string {
-  return finding.recommendation ? `${finding.message}\nFix: ${finding.recommendation}` : finding.message;
+export function diagnosticMessageOf(finding: Pick<Finding, 'message' | 'recommendation'> & Partial<Pick<Finding, 'fixable' | 'manualFixReason' | 'inTest'>>): string {
+  return diagnosticMessage({ fixable: false, ...finding });
 }
 
 export interface ZeroBasedRange {

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentOrchestratorApi } from '../../../src/vscode/extensionApi';
+import { diagnosticMessageOf } from '../../../src/core/logging/diagnosticMapping';
 import { REQUEST, eventually, extensionApi, workspaceFolder, type RunResult } from './support';
 
 const AUTH = 'src/routes/auth.ts';
@@ -62,7 +63,9 @@ describe('Problems, hovers and quick fixes through the findings language server'
     const diagnostic = await eventually('the tenant finding in Problems', tenantDiagnostic);
     const finding = api.sessionModel.state!.findings.find((candidate) => candidate.ruleId === TENANT_RULE && candidate.file === AUTH);
     assert.ok(finding?.recommendation, 'the tenant finding says what to do');
-    assert.equal(diagnostic.message, `${finding.message}\nFix: ${finding.recommendation}`);
+    // The message, what to do, then (where they apply) why no mechanical fix is offered and that it is in a test.
+    assert.equal(diagnostic.message, diagnosticMessageOf(finding));
+    assert.ok(diagnostic.message.startsWith(`${finding.message}\nFix: ${finding.recommendation}\n`) || diagnostic.message === `${finding.message}\nFix: ${finding.recommendation}`);
     assert.deepEqual([diagnostic.range.start.line, diagnostic.range.start.character], [finding.line - 1, finding.column - 1]);
     assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
     // One source of these diagnostics: each finding of the session is in Problems once.

@@ -348,5 +348,85 @@ describe('access control (offline security auditor)', function () {
       });
       assert.deepEqual(at(findings, IDOR), ['src/routes/accounts.js:3']);
     });
+
+    it('reports a data-access object called with an id from the request, unless the caller is passed too', async () => {
+      const findings = await scan({
+        'src/middleware/auth.js': JWT_MIDDLEWARE,
+        'src/server.js': lines(
+          "const express = require('express');",
+          "const authenticate = require('./middleware/auth');",
+          "const statements = require('./controllers/statements');",
+          'const app = express();',
+          "app.get('/statements/:accountId', authenticate, statements.list);",
+          "app.post('/statements/:statementId/archive', authenticate, statements.archive);",
+          "app.get('/statements/:accountId/mine', authenticate, statements.mine);",
+        ),
+        'src/controllers/statements.js': lines(
+          "const { StatementRepository } = require('../data/statementRepository');",
+          'const statementRepository = new StatementRepository();',
+          'exports.list = async function list(req, res) {',
+          '  res.json(await statementRepository.findForAccount(req.params.accountId));',
+          '};',
+          'exports.archive = async function archive(req, res) {',
+          '  const { statementId } = req.params;',
+          '  await statementRepository.archiveStatement(statementId);',
+          '  res.status(204).end();',
+          '};',
+          'exports.mine = async function mine(req, res) {',
+          '  res.json(await statementRepository.findForAccount(req.params.accountId, req.user.id));',
+          '};',
+        ),
+      });
+      assert.deepEqual(at(findings, IDOR), ['src/controllers/statements.js:4', 'src/controllers/statements.js:8']);
+      assert.match(findings.find((f) => f.ruleId === IDOR)?.message ?? '', /statementRepository\.findForAccount\(\)/);
+    });
+
+    it('reports a Next.js admin route handler that runs queries with no authentication, and not one that checks the session', async () => {
+      const signIn = lines(
+        "import NextAuth from 'next-auth';",
+        'export const { auth, handlers } = NextAuth({ providers: [] });',
+      );
+      const findings = await scan({
+        'src/lib/auth.ts': signIn,
+        'src/app/api/admin/invoices/route.ts': lines(
+          "import { db } from '@/lib/db';",
+          'export async function DELETE(request: Request) {',
+          '  const { before } = await request.json();',
+          '  await db.invoice.deleteMany({ where: { issuedAt: { lt: new Date(before) } } });',
+          '  return new Response(null, { status: 204 });',
+          '}',
+          'export const GET = async () => Response.json(await db.invoice.findMany({ take: 100 }));',
+        ),
+        'src/app/api/admin/audit/route.ts': lines(
+          "import { auth } from '@/lib/auth';",
+          "import { db } from '@/lib/db';",
+          'export async function GET() {',
+          '  const session = await auth();',
+          "  if (session?.user?.role !== 'admin') return new Response('Forbidden', { status: 403 });",
+          '  return Response.json(await db.auditEntry.findMany());',
+          '}',
+        ),
+        'src/app/api/admin/exports/route.ts': lines(
+          "import { verifyAdminSession } from '@/lib/guards';",
+          "import { db } from '@/lib/db';",
+          'export async function POST(request: Request) {',
+          '  await verifyAdminSession(request);',
+          '  return Response.json(await db.export.findMany());',
+          '}',
+        ),
+        'src/app/api/reports/route.ts': lines("import { db } from '@/lib/db';", 'export async function GET() {', '  return Response.json(await db.report.findMany({ where: { published: true } }));', '}'),
+      });
+      assert.deepEqual(at(findings, IDOR), ['src/app/api/admin/invoices/route.ts:4', 'src/app/api/admin/invoices/route.ts:7']);
+      assert.match(findings.find((f) => f.ruleId === IDOR)?.message ?? '', /admin route runs invoice\.deleteMany\(\) with no authentication/);
+    });
+
+    it('leaves Next.js admin routes to an authenticating middleware file, which may guard any path', async () => {
+      const findings = await scan({
+        'middleware.ts': lines("export { auth as middleware } from './lib/auth';", "export const config = { matcher: ['/api/admin/:path*'] };"),
+        'lib/auth.ts': lines("import NextAuth from 'next-auth';", 'export const { auth } = NextAuth({ providers: [] });'),
+        'app/api/admin/invoices/route.ts': lines("import { db } from '@/lib/db';", 'export async function GET() {', '  return Response.json(await db.invoice.findMany());', '}'),
+      });
+      assert.deepEqual(at(findings, IDOR), []);
+    });
   });
 });

@@ -47,6 +47,20 @@ describe('hardcoded-secret in code', () => {
     assertMaskedOnly(found, 'keyboard cat', 'my jwt key 2019', 'shhhhh-very-secret', 'cookie signing key', 'battery staple');
   });
 
+  it('reports a long passphrase held in a const and passed to jwt.verify or createHmac, at the const, masked', () => {
+    const source = [
+      "const TOKEN_KEY = 'the staging token key of the billing team';",
+      "const SIGNING = process.env.SIGNING || 'fallback hmac key for webhooks v2';",
+      'let rotated = loadKey();',
+      'export function check(token) { return jwt.verify(token, TOKEN_KEY); }',
+      "export const sign = (body) => crypto.createHmac('sha256', SIGNING).update(body).digest('hex');",
+      "export const other = (body) => crypto.createHmac('sha256', rotated).update(body).digest('hex');",
+    ].join('\n');
+    const found = secrets('src/tokens.js', source);
+    assert.deepEqual(found.map((finding) => finding.line), [1, 2]);
+    assertMaskedOnly(found, 'staging token key', 'hmac key for webhooks');
+  });
+
   it('reports well-known token shapes whatever they are assigned to, and PEM private keys', () => {
     const source = [
       `const config = { stripe: '${STRIPE}' };`,

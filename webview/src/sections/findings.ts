@@ -3,6 +3,7 @@
 // of findings: the table draws the first MAX_ROWS (plus one the host asked to reveal) and says how many are left.
 import type { Finding, Severity } from '../../../src/core/protocol/findings';
 import type { RunState } from '../../../src/core/logging/runState';
+import { findingFixText, scanCoverageLines, scanCoverageSummary } from '../../../src/core/logging/findingPresentation';
 import type { HostBridge } from '../hostBridge';
 import { h, reconcileList, setText } from '../dom';
 import { count } from '../format';
@@ -44,6 +45,9 @@ export class FindingsView implements SectionView {
   readonly #empty = emptyNote('No findings reported.');
   readonly #more = h('p', { class: 'more-note' });
   readonly #counts = h('span', { class: 'card-count severity-counts' });
+  /** What the scans covered: files left out by reason and files that did not parse, under the table. */
+  readonly #coverage = h('div', { class: 'scan-coverage', 'data-testid': 'scan-coverage' });
+  #coverageShown: unknown[] = [];
   readonly #rowFinding = new WeakMap<Element, Finding>();
   #pinnedId: string | null = null;
 
@@ -55,7 +59,7 @@ export class FindingsView implements SectionView {
       h('thead', {}, [h('tr', {}, [column('Severity'), column('Rule'), column('Location'), column('Message'), column('Agent')])]),
       this.#tbody,
     ]);
-    body.append(this.#empty, h('div', { class: 'table-scroll' }, [this.#table]), this.#more);
+    body.append(this.#empty, h('div', { class: 'table-scroll' }, [this.#table]), this.#more, this.#coverage);
     this.element = section;
   }
 
@@ -73,6 +77,7 @@ export class FindingsView implements SectionView {
   }
 
   update({ state }: RenderContext): void {
+    this.#updateCoverage(state);
     const { shown, bySeverity } = visibleFindings(state, MAX_FINDING_ROWS, this.#pinnedId);
     const total = state.findings.length;
     this.#empty.hidden = total > 0;
@@ -101,6 +106,24 @@ export class FindingsView implements SectionView {
     );
   }
 
+  #updateCoverage(state: RunState): void {
+    const scans = state.agents.flatMap((agent) => (agent.scanCoverage ? [{ agent: agent.name, coverage: agent.scanCoverage }] : []));
+    const coverages = scans.map((scan) => scan.coverage);
+    if (coverages.length === this.#coverageShown.length && coverages.every((coverage, index) => coverage === this.#coverageShown[index])) return;
+    this.#coverageShown = coverages;
+    this.#coverage.hidden = scans.length === 0;
+    this.#coverage.replaceChildren(
+      ...scans.map(({ agent, coverage }) => {
+        const [, ...details] = scanCoverageLines(coverage, { maxPaths: 5, maxParseErrors: 20 });
+        const summary = h('summary', {}, [`Scan coverage (${agent}): ${scanCoverageSummary(coverage)}`]);
+        const element = h('details', { class: 'coverage' }, [summary, h('ul', {}, details.map((line) => h('li', {}, [line])))]);
+        // Open when something was left out or did not parse: that is what the reader has to know.
+        if (coverage.skipped.length > 0 || coverage.parseErrors.length > 0) element.open = true;
+        return element;
+      }),
+    );
+  }
+
   #createRow(finding: Finding): Element {
     const row = h('tr', { 'data-finding-id': finding.id, class: `severity-row severity-${finding.severity}` }, this.#cells(finding));
     this.#rowFinding.set(row, finding);
@@ -117,12 +140,16 @@ export class FindingsView implements SectionView {
       target = h('code', { ...attrs, class: 'location', tabindex: -1 }, [location(finding)]);
     }
     return [
-      h('td', {}, [h('span', { class: `severity severity-${finding.severity}` }, [finding.severity])]),
+      h('td', {}, [
+        h('span', { class: `severity severity-${finding.severity}` }, [finding.severity]),
+        finding.inTest ? h('span', { class: 'tag in-test', title: 'Test code does not run in production: reported apart, at a lower severity' }, ['in a test']) : null,
+      ]),
       h('td', { class: 'rule' }, [h('code', {}, [finding.ruleId])]),
       h('td', { class: 'location-cell' }, [target]),
       h('td', { class: 'finding-message' }, [
         h('span', { class: 'primary' }, [finding.message]),
         finding.recommendation ? h('span', { class: 'secondary' }, [finding.recommendation]) : null,
+        h('span', { class: `secondary fix${finding.fixable ? ' fix-automatic' : ' fix-manual'}` }, [`Fix: ${findingFixText(finding)}`]),
       ]),
       h('td', { class: 'agent' }, [finding.agent ?? '—']),
     ];

@@ -36,6 +36,38 @@ const OWNER_KEY = /\b(user_?id|userId|owner(_?id|Id)?|author(_?id|Id)?|created_?
 /** Calls that decide access: policies, abilities, ownership helpers. */
 const AUTHORIZATION_CALL = /(^|\.)(can|cannot|authorize|authorise|checkOwnership|checkOwner|assertOwner|assertOwnership|ensureOwner|ensureOwnership|verifyOwner|verifyOwnership|isOwner|isOwnedBy|ownedBy|hasAccess|checkAccess|canAccess|canView|canEdit|canDelete|hasPermission|checkPermission|checkPermissions|isAuthorized|enforce|permit|authorizeUser)$/;
 
+/** Data-access objects of the app (`ordersDao`, `userRepository`, `this.invoiceStore`) and their lookup and change
+ * methods: the query behind them is in another file, the id they are given decides whose record it is. */
+const DATA_ACCESS_OBJECT = /(dao|repository|repo|store)$/i;
+const DATA_ACCESS_METHOD = /^(get|find|fetch|load|read|update|delete|remove|destroy|archive)[A-Z]\w*$/;
+
+/** A handler that checks the caller itself: a session or token read, an auth or role helper. */
+const ADMIN_SELF_CHECK = /\b(auth|authenticate\w*|authorize\w*|(require|verify|check|ensure|assert|validate|with)\w*(Admin|Auth|User|Session|Role|Token|Access|Permission)\w*|getSession|getServerSession|getToken|jwt\.verify|isAdmin|session)\b|\.(role|roles|isAdmin)\s*(!==?|===?|\.includes)|headers\.get\(\s*['"`](authorization|cookie)/i;
+const NEXT_ROUTE_EXPORTS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** An exported method handler of a Next.js route file under an `admin` segment (`app/api/admin/users/route.ts`,
+ * `pages/api/admin/*.ts`). */
+function nextAdminRouteHandler(fn: ESTree.Function, file: string): boolean {
+  const appRoute = /(^|\/)app\/(.+\/)?admin\/(.+\/)?route\.[cm]?[jt]sx?$/.test(file);
+  const pagesRoute = /(^|\/)pages\/api\/(.+\/)?admin(\/|\.|$)/.test(file);
+  if (!appRoute && !pagesRoute) return false;
+  const parent = (fn as ESTree.Function & { parent?: ESTree.Node }).parent;
+  if (appRoute) {
+    const name = fn.type === 'FunctionDeclaration' ? fn.id?.name : parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier' ? parent.id.name : undefined;
+    const declaration = (parent as (ESTree.Node & { parent?: ESTree.Node & { parent?: ESTree.Node } }) | undefined)?.parent;
+    const exported = parent?.type === 'ExportNamedDeclaration' || declaration?.parent?.type === 'ExportNamedDeclaration';
+    return name !== undefined && NEXT_ROUTE_EXPORTS.has(name) && exported;
+  }
+  return parent?.type === 'ExportDefaultDeclaration';
+}
+
+function receiverName(node: ESTree.Node): string {
+  const inner = unwrap(node);
+  if (inner.type === 'Identifier') return inner.name;
+  if (inner.type === 'MemberExpression') return memberName(inner) ?? '';
+  return '';
+}
+
 function unwrap(node: ESTree.Node): ESTree.Node {
   let current: ESTree.Node = node;
   for (;;) {
@@ -247,6 +279,8 @@ interface Candidate {
   method: string;
   /** Changes or deletes the record (rather than reading it). */
   write: boolean;
+  /** How the finding names the object called, when it is not the model (a data-access object). */
+  label?: string;
 }
 
 /** Whether the handler compares something with the caller or a record's owner, or calls a policy. */
@@ -284,6 +318,7 @@ export const missingAccessControl: Rule.RuleModule = {
     docs: { description: 'A record loaded, changed or deleted by a request-supplied id must be checked against the caller.' },
     schema: [{ type: 'object', properties: { facts: { type: 'object' }, file: { type: 'string' } }, additionalProperties: false }],
     messages: {
+      unguardedAdmin: `Missing access control: an admin route runs {{what}} with no authentication or authorization check; anyone who finds the URL can call it${NEEDS_PERSON_MARK}which check applies (a session, an admin role) depends on the app`,
       idor: `Missing access control: {{what}} by an id from the request, with no check that it belongs to the caller (insecure direct object reference)${NEEDS_PERSON_MARK}which owner or permission check applies depends on the data model`,
     },
   },
@@ -303,7 +338,8 @@ export const missingAccessControl: Rule.RuleModule = {
       const isById = BY_ID_METHODS.has(method);
       const isFilter = FILTER_METHODS.has(method);
       const isSql = SQL_METHODS.has(method);
-      if (!isById && !isFilter && !isSql) return;
+      const isDataAccess = !isById && !isFilter && !isSql && DATA_ACCESS_METHOD.test(method) && DATA_ACCESS_OBJECT.test(receiverName(node.callee.object));
+      if (!isById && !isFilter && !isSql && !isDataAccess) return;
       const handler = enclosingHandler(node, sourceCode);
       if (!handler) return;
       const ids = new RequestIds(sourceCode, handler.binding);
@@ -321,6 +357,12 @@ export const missingAccessControl: Rule.RuleModule = {
         scopeText = sql;
       } else if (isById) {
         byRequestId = ids.isRequestId(first);
+      } else if (isDataAccess) {
+        // `allocationsDao.getByUserId(req.params.userId)`: the query lives in another file, the id is the request's.
+        byRequestId = args.some((a) => ids.isRequestId(a));
+        model = undefined;
+        // Scoped when the caller is passed too (`getOrder(req.params.id, req.user.id)`); the id's own name says nothing.
+        scopeText = args.filter((a) => !ids.isRequestId(a) && a.type !== 'FunctionExpression' && a.type !== 'ArrowFunctionExpression').map((a) => sourceCode.getText(a)).join(' ');
       } else {
         const unwrapped = unwrap(first);
         if (ARRAY_LOOKUPS.has(method) && (unwrapped.type === 'ArrowFunctionExpression' || unwrapped.type === 'FunctionExpression')) {
@@ -350,13 +392,25 @@ export const missingAccessControl: Rule.RuleModule = {
       // The query also filters by the caller or the tenant.
       if (userReferencePattern(handler.binding).test(scopeText) || OWNER_KEY.test(scopeText.replace(/\b(req|request|ctx)\.(params|query|body)\.\w+/g, ''))) return;
       const write = isSql ? /^\s*(update|delete)\b/i.test(scopeText) : WRITE_METHOD.test(method) || /\.(update|del|delete)\(/.test(chainText(node, sourceCode));
-      candidates.push({ node, fn: handler.fn, binding: handler.binding, model, method, write });
+      candidates.push({ node, fn: handler.fn, binding: handler.binding, model, method, write, ...(isDataAccess ? { label: receiverName(node.callee.object) } : {}) });
+    };
+
+    // Admin endpoints with no authentication at all: whoever finds the URL runs them.
+    const file = fileFromOption(context.options[0], context.filename).replace(/\\/g, '/');
+    const unguardedAdmin: { node: ESTree.CallExpression; fn: ESTree.Function; method: string; model: string | undefined }[] = [];
+    const considerAdmin = (node: ESTree.CallExpression): void => {
+      if (node.callee.type !== 'MemberExpression') return;
+      const method = memberName(node.callee);
+      if (method === undefined || !(BY_ID_METHODS.has(method) || FILTER_METHODS.has(method) || SQL_METHODS.has(method)) || ARRAY_LOOKUPS.has(method) && !modelOf(node, sourceCode)) return;
+      const fn = sourceCode.getAncestors(node).reverse().find((a): a is ESTree.Function => a.type === 'FunctionDeclaration' || a.type === 'FunctionExpression' || a.type === 'ArrowFunctionExpression');
+      if (fn && nextAdminRouteHandler(fn, file) && !facts.edgeAuthentication) unguardedAdmin.push({ node, fn, method, model: modelOf(node, sourceCode) });
     };
 
     return {
       CallExpression(node) {
         routes.collect(node);
         consider(node);
+        considerAdmin(node);
       },
       'Program:exit'() {
         const checkedHandlers = new Map<ESTree.Function, boolean>();
@@ -386,8 +440,20 @@ export const missingAccessControl: Rule.RuleModule = {
           const line = candidate.node.loc?.start.line ?? 0;
           if (reportedLines.has(line)) continue;
           reportedLines.add(line);
-          const what = `${candidate.model ?? 'a record'}.${candidate.method}() reads or changes a record`;
+          const what = `${candidate.label ?? candidate.model ?? 'a record'}.${candidate.method}() reads or changes a record`;
           context.report({ node: candidate.node.callee, messageId: 'idor', data: { what } });
+        }
+        const reportedAdmin = new Set<ESTree.Function>();
+        for (const entry of unguardedAdmin) {
+          if (reportedAdmin.has(entry.fn)) continue;
+          reportedAdmin.add(entry.fn);
+          const text = sourceCode.getText(entry.fn);
+          // The handler authenticates or authorizes itself (`await getServerSession()`, `requireAdmin(request)`).
+          if (userReferencePattern({ name: '\u0000', style: 'req', decorated: new Map() }).test(text) || ADMIN_SELF_CHECK.test(text)) continue;
+          const line = entry.node.loc?.start.line ?? 0;
+          if (reportedLines.has(line)) continue;
+          reportedLines.add(line);
+          context.report({ node: entry.node.callee, messageId: 'unguardedAdmin', data: { what: `${entry.model ?? 'a record'}.${entry.method}()` } });
         }
       },
     };

@@ -22,6 +22,8 @@ export interface CodebaseFacts {
   authenticatedFiles: string[];
   /** Something sets `req.user` (passport, express-jwt, an assignment), so an authenticated route has it. */
   requestUser: boolean;
+  /** A Next.js `middleware` file that authenticates: it may guard any route, so no route is known to be unguarded. */
+  edgeAuthentication?: boolean;
 }
 
 export const NO_FACTS: CodebaseFacts = {
@@ -274,6 +276,7 @@ export function gatherCodebaseFacts(texts: ReadonlyMap<string, string>, tenantKe
   };
   let authentication = false;
   let requestUser = false;
+  let edgeAuthentication = false;
   const authenticatedHandlers = new Set<string>();
   const authorizedHandlers = new Set<string>();
   const publicHandlers = new Set<string>();
@@ -283,6 +286,7 @@ export function gatherCodebaseFacts(texts: ReadonlyMap<string, string>, tenantKe
   for (const [file, text] of texts) {
     if (!authentication && AUTHENTICATION_IN_CODE.test(text)) authentication = true;
     if (!requestUser && REQUEST_USER_SET.test(text)) requestUser = true;
+    if (!edgeAuthentication && /^(src\/)?middleware\.[cm]?[jt]s$/.test(file) && looksLikeAuthentication(text)) edgeAuthentication = true;
 
     // Prisma schema.
     for (const m of text.matchAll(/^\s*model\s+(\w+)\s*\{([^}]*)\}/gm)) {
@@ -359,6 +363,7 @@ export function gatherCodebaseFacts(texts: ReadonlyMap<string, string>, tenantKe
     publicHandlers: [...publicHandlers].sort(),
     authenticatedFiles: [...authenticatedFiles].sort(),
     requestUser,
+    ...(edgeAuthentication ? { edgeAuthentication } : {}),
   };
 }
 

@@ -156,7 +156,6 @@ export function ruleInfo(ruleId: string): RuleInfo {
 export const SUPERSEDED_PLUGIN_RULES: Readonly<Record<string, string>> = {
   'security/detect-child-process': 'agent-orchestrator/command-injection',
   'security/detect-eval-with-expression': 'agent-orchestrator/code-injection',
-  'security/detect-non-literal-require': 'agent-orchestrator/code-injection',
 };
 
 /** Rules of eslint-plugin-security's recommended set that we turn off, with the reason. */
@@ -167,4 +166,7 @@ export const DISABLED_PLUGIN_RULES: Readonly<Record<string, string>> = {
   // Fires on every fs call whose path is a variable (config loaders, build scripts, caches); the path-traversal rule
   // reports the calls whose path comes from a request, with the source, so this one only added noise.
   'security/detect-non-literal-fs-filename': 'replaced by agent-orchestrator/path-traversal',
+  // Fires on every require of a computed name, mostly config loaders (`require(path.join(__dirname, 'env', env))`);
+  // the code-injection rule reports the requires whose name comes from a request.
+  'security/detect-non-literal-require': 'replaced by agent-orchestrator/code-injection',
 };

@@ -105,6 +105,148 @@ describe('taint propagation', () => {
   });
 });
 
+describe('propagation gaps and guards found on the corpus, in other shapes', () => {
+  it('follows a variable extended with itself on the right (`q = q + more`), not only with +=', () => {
+    const findings = scan([
+      "router.put('/items', function (req, res) {",
+      '  let statement = "UPDATE items SET label = \'" + req.body.label + "\'";',
+      "  statement = statement + ' WHERE sku = 7';",
+      "  statement = 'BEGIN; ' + statement;",
+      '  conn.execute(statement);',
+      '});',
+    ]);
+    assert.deepEqual(rule(findings, 'agent-orchestrator/sql-injection').map((l) => l.split(':')[0]), ['5']);
+  });
+
+  it('keeps the destructured value beside a default: `{ order = "asc" } = req.query` can still be anything', () => {
+    const findings = scan([
+      "server.get('/rows', async (request, reply) => {",
+      "  const { column = 'created', limit = 20 } = request.query;",
+      '  return knexClient.raw(`SELECT * FROM rows ORDER BY ${column} LIMIT ${Number(limit)}`);',
+      '});',
+      "server.get('/safe', async (request, reply) => {",
+      "  let column = request.query.column;",
+      "  column = 'created';",
+      '  return knexClient.raw(`SELECT * FROM rows ORDER BY ${column}`);',
+      '});',
+    ]);
+    assert.deepEqual(rule(findings, 'agent-orchestrator/sql-injection').map((l) => l.split(':')[0]), ['3']);
+  });
+
+  it('treats the checked branch of a ternary as safe: an allow-list pick, a pattern test, negated or not', () => {
+    const findings = scan([
+      "const LOCALES = ['en', 'de'];",
+      'const LOCAL_PATH = /^\\/[a-z]+$/;',
+      "app.get('/t', (req, res) => {",
+      "  const locale = LOCALES.includes(req.query.lang) ? req.query.lang : 'en';",
+      "  res.sendFile(path.join('/srv/strings', locale + '.json'));",
+      "  res.redirect(!LOCAL_PATH.test(req.query.back) ? '/' : req.query.back);",
+      "  res.redirect(req.query.site.includes('shop.example') ? req.query.site : '/');",
+      "  res.redirect(LOCAL_PATH.test(req.query.a) ? req.query.b : '/');",
+      '});',
+    ]);
+    assert.deepEqual(findings.filter((f) => f.ruleId.startsWith('agent-orchestrator/')).map((f) => `${f.line} ${f.ruleId}`), [
+      // A substring check is no allow-list, and a check of one value says nothing about another.
+      '7 agent-orchestrator/open-redirect',
+      '8 agent-orchestrator/open-redirect',
+    ]);
+  });
+
+  it('trusts a URL whose parsed host was checked before the request, also when the check ends with ctx.throw', () => {
+    const findings = scan([
+      "const got = require('got');",
+      "const TRUSTED = ['cdn.example.org'];",
+      "router.post('/mirror', async (ctx) => {",
+      '  const source = new URL(ctx.request.body.source);',
+      "  if (!TRUSTED.includes(source.host)) ctx.throw(422, 'untrusted host');",
+      '  ctx.body = await got(source.href).text();',
+      '});',
+      "router.post('/open', async (ctx) => {",
+      '  const source = new URL(ctx.request.body.source);',
+      '  ctx.body = await got(source.href).text();',
+      '});',
+    ]);
+    assert.deepEqual(rule(findings, 'agent-orchestrator/ssrf').map((l) => l.split(':')[0]), ['10']);
+  });
+
+  it('does not take a lookup in a map the file built for the key it was given', () => {
+    const findings = scan([
+      "const ORDERINGS = new Map([['newest', 'posted_at DESC'], ['oldest', 'posted_at ASC']]);",
+      "app.get('/posts', async (req, res) => {",
+      "  const ordering = ORDERINGS.get(String(req.query.order)) ?? 'posted_at DESC';",
+      '  res.json(await sql.query(`SELECT id FROM posts ORDER BY ${ordering}`));',
+      '});',
+    ]);
+    assert.deepEqual(rule(findings, 'agent-orchestrator/sql-injection'), []);
+  });
+
+  it('leaves a pass-through query wrapper to its callers, but reports SQL or $where text built from a parameter', () => {
+    const findings = scan([
+      'export const run = (statement, values) => connection.query(statement, values);',
+      'export function Ledger(col) {',
+      '  this.above = function (limit) {',
+      "    return col.find({ $where: 'this.total > ' + limit });",
+      '  };',
+      '}',
+    ], 'src/data/ledger.js');
+    assert.deepEqual(findings.filter((f) => f.ruleId.startsWith('agent-orchestrator/')).map((f) => `${f.line} ${f.ruleId}`), ['4 agent-orchestrator/nosql-injection']);
+    assert.match(findings[0]?.message ?? '', /limit, a parameter of above\(\) whose callers are outside this file/);
+  });
+
+  it('reports a component prop rendered through dangerouslySetInnerHTML unless it is sanitised', () => {
+    const findings = scan([
+      'export const Bio = (props: { html: string }) => <section dangerouslySetInnerHTML={{ __html: props.html }} />;',
+      'export function CleanBio({ html }: { html: string }) {',
+      '  return <section dangerouslySetInnerHTML={{ __html: DOMPurify.sanitize(html) }} />;',
+      '}',
+      "export const Fixed = () => <i dangerouslySetInnerHTML={{ __html: '&nbsp;' }} />;",
+    ], 'src/components/Bio.tsx');
+    assert.deepEqual(rule(findings, 'agent-orchestrator/xss').map((l) => l.split(':')[0]), ['1']);
+  });
+
+  it('does not read Sequelize column values (`update(values, { where })`) as a MongoDB filter', () => {
+    const findings = scan([
+      "app.patch('/cards/:id', async (req, res) => {",
+      '  await Card.update({ title: req.body.title }, { where: { id: req.params.id, ownerId: req.user.id } });',
+      '  await cards.updateOne({ owner: req.body.owner }, { $set: { seen: true } });',
+      '});',
+    ]);
+    assert.deepEqual(rule(findings, 'agent-orchestrator/nosql-injection').map((l) => l.split(':')[0]), ['3']);
+  });
+
+  it('treats what a server at a client-chosen URL sends back as the client\'s, once the response is HTML', () => {
+    const findings = scan([
+      "const request = require('request');",
+      "app.get('/proxy', (req, res) => {",
+      '  request({ uri: req.query.page }, (error, upstream, html) => {',
+      "    res.set('Content-Type', 'text/html');",
+      '    res.end(html);',
+      '  });',
+      '});',
+      "app.get('/weather', (req, res) => {",
+      "  request('https://api.weather.example/v1?city=' + encodeURIComponent(req.query.city), (error, upstream, html) => {",
+      "    res.type('html');",
+      '    res.end(html);',
+      '  });',
+      '});',
+      "app.get('/raw', (req, res) => {",
+      '  request(req.query.page, (error, upstream, body) => res.end(body));',
+      '});',
+    ]);
+    assert.deepEqual(rule(findings, 'agent-orchestrator/xss').map((l) => l.split(':')[0]), ['5']);
+    assert.match(rule(findings, 'agent-orchestrator/xss')[0] ?? '', /the response of request\(\) to req\.query\.page/);
+  });
+
+  it('reports require() of a request-chosen module, and not a config loader that requires by environment', () => {
+    const findings = scan([
+      "const stage = process.env.APP_STAGE || 'local';",
+      "const settings = require(`./settings/${stage}.json`);",
+      "app.get('/widgets/:kind', (req, res) => res.json(require('./widgets/' + req.params.kind).describe(settings)));",
+    ]);
+    assert.deepEqual(findings.map((f) => `${f.line} ${f.ruleId}`), ['3 agent-orchestrator/code-injection']);
+  });
+});
+
 describe('source-to-sink findings next to the generic plugins', () => {
   it('reports one finding per problem: the command-injection flow replaces detect-child-process on its line', () => {
     const findings = scan([

@@ -2,7 +2,7 @@
 // Stripe key, a private key block, a password in a database URL), the name it is given (`jwtSecret = '…'`), or the
 // place it is passed to (`jwt.sign(payload, '…')`, `session({ secret: '…' })`). What a secret looks like is defined
 // once, in core/security/secretMasking.ts, which also hides the same values in everything a run records.
-import type { Rule } from 'eslint';
+import type { Rule, Scope, SourceCode } from 'eslint';
 import type * as ESTree from 'estree';
 import { findShapedSecrets, looksLikeSecretName, looksLikeSecretValue, maskedValue } from '../../../../core/security/secretMasking';
 
@@ -43,6 +43,19 @@ function literalString(node: ESTree.Node | null | undefined): { text: string; no
   if (inner.type === 'LogicalExpression' && (inner.operator === '||' || inner.operator === '??')) return literalString(inner.right);
   if (inner.type === 'ConditionalExpression') return literalString(inner.alternate) ?? literalString(inner.consequent);
   return undefined;
+}
+
+/** `const JWT_SECRET = 'a passphrase'; jwt.sign(claims, JWT_SECRET)`: the literal a `const` of this file holds, so
+ * a key is judged in the place it is used, where any value is one (its name alone may not say so, and a passphrase
+ * of many words does not look like a secret by itself). */
+function constantString(node: ESTree.Node, sourceCode: SourceCode): { text: string; node: ESTree.Node } | undefined {
+  const inner = unwrap(node);
+  if (inner.type !== 'Identifier') return undefined;
+  let variable: Scope.Variable | undefined;
+  for (let scope: Scope.Scope | null = sourceCode.getScope(inner); scope && !variable; scope = scope.upper) variable = scope.set.get(inner.name);
+  const definition = variable?.defs.length === 1 ? variable.defs[0] : undefined;
+  if (definition?.type !== 'Variable' || definition.parent.kind !== 'const' || definition.node.id.type !== 'Identifier') return undefined;
+  return literalString(definition.node.init);
 }
 
 /** The name a literal is given: `const stripeKey = '…'`, `{ stripeKey: '…' }`, `this.stripeKey = '…'`. */
@@ -122,7 +135,7 @@ export const hardcodedSecretRule: Rule.RuleModule = {
         if (index === undefined) return;
         const argument = node.arguments[index];
         if (!argument || argument.type === 'SpreadElement') return;
-        const literal = literalString(argument);
+        const literal = literalString(argument) ?? constantString(argument, context.sourceCode);
         if (!literal || reported.has(literal.node) || !looksLikeSecretValue(literal.text, { lenient: true })) return;
         report(literal.node, 'passed', { callee: context.sourceCode.getText(node.callee), masked: maskedValue(literal.text) });
       },

@@ -1,7 +1,7 @@
 // Sinks per class: the calls (and a few assignments and JSX attributes) where user data does harm, and which part of
 // them is dangerous. Each check hands the dangerous expression to `report`, which asks the engine where it comes from.
 import type * as ESTree from 'estree';
-import { calleeText, field, literalTruthiness, memberName, objectProperty, propertyKeyName, unwrap, type Node } from './ast';
+import { calleeText, enclosingFunction, field, literalTruthiness, memberName, objectProperty, propertyKeyName, unwrap, type FunctionNode, type Node } from './ast';
 import type { TaintClass } from './taintClasses';
 import type { ResolvedCallee, TaintEngine } from './taintEngine';
 
@@ -51,7 +51,7 @@ const FS_MODULES = new Set(['fs', 'fs/promises', 'fs-extra', 'graceful-fs', 'mz/
 const FS_TWO_PATHS = new Set(['rename', 'renameSync', 'copyFile', 'copyFileSync', 'cp', 'cpSync', 'link', 'linkSync', 'symlink', 'symlinkSync', 'copy', 'copySync', 'move', 'moveSync']);
 const FS_NOT_PATHS = new Set(['constants', 'promises', 'Stats', 'Dirent', 'close', 'closeSync', 'read', 'readSync', 'write', 'writeSync', 'fstat', 'fstatSync', 'fsync', 'ftruncate', 'futimes', 'fchmod', 'fchown']);
 
-const HTTP_CLIENT_MODULES = new Set(['axios', 'node-fetch', 'got', 'needle', 'request', 'request-promise', 'request-promise-native', 'superagent', 'undici', 'http', 'https', 'cross-fetch', 'isomorphic-fetch', 'ky', 'phin', 'bent', 'make-fetch-happen']);
+export const HTTP_CLIENT_MODULES: ReadonlySet<string> = new Set(['axios', 'node-fetch', 'got', 'needle', 'request', 'request-promise', 'request-promise-native', 'superagent', 'undici', 'http', 'https', 'cross-fetch', 'isomorphic-fetch', 'ky', 'phin', 'bent', 'make-fetch-happen']);
 const HTTP_CLIENT_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'head', 'options', 'request', 'fetch', 'stream', 'getJSON']);
 const URL_OPTION_KEYS = ['url', 'uri', 'baseURL', 'host', 'hostname', 'href', 'origin'];
 
@@ -131,6 +131,8 @@ export class SinkFinder {
     if (!resolved?.module && callee.type === 'MemberExpression' && ['evaluate', 'eval'].includes(method) && /^(math|mathjs)$/i.test(calleeText(callee.object as Node))) hit('code-injection', first);
     if ((resolved?.module === 'vm2' || this.isVm2Instance(callee)) && ['run', 'runFile'].includes(last)) hit('code-injection', first);
     if (resolved?.module === 'safe-eval' || resolved?.module === 'static-eval') hit('code-injection', first);
+    // `require(name)` loads and runs whatever module the name reaches.
+    if (!isNew && callee.type === 'Identifier' && method === 'require' && resolved?.global) hit('code-injection', first, { note: 'require() loads and runs the module the name points to' });
 
     // --- OS commands
     const childProcess = resolved?.module === 'child_process';
@@ -208,7 +210,10 @@ export class SinkFinder {
     }
 
     // --- NoSQL
-    if (!isNew && callee.type === 'MemberExpression' && MONGO_METHODS.has(method) && first) {
+    // Sequelize and TypeORM take `{ where }` options (`Order.update(values, { where })`): the object literals are
+    // column values and ORM conditions, not MongoDB filters.
+    const ormOptions = list.some((a) => objectProperty(a, 'where') !== undefined);
+    if (!isNew && callee.type === 'MemberExpression' && MONGO_METHODS.has(method) && first && !ormOptions) {
       const filter = unwrap(first);
       if (filter.type === 'ObjectExpression') {
         for (const property of filter.properties) {
@@ -245,7 +250,7 @@ export class SinkFinder {
       const receiverName = receiver.type === 'Identifier' ? receiver.name : receiver.type === 'CallExpression' ? calleeText(receiver.callee as Node).split('.')[0] ?? '' : '';
       if (HTML_RESPONSE_OBJECTS.test(receiverName) && receiverName !== 'reply') {
         if (method === 'send') hit('xss', first, { mode: 'html-text' });
-        if ((method === 'write' || method === 'end' || method === 'response') && /<[a-zA-Z!/]/.test(this.constantText(first))) hit('xss', first, { mode: 'html-text' });
+        if ((method === 'write' || method === 'end' || method === 'response') && (/<[a-zA-Z!/]/.test(this.constantText(first)) || this.answersHtml(receiverName, node as Node))) hit('xss', first, { mode: 'html-text' });
       }
       if (ANGULAR_BYPASS.test(method) || (method === 'trustAsHtml' && /\$sce/.test(calleeText(callee.object as Node)))) hit('xss', first, { mode: 'any', evenUnknown: true });
     }
@@ -280,6 +285,25 @@ export class SinkFinder {
     if (parent?.type !== 'ObjectExpression') return [];
     return isConstant(node.value as Node) ? [] : [{ taintClass: 'nosql-injection', argument: node.value as Node, at: node as Node, sink: '$where', mode: 'any' }];
   }
+
+  /** The function around `at` streams HTML on this response: it writes markup to it (`res.write('<h1>…')`; a `send`
+   * or `end` would have ended it) or sets a text/html type, so whatever else it writes there is read as HTML too. */
+  private answersHtml(receiver: string, at: Node): boolean {
+    const fn = enclosingFunction(at);
+    if (!fn || !/^[A-Za-z_$][\w$]*$/.test(receiver)) return false;
+    let answers = this.htmlResponders.get(fn)?.get(receiver);
+    if (answers === undefined) {
+      const text = this.engine.sourceCode.getText(fn as ESTree.Node);
+      const name = receiver.replace(/\$/g, '\\$');
+      answers = new RegExp(`\\b${name}\\s*\\.\\s*write\\(\\s*['"\`]\\s*<[a-zA-Z!/]|\\b${name}\\s*\\.\\s*(writeHead|setHeader|set|header|type)\\([^)]*text/html|\\b${name}\\s*\\.\\s*type\\(\\s*['"\`]html['"\`]`).test(text);
+      const byReceiver = this.htmlResponders.get(fn) ?? new Map<string, boolean>();
+      byReceiver.set(receiver, answers);
+      this.htmlResponders.set(fn, byReceiver);
+    }
+    return answers;
+  }
+
+  private readonly htmlResponders = new Map<FunctionNode, Map<string, boolean>>();
 
   private isVm2Instance(callee: Node): boolean {
     if (callee.type !== 'MemberExpression') return false;

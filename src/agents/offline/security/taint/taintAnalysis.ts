@@ -50,7 +50,8 @@ class TaintAnalysis {
   /** If statements by enclosing function (undefined: module level), so a guard lookup stays within one function. */
   private readonly ifStatements = new Map<FunctionNode | undefined, ESTree.IfStatement[]>();
   private readonly findings = new Map<string, TaintFinding>();
-  private readonly unknownSql = new Map<Node, { hit: SinkHit; origin: Origin }>();
+  /** Sinks fed by a parameter of a function whose callers are outside this file, by sink node. */
+  private readonly unknownCallers = new Map<Node, { hit: SinkHit; origin: Origin }>();
 
   constructor(private readonly sourceCode: SourceCode) {
     this.engine = new TaintEngine(sourceCode);
@@ -74,8 +75,8 @@ class TaintAnalysis {
       if (!reported && hit.evenUnknown) this.reportUnknown(hit);
     }
     this.followCalls(pending);
-    for (const { hit, origin } of this.unknownSql.values()) {
-      if (!this.findings.has(key(hit))) this.reportUnknownSql(hit, origin);
+    for (const { hit, origin } of this.unknownCallers.values()) {
+      if (!this.findings.has(key(hit))) this.reportUnknownCaller(hit, origin);
     }
     return [...this.findings.values()];
   }
@@ -200,6 +201,9 @@ class TaintAnalysis {
         collect(inner.object as Node, depth);
         return;
       }
+      // `target.toString()`, `url.href`: the receiver of a method is the checked value too (`new URL(...)` checked by
+      // its `hostname`); a plain function's name is not.
+      if (inner.type === 'CallExpression' && unwrap(inner.callee as Node).type === 'MemberExpression') collect((unwrap(inner.callee as Node) as ESTree.MemberExpression).object as Node, depth);
       for (const child of ['left', 'right', 'expressions', 'arguments', 'argument', 'callee', 'object'] as const) {
         const value = field(inner, child);
         if (Array.isArray(value)) value.forEach((v) => isNode(v) && collect(v, depth));
@@ -246,8 +250,8 @@ class TaintAnalysis {
       if (seen.has(id)) continue;
       seen.add(id);
       const { calls, escapes } = this.engine.callSitesOf(flow.fn);
-      if ((escapes || calls.length === 0) && flow.hit.taintClass === 'sql-injection' && !this.unknownSql.has(flow.hit.at)) {
-        this.unknownSql.set(flow.hit.at, { hit: flow.hit, origin: flow.origin });
+      if ((escapes || calls.length === 0) && reportedWithUnknownCallers(flow.hit) && !this.unknownCallers.has(flow.hit.at)) {
+        this.unknownCallers.set(flow.hit.at, { hit: flow.hit, origin: flow.origin });
       }
       for (const call of calls) {
         const argument = call.arguments[flow.index];
@@ -303,13 +307,39 @@ class TaintAnalysis {
     this.findings.set(key(hit), { taintClass: hit.taintClass, node: hit.at, message });
   }
 
-  private reportUnknownSql(hit: SinkHit, origin: Origin): void {
+  private reportUnknownCaller(hit: SinkHit, origin: Origin): void {
     const line = hit.at.loc?.start.line ?? 0;
     const fn = origin.param?.fn;
-    const fnName = fn && fn.type === 'FunctionDeclaration' && fn.id ? `${fn.id.name}()` : fn && (fn as Node).parent?.type === 'VariableDeclarator' ? `${String(field(field((fn as Node).parent, 'id'), 'name'))}()` : 'its function';
-    const message = `${CLASS_TITLES['sql-injection']}: ${lastSegment(hit.sink)}() receives SQL built from ${hit.how ?? 'input'}: ${origin.text}, a parameter of ${displayText(fnName, 40)} whose callers are outside this file, is pasted into the query text at line ${line}`;
-    this.findings.set(key(hit), { taintClass: 'sql-injection', node: hit.at, message });
+    const fnName = fn ? functionName(fn) : undefined;
+    const parameter = `${origin.text}, a parameter of ${fnName === undefined ? 'its function' : `${displayText(fnName, 40)}()`} whose callers are outside this file`;
+    const title = CLASS_TITLES[hit.taintClass];
+    let message: string;
+    if (hit.taintClass === 'sql-injection') message = `${title}: ${lastSegment(hit.sink)}() receives SQL built from ${hit.how ?? 'input'}: ${parameter}, is pasted into the query text at line ${line}`;
+    else if (hit.taintClass === 'xss') message = `${title}: ${parameter}, is rendered as raw HTML by ${hit.sink} at line ${line}; unless every caller passes HTML the app built itself (or sanitised with DOMPurify), stored or user-supplied text in it runs as script`;
+    else message = `${title}: ${parameter}, is pasted into ${hit.sink} JavaScript at line ${line}; MongoDB runs $where as JavaScript`;
+    this.findings.set(key(hit), { taintClass: hit.taintClass, node: hit.at, message });
   }
+}
+
+/** The name a function is known by: its own, its variable's, or the property it is assigned to (`this.find = function`). */
+function functionName(fn: FunctionNode): string | undefined {
+  if ((fn.type === 'FunctionDeclaration' || fn.type === 'FunctionExpression') && fn.id) return fn.id.name;
+  const parent = (fn as Node).parent;
+  if (parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier') return parent.id.name;
+  if (parent?.type === 'AssignmentExpression' && parent.left.type === 'MemberExpression') return memberName(parent.left as Node as ESTree.MemberExpression);
+  if ((parent?.type === 'Property' || parent?.type === 'MethodDefinition') && parent.key.type === 'Identifier') return parent.key.name;
+  return undefined;
+}
+
+/** Sinks worth reporting from a parameter alone, when nothing in the file shows where its callers get it: text
+ * pasted into SQL or into a `$where` script (a pass-through wrapper such as `query: (text, params) =>
+ * pool.query(text, params)` is not: its callers are sinks of their own), and a component prop rendered as raw HTML. */
+function reportedWithUnknownCallers(hit: SinkHit): boolean {
+  const argument = unwrap(hit.argument);
+  const built = argument.type === 'TemplateLiteral' || argument.type === 'BinaryExpression' || hit.how === 'string concatenation' || hit.how === 'a template literal with ${} values';
+  if (hit.taintClass === 'sql-injection') return built;
+  if (hit.taintClass === 'nosql-injection') return hit.sink === '$where' && built;
+  return hit.taintClass === 'xss' && hit.sink === 'dangerouslySetInnerHTML';
 }
 
 function key(hit: SinkHit): string {
@@ -323,6 +353,11 @@ function lastSegment(sink: string): string {
 /** A branch that ends the function or the request: `return`, `throw`, or a block whose last statement does. */
 function leaves(node: Node): boolean {
   if (node.type === 'ReturnStatement' || node.type === 'ThrowStatement') return true;
+  // Koa's `ctx.throw(400)` and Hapi's `Boom`-style `h.throw` end the request as a `throw` does.
+  if (node.type === 'ExpressionStatement') {
+    const expression = unwrap(node.expression as Node);
+    return expression.type === 'CallExpression' && unwrap(expression.callee as Node).type === 'MemberExpression' && memberName(unwrap(expression.callee as Node) as ESTree.MemberExpression) === 'throw';
+  }
   if (node.type === 'BlockStatement') {
     const last = node.body[node.body.length - 1] as Node | undefined;
     return last !== undefined && leaves(last);

@@ -20,6 +20,7 @@ import {
   type FunctionNode,
   type Node,
 } from './ast';
+import { HTTP_CLIENT_MODULES } from './sinks';
 import { ALL_CLASSES, type TaintClass } from './taintClasses';
 
 /** Where a tainted value comes from: request data, or a parameter of a function of this file. */
@@ -198,6 +199,17 @@ const NEUTRALISING_FUNCTIONS = new Set([
   'hash', 'hashSync', 'compare', 'compareSync', 'createHash', 'randomUUID', 'uuid', 'isValidObjectId', 'isValid', 'toInt', 'toFloat',
   'toNumber', 'toBoolean', 'floor', 'ceil', 'round', 'abs', 'min', 'max', 'sign', 'trunc',
 ]);
+
+/** Checks that make the checked value safe where it passed: membership of an allow-list leaves one of the list's own
+ * values (safe for every class); a pattern, prefix or validator check, for the classes whose danger is the value's
+ * target (where it points, what it runs), which is what such checks are written to pin down. */
+const TERNARY_GUARDS: readonly [RegExp, readonly TaintClass[]][] = [
+  [/^(has|includes)$/, [...ALL_CLASSES]],
+  [/^(test|startsWith|isAbsolute|is[A-Z]\w*|validate\w*|check\w*)$/, ['path-traversal', 'open-redirect', 'ssrf', 'command-injection', 'sql-injection', 'code-injection']],
+];
+
+/** A URL that names its host (or a path of this site) in the code: the response is not the client's to choose. */
+const FIXED_HOST = /^(https?:\/\/[^/?#\\]+[/?#]|\/(?![/\\]))/i;
 
 function lastName(path: readonly string[]): string {
   return path[path.length - 1] ?? '';
@@ -398,7 +410,7 @@ export class TaintEngine {
       case 'LogicalExpression':
         return union([this.evaluate(node.left as Node), this.evaluate(node.right as Node)]);
       case 'ConditionalExpression':
-        return union([this.evaluate(node.consequent as Node), this.evaluate(node.alternate as Node)]);
+        return union([this.branchValue(node, 'consequent'), this.branchValue(node, 'alternate')]);
       case 'AssignmentExpression':
         if (node.operator === '=') return this.evaluate(node.right as Node);
         if (node.operator === '+=' ) return stringified(union([this.evaluate(node.left as Node), this.evaluate(node.right as Node)]));
@@ -425,6 +437,30 @@ export class TaintEngine {
       default:
         return EMPTY;
     }
+  }
+
+  /** A branch of `test ? a : b`; `ALLOWED.has(x) ? x : 'pdf'` and `SAFE.test(to) ? to : '/'` pick the value only
+   * when the check passed, so that branch is as safe as the check makes it. */
+  private branchValue(node: ESTree.ConditionalExpression, branch: 'consequent' | 'alternate'): Value {
+    const value = this.evaluate(node[branch] as Node);
+    if (value.origins.length === 0) return value;
+    let test = unwrap(node.test as Node);
+    let passes: 'consequent' | 'alternate' = 'consequent';
+    while (test.type === 'UnaryExpression' && test.operator === '!') {
+      test = unwrap(test.argument as Node);
+      passes = passes === 'consequent' ? 'alternate' : 'consequent';
+    }
+    if (passes !== branch || test.type !== 'CallExpression') return value;
+    const callee = unwrap(test.callee as Node);
+    const method = callee.type === 'MemberExpression' ? memberName(callee) : callee.type === 'Identifier' ? callee.name : undefined;
+    const classes = method === undefined ? undefined : TERNARY_GUARDS.find(([pattern]) => pattern.test(method))?.[1];
+    if (!classes) return value;
+    const branchText = this.sourceCode.getText(unwrap(node[branch] as Node) as ESTree.Node);
+    // `allowed.includes(x)` is membership; `x.includes('example.com')` is only a substring check.
+    const membership = method === 'has' || method === 'includes';
+    const checked = [...test.arguments, ...(callee.type === 'MemberExpression' && !membership ? [callee.object] : [])];
+    if (!checked.some((c) => this.sourceCode.getText(unwrap(c as Node) as ESTree.Node) === branchText)) return value;
+    return clearedFor(value, classes);
   }
 
   private memberValue(node: ESTree.MemberExpression): Value {
@@ -503,7 +539,9 @@ export class TaintEngine {
         return mapOrigins(receiver, (o) => ({ ...o, structured: false, exact: false }));
       }
       // `[a, b].join()`, `'x'.concat(a)`, `path.join(dir, name)`, `JSON.stringify(body)`.
-      if (method === 'join' || method === 'concat' || (resolved?.module !== undefined || resolved?.global) && PROPAGATING_FUNCTIONS.has(method)) {
+      // Only a module's or global's own function: `lookup.get(key)` on a Map the file built returns the map's value.
+      const ownFunction = (resolved?.module !== undefined || resolved?.global === true) && !(resolved?.path ?? []).includes('()');
+      if (method === 'join' || method === 'concat' || (ownFunction && PROPAGATING_FUNCTIONS.has(method))) {
         return union([receiver, argsValue()]);
       }
       if (PROPAGATING_FUNCTIONS.has(method) && args.length > 0 && ['path', 'JSON', 'util', 'Object', 'Buffer', 'Array', 'url', 'querystring', 'qs', '_', 'lodash', 'format'].includes(path[0] ?? '')) {
@@ -610,16 +648,19 @@ export class TaintEngine {
     for (const write of this.writesOf(variable)) {
       if (++scanned > 200) break;
       const writeNode = write.identifier as Node;
-      const writeStart = writeNode.range?.[0] ?? 0;
       if (enclosingFunction(writeNode) !== useFunction) {
         parts.push(this.writeValue(write));
         continue;
       }
-      if (writeStart >= useStart) {
-        if (sharesLoop(writeNode, use, useFunction)) parts.push(this.writeValue(write));
+      // `sql = sql + more` reads the old value on its right: the write lands after its own right-hand side.
+      if (writeNode === use || contains(writeHolder(writeNode), use) || (writeNode.range?.[0] ?? 0) >= useStart) {
+        if (writeNode !== use && sharesLoop(writeNode, use, useFunction)) parts.push(this.writeValue(write));
         continue;
       }
       parts.push(this.writeValue(write));
+      // `const { sort = 'name' } = ctx.query`: the default applies only when the property is missing, so it is one
+      // possible value beside the destructured one, never the last word.
+      if (isDefaultValueWrite(write)) continue;
       if (isUnconditionalBefore(writeNode, use, useFunction)) {
         killed = true;
         break;
@@ -690,7 +731,7 @@ export class TaintEngine {
       if (!shape) return EMPTY;
       return rest.reduce((v, key) => this.member(v, key, identifier), { origins: [this.source(first ?? '', identifier, shape)] } as Value);
     }
-    const element = this.callbackElement(fn, index);
+    const element = this.callbackElement(fn, index) ?? this.httpResponse(fn, index);
     if (element) return path.reduce((v, key) => this.member(v, key, identifier), element);
     void variable;
     const name = identifier.type === 'Identifier' ? identifier.name : 'a parameter';
@@ -718,6 +759,34 @@ export class TaintEngine {
     if (callee.type !== 'MemberExpression' || !ELEMENT_CALLBACK_METHODS.has(memberName(callee) ?? '')) return undefined;
     if (memberName(callee) === 'reduce') return undefined;
     return this.member(this.evaluate(callee.object as Node), '*', fn as Node);
+  }
+
+  /** `needle.get(url, (err, response, body) => ...)`, `request(url, (error, res, body) => ...)`: what a server at a
+   * URL the client chose sends back is the client's to choose too (a URL with a fixed host is not theirs). */
+  private httpResponse(fn: FunctionNode, index: number): Value | undefined {
+    const parent = (fn as Node).parent;
+    if (index === 0 || parent?.type !== 'CallExpression' || !parent.arguments.includes(fn as ESTree.Expression)) return undefined;
+    const resolved = this.resolveCallee(parent.callee as Node);
+    if (resolved?.module === undefined || !HTTP_CLIENT_MODULES.has(resolved.module)) return undefined;
+    const requestParts = parent.arguments.filter((a) => a !== (fn as ESTree.Node) && a.type !== 'SpreadElement' && !isFunctionNode(a as Node)) as Node[];
+    if (requestParts.some((part) => FIXED_HOST.test(this.leadingText(part)))) return undefined;
+    const target = union(requestParts.map((part) => this.evaluate(part)));
+    if (target.origins.length === 0) return undefined;
+    const client = displayText([resolved.module, ...resolved.path].join('.'), 30);
+    return mapOrigins(target, (o) => ({ ...o, text: displayText(`the response of ${client}() to ${o.text}`), cleared: new Set(), maybeObject: true, structured: false, exact: false }));
+  }
+
+  /** The constant text a URL expression starts with, through one variable: `'https://api.x.com/' + q` → that prefix. */
+  private leadingText(node: Node, depth = 0): string {
+    const inner = unwrap(node);
+    if (inner.type === 'Literal') return typeof inner.value === 'string' ? inner.value : '';
+    if (inner.type === 'TemplateLiteral') return inner.quasis[0]?.value.cooked ?? '';
+    if (inner.type === 'BinaryExpression' && inner.operator === '+') return this.leadingText(inner.left as Node, depth);
+    if (inner.type === 'Identifier' && depth < 2) {
+      const writes = this.writesTo(inner);
+      return writes.length === 1 && writes[0]?.writeExpr ? this.leadingText(writes[0].writeExpr as Node, depth + 1) : '';
+    }
+    return '';
   }
 
   private decoratorSource(top: Node, identifier: Node): Value | undefined {
@@ -827,6 +896,20 @@ function isRequestParameter(fn: FunctionNode, index: number, top: Node): boolean
     }
   }
   return false;
+}
+
+/** The assignment or declarator a written identifier belongs to (through destructuring patterns). */
+function writeHolder(identifier: Node): Node {
+  let root = identifier;
+  while (root.parent && isPatternPart(root.parent, root)) root = root.parent;
+  const holder = root.parent;
+  return holder && (holder.type === 'AssignmentExpression' || holder.type === 'VariableDeclarator') ? holder : identifier;
+}
+
+function isDefaultValueWrite(write: Scope.Reference): boolean {
+  const expression = write.writeExpr as Node | null | undefined;
+  const parent = expression?.parent;
+  return parent?.type === 'AssignmentPattern' && parent.right === expression;
 }
 
 const CONDITIONAL_CHILDREN: Readonly<Record<string, readonly string[]>> = {
