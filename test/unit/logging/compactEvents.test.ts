@@ -82,7 +82,8 @@ describe('compact agent.started events', () => {
     const records = (events: OrchestratorEvent[]) => events.flatMap((e) => (e.type === 'learning.recorded' ? [e.payload.record] : []));
     const narrow = await runPhase(40, path.join(root, 'narrow'));
     const wide = await runPhase(200, path.join(root, 'wide'));
-    const largest = (events: OrchestratorEvent[]): number => Math.max(...records(events).map((record) => JSON.stringify(record).length));
+    // The session id (random) and numbers (durations, times) vary by a character or two from run to run.
+    const largest = (events: OrchestratorEvent[]): number => Math.max(...records(events).map((record) => JSON.stringify({ ...record, sessionId: '' }).replace(/\d+/g, '0').length));
     assert.equal(records(wide).length, 200);
     assert.ok(largest(wide) <= largest(narrow), `a record of a 200-wide phase (${largest(wide)} B) outgrew one of a 40-wide phase (${largest(narrow)} B)`);
 
