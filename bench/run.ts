@@ -15,6 +15,7 @@ import { langGraphBench } from './langgraph.bench';
 import { learningBench } from './learning.bench';
 import { learningAccuracyBench } from './learningAccuracy.bench';
 import { learningStoreBench } from './learningStore.bench';
+import { lspBench } from './lsp.bench';
 import { mcpBench } from './mcp.bench';
 import { mcpClientBench } from './mcpClient.bench';
 import { modelLoopBench } from './modelLoop.bench';
@@ -38,6 +39,7 @@ const BENCHES: readonly { name: string; run: Bench }[] = [
   { name: 'dashboard', run: dashboardBench },
   { name: 'mcp', run: mcpBench },
   { name: 'mcp-client', run: mcpClientBench },
+  { name: 'lsp', run: lspBench },
   { name: 'model-loop', run: modelLoopBench },
   { name: 'security-corpus', run: securityCorpusBench },
   // Slow: ~1,000 runs' worth of store and a few real CLI runs of the example.
