@@ -112,7 +112,10 @@ class TaintAnalysis {
         break;
       case 'ReturnStatement': {
         const fn = enclosingFunction(node);
-        if (fn && node.argument) this.engine.noteReturn(fn, node.argument as Node);
+        if (fn && node.argument) {
+          this.engine.noteReturn(fn, node.argument as Node);
+          this.hits.push(...this.sinks.ofReturn(node, node.argument as Node));
+        }
         break;
       }
       case 'ArrowFunctionExpression':
