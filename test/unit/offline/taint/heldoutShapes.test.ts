@@ -162,3 +162,87 @@ describe('request data in other clothes', () => {
     assert.deepEqual(result.findings.filter((f) => f.ruleId === 'agent-orchestrator/insecure-deserialization').map((f) => f.line), [6]);
   });
 });
+
+describe('the tenant rule on a Fastify plugin with knex', () => {
+  const migration = [
+    'exports.up = (knex) => knex.schema',
+    "  .createTable('workspaces', (t) => { t.uuid('id').primary(); t.string('name'); })",
+    "  .createTable('documents', (t) => { t.uuid('id').primary(); t.uuid('tenant_id').notNullable(); t.text('body'); })",
+    "  .createTable('audit_events', (t) => { t.increments('id'); t.string('kind'); });",
+  ].join('\n');
+  const plugin = (hook: string): string => [
+    "const fp = require('fastify-plugin');",
+    'module.exports = async function documentRoutes(app) {',
+    hook,
+    "  app.get('/:docId', async (request) => app.knex('documents').where('id', request.params.docId).first());",
+    "  app.get('/:docId/copies', async (request) => {",
+    "    const original = await app.knex('documents').where({ id: request.params.docId, tenant_id: request.user.tenantId }).first();",
+    "    return app.knex('documents').where({ copy_of: original.id, kind: 'copy' });",
+    '  });',
+    "  app.patch('/:docId', async (request) => {",
+    "    await app.knex('documents').where({ id: request.params.docId, tenant_id: request.user.tenantId }).update({ body: request.body.body });",
+    "    return app.knex('audit_events').where({ id: request.params.docId }).first();",
+    '  });',
+    "  app.delete('/:docId', async (request) => {",
+    "    const query = app.knex('documents').where({ id: request.params.docId });",
+    "    query.andWhere('tenant_id', request.user.tenantId);",
+    '    return query.del();',
+    '  });',
+    '};',
+  ].join('\n');
+  const files = (hook: string): Record<string, string> => ({
+    'db/migrations/001_documents.js': migration,
+    'src/auth.js': "module.exports = async (app) => app.decorate('verifyJwt', async (request) => { await request.jwtVerify(); });",
+    'src/routes/documents.js': plugin(hook),
+  });
+  const tenantLines = async (hook: string): Promise<number[]> => {
+    const result = await new SecurityScanner(new MemoryWorkspace(files(hook))).scan();
+    return result.findings.filter((f) => f.ruleId === 'agent-orchestrator/missing-tenant-filter').map((f) => f.line);
+  };
+
+  it('reports a chain on a tenant table that never names the tenant column, behind a preHandler hook (not one keyed by a record already scoped)', async () => {
+    assert.deepEqual(await tenantLines("  app.addHook('preHandler', app.verifyJwt);"), [4]);
+  });
+
+  it('stays silent on the same plugin when no hook authenticates its routes', async () => {
+    assert.deepEqual(await tenantLines("  app.addHook('onSend', async (request, reply, payload) => payload);"), []);
+  });
+});
+
+describe('checks and fixed hosts the auditor now trusts', () => {
+  it('treats a same-file predicate (every return a test) as a guard before a redirect, and not a helper that returns text', () => {
+    const findings = scan([
+      'function allowedTarget(candidate) {',
+      "  if (typeof candidate !== 'string') return false;",
+      "  return candidate.charAt(0) === '/' && candidate.charAt(1) !== '/';",
+      '}',
+      "function trimmed(candidate) { return String(candidate).trim(); }",
+      "app.get('/continue', (req, res) => {",
+      '  const after = req.query.after;',
+      "  if (!allowedTarget(after)) return res.redirect('/');",
+      '  res.redirect(after);',
+      '});',
+      "app.get('/continue-unchecked', (req, res) => {",
+      "  if (!trimmed(req.query.after)) return res.redirect('/');",
+      '  res.redirect(req.query.after);',
+      '});',
+    ], 'src/routes/flow.js');
+    assert.deepEqual(linesOf(findings, 'open-redirect'), ['13']);
+  });
+
+  it('does not report a request whose host is a constant origin and input only fills the path or query', () => {
+    const findings = scan([
+      "const axios = require('axios');",
+      "const GEO_ORIGIN = 'https://geo.example.net';",
+      "app.get('/geo', async (req, res) => {",
+      '  const first = await axios.get(`${GEO_ORIGIN}/v2/lookup?ip=${req.query.ip}`);',
+      "  const endpoint = new URL('https://geo.example.net/v2/reverse');",
+      "  endpoint.searchParams.set('lat', req.query.lat);",
+      '  const second = await fetch(endpoint);',
+      '  const third = await fetch(`${req.query.base}/v2/lookup`);',
+      '  res.json([first.data, await second.json(), await third.json()]);',
+      '});',
+    ], 'src/routes/geo.js');
+    assert.deepEqual(linesOf(findings, 'ssrf'), ['8']);
+  });
+});

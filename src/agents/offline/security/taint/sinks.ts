@@ -444,6 +444,27 @@ function isSqlBuilderChain(call: ESTree.CallExpression | ESTree.NewExpression): 
  * are reached through a method (`db.collection('users')`, `mongoose.model('User')`). */
 const KNEX_HANDLE = /^(knex|db|database|trx|tx|transaction|sql|pg|mysql|sqlite|conn|connection|builder|qb)$/i;
 
+/** The table of a knex chain (`db('rooms').where({ id }).first()` → 'rooms') and the methods called on it, read down
+ * the receivers from the chain's outermost call; undefined when the chain does not start with a table call. */
+export function knexChainOf(call: ESTree.CallExpression): { table: string; methods: string[]; links: ESTree.CallExpression[] } | undefined {
+  const methods: string[] = [];
+  const links: ESTree.CallExpression[] = [];
+  let node: Node = call as Node;
+  for (let steps = 0; steps < 30; steps++) {
+    const inner = unwrap(node);
+    if (inner.type !== 'CallExpression') return undefined;
+    const callee = unwrap(inner.callee as Node);
+    const first = inner.arguments[0];
+    const name = callee.type === 'Identifier' ? callee.name : callee.type === 'MemberExpression' ? memberName(callee) ?? '' : '';
+    if (first?.type === 'Literal' && typeof first.value === 'string' && KNEX_HANDLE.test(name) && methods.length > 0) return { table: first.value, methods, links };
+    if (callee.type !== 'MemberExpression') return undefined;
+    methods.push(name);
+    links.push(inner);
+    node = callee.object as Node;
+  }
+  return undefined;
+}
+
 /** SQL text assembled from values: a template with `${}` parts or a concatenation, directly or through a variable. */
 function isBuiltText(argument: Node, engine: TaintEngine, depth = 0): boolean {
   const inner = unwrap(argument);
