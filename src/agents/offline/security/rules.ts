@@ -125,6 +125,9 @@ function describeCallee(callee: ESTree.Node): { model: string; method: string } 
   return { model, method };
 }
 
+/** TypeORM repository methods whose first argument is the where filter (`repo.findOneBy({ id })`). */
+const TYPEORM_WHERE_ARGUMENT = new Set(['findOneBy', 'findBy', 'findOneByOrFail', 'countBy', 'existsBy', 'findAndCountBy']);
+
 /** Filtering methods of knex (and alike) whose chain then reads or changes the rows it selects. */
 const BUILDER_FILTERS = new Set(['where', 'andWhere', 'whereIn']);
 
@@ -233,11 +236,15 @@ const missingTenantFilter: Rule.RuleModule = {
         const whereProperty = argument.properties.find(
           (p): p is ESTree.Property => p.type === 'Property' && propertyKeyName(p) === 'where',
         );
-        // Only calls with a `where` filter are checked: prisma-shaped calls and any other `fn({ where })`.
-        if (!whereProperty) return;
+        // Only calls with a `where` filter are checked: prisma-shaped calls and any other `fn({ where })`, and
+        // TypeORM's `findOneBy({ id })` family, whose argument is the where filter itself.
+        // (on a model known to have a tenant column: the short method names are not TypeORM's alone).
+        const filterIsArgument = TYPEORM_WHERE_ARGUMENT.has(described.method) && declared.some((k) => (facts.models[modelKey(described.model)] ?? []).includes(fieldKey(k)));
+        if (!whereProperty && !filterIsArgument) return;
         const handler = enclosingHandler(node, sourceCode);
-        if (!handler || handler.binding.name === '\u0000') return;
-        const whereValue = unwrap(whereProperty.value as ESTree.Node);
+        // A NestJS handler without a request object (only `@Param()`/`@Body()`) is checked on TypeORM calls, by hand.
+        if (!handler || (handler.binding.name === '\u0000' && !filterIsArgument)) return;
+        const whereValue = whereProperty ? unwrap(whereProperty.value as ESTree.Node) : argument;
         if (mentionsTenantKey(whereValue, tenantKeys)) return;
         candidates.push({ node, whereValue, described, fn: handler.fn, binding: handler.binding });
       },
@@ -271,7 +278,9 @@ const missingTenantFilter: Rule.RuleModule = {
           // Express-style: an authentication middleware is known to set req.user; tRPC's protected procedures and
           // Koa's auth middleware put the user in ctx.
           const userEstablished = userPrefix(binding).test(handlerText) || (situation.behindAuthentication && (binding.style !== 'req' || facts.requestUser));
-          const blocker = !fields
+          const blocker = binding.name === '\u0000'
+            ? `the handler receives no request object: pass the caller's ${key} (from the authenticated user) into the filter by hand`
+            : !fields
             ? `no model, schema or migration for "${described.model}" was found, so whether it has the ${key} column is unknown`
             : !userEstablished
               ? `nothing on this route establishes ${tenantExpression(binding, key).replace(/\.[^.]+$/, '')} (no authentication middleware that sets it, and the handler does not use it)`

@@ -246,3 +246,42 @@ describe('checks and fixed hosts the auditor now trusts', () => {
     assert.deepEqual(linesOf(findings, 'ssrf'), ['8']);
   });
 });
+
+describe('the tenant rule on a NestJS controller with a TypeORM repository', () => {
+  it('reports findOneBy by a URL id behind a guard on an entity with a tenant column, without a fix, and not a public handler', async () => {
+    const entity = [
+      "import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';",
+      '@Entity()',
+      'export class Invoice {',
+      '  @PrimaryGeneratedColumn() id!: number;',
+      '  @Column() tenantId!: string;',
+      '  @Column() total!: number;',
+      '}',
+    ].join('\n');
+    const controller = [
+      "import { Controller, Get, Param, UseGuards } from '@nestjs/common';",
+      "import { InjectRepository } from '@nestjs/typeorm';",
+      "import { Repository } from 'typeorm';",
+      "import { AuthGuard } from '@nestjs/passport';",
+      "import { Invoice } from './invoice.entity';",
+      "@Controller('invoices')",
+      'export class InvoicesController {',
+      '  constructor(@InjectRepository(Invoice) private readonly invoices: Repository<Invoice>) {}',
+      "  @Get(':id')",
+      "  @UseGuards(AuthGuard('jwt'))",
+      "  show(@Param('id') id: string) {",
+      '    return this.invoices.findOneBy({ id: Number(id) });',
+      '  }',
+      "  @Get('public/:id')",
+      "  shared(@Param('id') id: string) {",
+      '    return this.invoices.findOneBy({ id: Number(id) });',
+      '  }',
+      '}',
+    ].join('\n');
+    const result = await new SecurityScanner(new MemoryWorkspace({ 'src/invoice.entity.ts': entity, 'src/invoices.controller.ts': controller })).scan();
+    const tenant = result.findings.filter((f) => f.ruleId === 'agent-orchestrator/missing-tenant-filter');
+    assert.deepEqual(tenant.map((f) => `${f.file}:${f.line}`), ['src/invoices.controller.ts:12']);
+    assert.equal(tenant[0]?.fixable, false);
+    assert.match(tenant[0]?.manualFixReason ?? '', /the handler receives no request object/);
+  });
+});
