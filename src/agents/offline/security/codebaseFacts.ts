@@ -262,7 +262,8 @@ function resolveLocal(fromFile: string, specifier: string, files: ReadonlySet<st
 const AUTHENTICATION_IN_CODE =
   /\b(?:passport|jsonwebtoken|express-jwt|express-session|cookie-session|koa-jwt|@fastify\/jwt|fastify-jwt|next-auth|getServerSession|@nestjs\/passport|AuthGuard|isAuthenticated|bcrypt|bcryptjs|argon2|auth0|@clerk|lucia|verifyIdToken|jwt\.verify)\b|\b(?:req|request)\.(?:user|session\.user\w*)\b|\bctx\.state\.user\b/;
 
-const REQUEST_USER_SET = /\b(?:req|request)\.user\s*=[^=]|\bpassport\.(?:authenticate|session)\b|express-jwt|expressjwt|@fastify\/passport/;
+// @fastify/jwt's `request.jwtVerify()` sets `request.user` to the verified token's payload.
+const REQUEST_USER_SET = /\b(?:req|request)\.user\s*=[^=]|\bpassport\.(?:authenticate|session)\b|express-jwt|expressjwt|@fastify\/passport|\.jwtVerify\(/;
 
 /** Gathers the facts from the workspace's files (`texts`: path → content). */
 export function gatherCodebaseFacts(texts: ReadonlyMap<string, string>, tenantKeys: readonly string[]): CodebaseFacts {

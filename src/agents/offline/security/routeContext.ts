@@ -143,7 +143,8 @@ export class FileRoutes {
 
   collect(node: ESTree.CallExpression): void {
     const method = calleeMethod(node);
-    if (method === 'use') this.uses.push(node);
+    // Fastify runs `addHook('onRequest' | 'preHandler' | ..., fn)` before every route of the plugin, as Express `use`.
+    if (method === 'use' || (method === 'addHook' && /^(onRequest|preParsing|preValidation|preHandler)$/.test(stringValue(node.arguments[0] as ESTree.Node | undefined) ?? ''))) this.uses.push(node);
     else if (method !== undefined && ROUTE_METHODS.has(method) && routePath(node) !== undefined) this.routes.push(node);
   }
 }

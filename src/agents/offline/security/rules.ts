@@ -8,6 +8,7 @@ import { factsFromOption, fieldKey, fileFromOption, isUserModel, modelKey, NEEDS
 import { enclosingHandler, FileRoutes, situationOf, userReferencePattern, type RequestBinding } from './routeContext';
 import { hardcodedSecretRule } from './secrets/hardcodedSecretRule';
 import { renderLocalsRule, templateEscapingRule } from './templates/templateCodeRules';
+import { knexChainOf } from './taint/sinks';
 import { TAINT_RULES } from './taint/taintRules';
 
 // Re-exported: the rule and the masking of recorded output share one definition of a secret.
@@ -124,6 +125,40 @@ function describeCallee(callee: ESTree.Node): { model: string; method: string } 
   return { model, method };
 }
 
+/** TypeORM repository methods whose first argument is the where filter (`repo.findOneBy({ id })`). */
+const TYPEORM_WHERE_ARGUMENT = new Set(['findOneBy', 'findBy', 'findOneByOrFail', 'countBy', 'existsBy', 'findAndCountBy']);
+
+/** Filtering methods of knex (and alike) whose chain then reads or changes the rows it selects. */
+const BUILDER_FILTERS = new Set(['where', 'andWhere', 'whereIn']);
+
+/** The outermost call of a knex chain that selects rows by a condition (`db('rooms').where({ id }).update(...)`):
+ * one candidate per chain, named by the table and the chain's last method. */
+function knexCandidate(node: ESTree.CallExpression): { table: string; method: string; conditions: ESTree.Node[] } | undefined {
+  const parent = (node as ESTree.Node & { parent?: ESTree.Node }).parent;
+  if (parent?.type === 'MemberExpression' && parent.object === node) return undefined;
+  const chain = knexChainOf(node);
+  if (!chain) return undefined;
+  const filters = chain.links.filter((link) => link.callee.type === 'MemberExpression' && BUILDER_FILTERS.has(memberName(link.callee) ?? ''));
+  if (filters.length === 0) return undefined;
+  // The values compared: an object's property values, or the value of `where('id', value)`.
+  const conditions = filters.flatMap((link) => {
+    const first = link.arguments[0] ? unwrap(link.arguments[0] as ESTree.Node) : undefined;
+    if (first?.type === 'ObjectExpression') return first.properties.map((p) => (p.type === 'Property' ? (p.value as ESTree.Node) : p.argument));
+    return link.arguments.slice(1) as ESTree.Node[];
+  });
+  return { table: chain.table, method: chain.methods[0] ?? 'where', conditions };
+}
+
+/** A condition value read from a record the handler already holds (`room.id` of a room it loaded), or a constant:
+ * the rows it selects are as scoped as that record, so the chain does not pick rows by what the client sent. */
+function fromHeldRecord(value: ESTree.Node, requestName: string): boolean {
+  let inner = unwrap(value);
+  if (inner.type === 'Literal') return true;
+  if (inner.type !== 'MemberExpression') return false;
+  while (inner.type === 'MemberExpression') inner = unwrap(inner.object);
+  return inner.type === 'Identifier' && inner.name !== requestName;
+}
+
 const missingTenantFilter: Rule.RuleModule = {
   meta: {
     type: 'problem',
@@ -157,7 +192,7 @@ const missingTenantFilter: Rule.RuleModule = {
     const sourceCode = context.sourceCode;
     const file = fileFromOption(option, context.filename);
     const routes = new FileRoutes();
-    const sqlCandidates: { node: ESTree.CallExpression; table: string; method: string; fn: ESTree.Function; binding: RequestBinding }[] = [];
+    const sqlCandidates: { node: ESTree.CallExpression; table: string; method: string; fn: ESTree.Function; binding: RequestBinding; builder?: boolean }[] = [];
     const candidates: { node: ESTree.CallExpression; whereValue: ESTree.Node; described: { model: string; method: string }; fn: ESTree.Function; binding: RequestBinding }[] = [];
 
     return {
@@ -165,6 +200,22 @@ const missingTenantFilter: Rule.RuleModule = {
         routes.collect(node);
         const described = describeCallee(node.callee);
         if (!described) return;
+        const knex = knexCandidate(node);
+        if (knex) {
+          // A knex chain on a table with the tenant column whose conditions never name it.
+          const fields = facts.models[modelKey(knex.table)];
+          if (!fields || !declared.some((k) => fields.includes(fieldKey(k)))) return;
+          const handler = enclosingHandler(node, sourceCode);
+          if (!handler || handler.binding.name === '\u0000') return;
+          if (knex.conditions.every((value) => fromHeldRecord(value, handler.binding.name))) return;
+          // A chain kept in a variable (`const q = db('rooms').where(...)`) may get its tenant condition later.
+          const holder = (node as ESTree.Node & { parent?: ESTree.Node }).parent;
+          const kept = holder?.type === 'VariableDeclarator' || holder?.type === 'AssignmentExpression';
+          const words = new Set([...sourceCode.getText(kept ? handler.fn : node).matchAll(/\w+/g)].map((w) => fieldKey(w[0])));
+          if (declared.some((k) => words.has(fieldKey(k)))) return;
+          sqlCandidates.push({ node, table: knex.table, method: knex.method, fn: handler.fn, binding: handler.binding, builder: true });
+          return;
+        }
         const firstArg = node.arguments[0];
         if (!firstArg || firstArg.type === 'SpreadElement') return;
         if (SQL_RUNNERS.has(described.method)) {
@@ -185,23 +236,28 @@ const missingTenantFilter: Rule.RuleModule = {
         const whereProperty = argument.properties.find(
           (p): p is ESTree.Property => p.type === 'Property' && propertyKeyName(p) === 'where',
         );
-        // Only calls with a `where` filter are checked: prisma-shaped calls and any other `fn({ where })`.
-        if (!whereProperty) return;
+        // Only calls with a `where` filter are checked: prisma-shaped calls and any other `fn({ where })`, and
+        // TypeORM's `findOneBy({ id })` family, whose argument is the where filter itself.
+        // (on a model known to have a tenant column: the short method names are not TypeORM's alone).
+        const filterIsArgument = TYPEORM_WHERE_ARGUMENT.has(described.method) && declared.some((k) => (facts.models[modelKey(described.model)] ?? []).includes(fieldKey(k)));
+        if (!whereProperty && !filterIsArgument) return;
         const handler = enclosingHandler(node, sourceCode);
-        if (!handler || handler.binding.name === '\u0000') return;
-        const whereValue = unwrap(whereProperty.value as ESTree.Node);
+        // A NestJS handler without a request object (only `@Param()`/`@Body()`) is checked on TypeORM calls, by hand.
+        if (!handler || (handler.binding.name === '\u0000' && !filterIsArgument)) return;
+        const whereValue = whereProperty ? unwrap(whereProperty.value as ESTree.Node) : argument;
         if (mentionsTenantKey(whereValue, tenantKeys)) return;
         candidates.push({ node, whereValue, described, fn: handler.fn, binding: handler.binding });
       },
       'Program:exit'() {
-        for (const { node, table, method, fn, binding } of sqlCandidates) {
+        for (const { node, table, method, fn, binding, builder } of sqlCandidates) {
           const situation = situationOf(fn, binding, file, routes, facts, sourceCode);
           if (situation.publicEndpoint || (!situation.behindAuthentication && !situation.usesUser)) continue;
           // The caller's own user row (UPDATE users ... WHERE id = <the caller's id>) is theirs whatever the tenant.
           if (isUserModel(modelKey(table)) && node.arguments.slice(1).some((a) => userReferencePattern(binding).test(sourceCode.getText(a)))) continue;
           const fields = facts.models[modelKey(table)] ?? [];
           const key = declared.find((k) => fields.includes(fieldKey(k))) ?? primaryKeyOf(declared);
-          context.report({ node: node.callee, messageId: 'missingManual', data: { key, model: table, method, reason: `the query is SQL text: add the ${key} condition and its parameter by hand` } });
+          const reason = builder ? `the query is a query-builder chain: add a ${key} condition to its where() by hand` : `the query is SQL text: add the ${key} condition and its parameter by hand`;
+          context.report({ node: node.callee, messageId: 'missingManual', data: { key, model: table, method, reason } });
         }
         for (const { node, whereValue, described, fn, binding } of candidates) {
           const situation = situationOf(fn, binding, file, routes, facts, sourceCode);
@@ -222,7 +278,9 @@ const missingTenantFilter: Rule.RuleModule = {
           // Express-style: an authentication middleware is known to set req.user; tRPC's protected procedures and
           // Koa's auth middleware put the user in ctx.
           const userEstablished = userPrefix(binding).test(handlerText) || (situation.behindAuthentication && (binding.style !== 'req' || facts.requestUser));
-          const blocker = !fields
+          const blocker = binding.name === '\u0000'
+            ? `the handler receives no request object: pass the caller's ${key} (from the authenticated user) into the filter by hand`
+            : !fields
             ? `no model, schema or migration for "${described.model}" was found, so whether it has the ${key} column is unknown`
             : !userEstablished
               ? `nothing on this route establishes ${tenantExpression(binding, key).replace(/\.[^.]+$/, '')} (no authentication middleware that sets it, and the handler does not use it)`

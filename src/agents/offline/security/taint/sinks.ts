@@ -180,6 +180,8 @@ export class SinkFinder {
     // --- outgoing requests
     const httpModule = fromModule(resolved, HTTP_CLIENT_MODULES);
     const isClientCall = (callee.type === 'Identifier' && resolved?.global && method === 'fetch') ||
+      // NestJS's HttpService (`this.http.post(url)`), injected by type, and its `axiosRef`.
+      (callee.type === 'MemberExpression' && HTTP_CLIENT_METHODS.has(method) && isInjectedHttpService(callee.object as Node)) ||
       (httpModule && (path.length === 0 || HTTP_CLIENT_METHODS.has(last) || path[path.length - 1] === '()')) ||
       // A client loaded by a script tag, or a global one: by its usual name.
       (resolved?.global === true && callee.type === 'MemberExpression' && /^(axios|got|needle|superagent)$/.test(calleeText(callee.object as Node)) && HTTP_CLIENT_METHODS.has(method));
@@ -213,7 +215,8 @@ export class SinkFinder {
     // Sequelize and TypeORM take `{ where }` options (`Order.update(values, { where })`): the object literals are
     // column values and ORM conditions, not MongoDB filters.
     const ormOptions = list.some((a) => objectProperty(a, 'where') !== undefined);
-    if (!isNew && callee.type === 'MemberExpression' && MONGO_METHODS.has(method) && first && !ormOptions) {
+    const sqlBuilder = !isNew && callee.type === 'MemberExpression' && isSqlBuilderChain(node);
+    if (!isNew && callee.type === 'MemberExpression' && MONGO_METHODS.has(method) && first && !ormOptions && !sqlBuilder) {
       const filter = unwrap(first);
       if (filter.type === 'ObjectExpression') {
         for (const property of filter.properties) {
@@ -223,6 +226,13 @@ export class SinkFinder {
       } else if (!isFunctionLike(filter) && MONGO_WHOLE_FILTER_METHODS.has(method)) {
         hit('nosql-injection', filter, { mode: 'operator-object' });
       }
+    }
+
+    // Query builders (TypeORM, knex, Kysely) paste the text of `where`, `orderBy` and their kin into the SQL: a
+    // clause built from a template or concatenation is raw SQL, whereas `.where('a = :a', { a })` binds the value.
+    if (sqlBuilder && QUERY_BUILDER_CLAUSES.has(method) && first && isBuiltText(first, this.engine)) {
+      // At the clause's own line: a chain spans many, and the finding belongs where the text is pasted.
+      hit('sql-injection', first, { mode: 'sql', how: this.sqlShape(first), at: first });
     }
 
     // --- deserialisation
@@ -255,6 +265,30 @@ export class SinkFinder {
       if (ANGULAR_BYPASS.test(method) || (method === 'trustAsHtml' && /\$sce/.test(calleeText(callee.object as Node)))) hit('xss', first, { mode: 'any', evenUnknown: true });
     }
     if (isNew && method === 'Response' && /<[a-zA-Z!/]/.test(this.constantText(first))) hit('xss', first, { mode: 'html-text' });
+    return hits;
+  }
+
+  /** What a NestJS handler returns: the target of a `@Redirect()` handler's `{ url }`, and the page of a handler
+   * declared `@Header('Content-Type', 'text/html')`. */
+  ofReturn(node: Node, returned: Node): SinkHit[] {
+    const fn = enclosingFunction(node);
+    const method = fn ? (fn as Node).parent : undefined;
+    if (!method || method.type !== 'MethodDefinition') return [];
+    const decorators = (field(method, 'decorators') as Node[] | undefined) ?? [];
+    const hits: SinkHit[] = [];
+    const name = displayName(method);
+    for (const decorator of decorators) {
+      const expression = unwrap(field(decorator, 'expression') as Node);
+      if (expression.type !== 'CallExpression' || unwrap(expression.callee as Node).type !== 'Identifier') continue;
+      const decoratorName = (unwrap(expression.callee as Node) as ESTree.Identifier).name;
+      if (decoratorName === 'Redirect') {
+        const target = unwrap(returned).type === 'ObjectExpression' ? (objectProperty(returned, 'url')?.value as Node | undefined) : undefined;
+        if (target && !isConstant(target)) hits.push({ taintClass: 'open-redirect', argument: target, at: node, sink: `the @Redirect handler ${name}`, mode: 'url' });
+      }
+      if (decoratorName === 'Header' && /^content-type$/i.test(this.constantText(expression.arguments[0] as Node | undefined)) && /text\/html/i.test(this.constantText(expression.arguments[1] as Node | undefined))) {
+        if (!isConstant(returned)) hits.push({ taintClass: 'xss', argument: returned, at: node, sink: `the text/html handler ${name}`, mode: 'html-text' });
+      }
+    }
     return hits;
   }
 
@@ -318,6 +352,127 @@ export class SinkFinder {
     const init = writes.length === 1 && writes[0]?.writeExpr ? unwrap(writes[0].writeExpr as Node) : undefined;
     return init?.type === 'NewExpression' && init.callee.type === 'Identifier' ? init.callee.name : undefined;
   }
+}
+
+function displayName(method: Node): string {
+  const key = field(method, 'key') as Node | undefined;
+  return key?.type === 'Identifier' ? `${key.name}` : 'handler';
+}
+
+/** `this.http` (or `this.http.axiosRef`) where the class receives `http` typed `HttpService` (NestJS's axios wrapper). */
+function isInjectedHttpService(receiver: Node): boolean {
+  let inner = unwrap(receiver);
+  if (inner.type === 'MemberExpression' && memberName(inner) === 'axiosRef') inner = unwrap(inner.object as Node);
+  if (inner.type !== 'MemberExpression' || unwrap(inner.object as Node).type !== 'ThisExpression') return false;
+  const property = memberName(inner);
+  let classBody: Node | undefined = inner.parent;
+  while (classBody && classBody.type !== 'ClassBody') classBody = classBody.parent;
+  if (!classBody || property === undefined) return false;
+  for (const member of (classBody as ESTree.ClassBody).body as Node[]) {
+    // A class field `private readonly http: HttpService`.
+    if ((member.type === 'PropertyDefinition') && propertyName(member) === property && typeText(member) === 'HttpService') return true;
+    if (member.type !== 'MethodDefinition' || member.kind !== 'constructor') continue;
+    for (const param of (member.value as ESTree.FunctionExpression).params as Node[]) {
+      const bound = param.type === ('TSParameterProperty' as string) ? (field(param, 'parameter') as Node) : param;
+      if (bound.type === 'Identifier' && bound.name === property && typeText(bound) === 'HttpService') return true;
+    }
+  }
+  return false;
+}
+
+function propertyName(member: Node): string | undefined {
+  const key = field(member, 'key') as Node | undefined;
+  return key?.type === 'Identifier' ? key.name : undefined;
+}
+
+function typeText(node: Node): string | undefined {
+  const typeNode = field(field(node, 'typeAnnotation'), 'typeAnnotation') as Node | undefined;
+  const name = field(typeNode, 'typeName') as Node | undefined;
+  return name?.type === 'Identifier' ? name.name : undefined;
+}
+
+/** Methods that only SQL query builders have in a call chain (knex, TypeORM, Kysely, Objection, Sequelize's query
+ * interface); MongoDB drivers and Mongoose use `sort`, `limit`, `lean`, `populate` instead. */
+const SQL_BUILDER_METHODS = new Set([
+  'createQueryBuilder', 'from', 'into', 'table', 'andWhere', 'orWhere', 'whereIn', 'whereNotIn', 'whereNull', 'whereNotNull',
+  'orderBy', 'addOrderBy', 'groupBy', 'having', 'first', 'returning', 'innerJoin', 'leftJoin', 'rightJoin', 'innerJoinAndSelect',
+  'leftJoinAndSelect', 'getMany', 'getOne', 'getRawMany', 'getRawOne', 'getCount', 'selectFrom', 'insertInto', 'updateTable',
+  'deleteFrom', 'executeTakeFirst', 'pluck', 'increment', 'decrement', 'onConflict', 'merge', 'ignore', 'forUpdate',
+]);
+/** Clauses of a query builder whose first argument is SQL text. */
+const QUERY_BUILDER_CLAUSES = new Set(['where', 'andWhere', 'orWhere', 'having', 'andHaving', 'orHaving', 'orderBy', 'addOrderBy', 'groupBy', 'addGroupBy', 'select', 'addSelect', 'innerJoin', 'leftJoin', 'innerJoinAndSelect', 'leftJoinAndSelect', 'setParameter']);
+
+/** The call is one link of a SQL query-builder chain: `knex('rooms').where({...}).first()` (a table called as a
+ * function), or a chain holding a method only SQL builders have. Object conditions there are column equality. */
+function isSqlBuilderChain(call: ESTree.CallExpression | ESTree.NewExpression): boolean {
+  const calls: ESTree.CallExpression[] = [];
+  const methods: string[] = [];
+  // Down the receivers to the root of the chain.
+  let node: Node = call as Node;
+  for (let steps = 0; steps < 30; steps++) {
+    const inner = unwrap(node);
+    if (inner.type === 'AwaitExpression') { node = inner.argument as Node; continue; }
+    if (inner.type !== 'CallExpression') break;
+    calls.push(inner);
+    const callee = unwrap(inner.callee as Node);
+    if (callee.type !== 'MemberExpression') break;
+    methods.push(memberName(callee) ?? '');
+    node = callee.object as Node;
+  }
+  // Up the chain: the calls made on this call's result.
+  let up: Node = call as Node;
+  for (let steps = 0; steps < 30; steps++) {
+    const parent = up.parent;
+    if (parent?.type === 'ChainExpression') { up = parent; continue; }
+    const grand = parent?.parent;
+    if (parent?.type !== 'MemberExpression' || parent.object !== (up as ESTree.Node) || grand?.type !== 'CallExpression' || grand.callee !== (parent as ESTree.Node)) break;
+    methods.push(memberName(parent) ?? '');
+    up = grand as Node;
+  }
+  if (methods.some((m) => SQL_BUILDER_METHODS.has(m))) return true;
+  // `db('rooms')`, `server.knex('rooms')`: knex's table call; `db.collection('rooms')` and `mongoose.model('Room')` are not.
+  return calls.some((link) => {
+    const first = link.arguments[0];
+    if (first === undefined || !(first.type === 'Literal' || first.type === 'TemplateLiteral')) return false;
+    const callee = unwrap(link.callee as Node);
+    const name = callee.type === 'Identifier' ? callee.name : callee.type === 'MemberExpression' ? memberName(callee) ?? '' : '';
+    return KNEX_HANDLE.test(name);
+  });
+}
+
+/** Names a knex instance goes by, alone or on another object (`knex`, `fastify.db`, `this.pg`); MongoDB's handles
+ * are reached through a method (`db.collection('users')`, `mongoose.model('User')`). */
+const KNEX_HANDLE = /^(knex|db|database|trx|tx|transaction|sql|pg|mysql|sqlite|conn|connection|builder|qb)$/i;
+
+/** The table of a knex chain (`db('rooms').where({ id }).first()` → 'rooms') and the methods called on it, read down
+ * the receivers from the chain's outermost call; undefined when the chain does not start with a table call. */
+export function knexChainOf(call: ESTree.CallExpression): { table: string; methods: string[]; links: ESTree.CallExpression[] } | undefined {
+  const methods: string[] = [];
+  const links: ESTree.CallExpression[] = [];
+  let node: Node = call as Node;
+  for (let steps = 0; steps < 30; steps++) {
+    const inner = unwrap(node);
+    if (inner.type !== 'CallExpression') return undefined;
+    const callee = unwrap(inner.callee as Node);
+    const first = inner.arguments[0];
+    const name = callee.type === 'Identifier' ? callee.name : callee.type === 'MemberExpression' ? memberName(callee) ?? '' : '';
+    if (first?.type === 'Literal' && typeof first.value === 'string' && KNEX_HANDLE.test(name) && methods.length > 0) return { table: first.value, methods, links };
+    if (callee.type !== 'MemberExpression') return undefined;
+    methods.push(name);
+    links.push(inner);
+    node = callee.object as Node;
+  }
+  return undefined;
+}
+
+/** SQL text assembled from values: a template with `${}` parts or a concatenation, directly or through a variable. */
+function isBuiltText(argument: Node, engine: TaintEngine, depth = 0): boolean {
+  const inner = unwrap(argument);
+  if (depth > 3) return false;
+  if (inner.type === 'TemplateLiteral') return inner.expressions.length > 0;
+  if (inner.type === 'BinaryExpression') return inner.operator === '+';
+  if (inner.type === 'Identifier') return engine.writesTo(inner).slice(0, 8).some((w) => w.writeExpr !== null && w.writeExpr !== undefined && isBuiltText(w.writeExpr as Node, engine, depth + 1));
+  return false;
 }
 
 function isFunctionLike(node: Node): boolean {

@@ -112,7 +112,10 @@ class TaintAnalysis {
         break;
       case 'ReturnStatement': {
         const fn = enclosingFunction(node);
-        if (fn && node.argument) this.engine.noteReturn(fn, node.argument as Node);
+        if (fn && node.argument) {
+          this.engine.noteReturn(fn, node.argument as Node);
+          this.hits.push(...this.sinks.ofReturn(node, node.argument as Node));
+        }
         break;
       }
       case 'ArrowFunctionExpression':
@@ -153,7 +156,22 @@ class TaintAnalysis {
   private hasFixedTarget(argument: Node, depth = 0): boolean {
     const inner = unwrap(argument);
     if (depth > 3) return false;
-    if (inner.type === 'TemplateLiteral') return FIXED_TARGET_PREFIX.test(inner.quasis[0]?.value.cooked ?? '');
+    if (inner.type === 'TemplateLiteral') {
+      const head = inner.quasis[0]?.value.cooked ?? '';
+      if (FIXED_TARGET_PREFIX.test(head)) return true;
+      // `${API_ORIGIN}/search?q=${q}`: a constant origin, then a path or query the input cannot leave.
+      const lead = inner.expressions[0];
+      const next = inner.quasis[1]?.value.cooked ?? '';
+      return head === '' && lead !== undefined && /^[/?#]/.test(next) && this.isConstantOrigin(lead as Node);
+    }
+    // `new URL('https://api.example.com/search')`, whose search params the code then sets: the host stays fixed.
+    if (inner.type === 'NewExpression' && unwrap(inner.callee as Node).type === 'Identifier' && (unwrap(inner.callee as Node) as ESTree.Identifier).name === 'URL') {
+      const [target, base] = inner.arguments as Node[];
+      if (target === undefined) return false;
+      if (base === undefined) return this.hasFixedTarget(target, depth + 1) || this.isConstantOrigin(target);
+      // `new URL(path, 'https://api.example.com')` keeps the base's host only for a relative path: the path must be fixed too.
+      return (this.hasFixedTarget(base, depth + 1) || this.isConstantOrigin(base)) && FIXED_TARGET_PREFIX.test(this.sinks.constantText(target));
+    }
     if (inner.type === 'BinaryExpression' && inner.operator === '+') {
       let left: Node = inner.left as Node;
       while (unwrap(left).type === 'BinaryExpression' && (unwrap(left) as ESTree.BinaryExpression).operator === '+') left = (unwrap(left) as ESTree.BinaryExpression).left as Node;
@@ -167,6 +185,18 @@ class TaintAnalysis {
       return writes.length > 0 && writes.every((w) => this.hasFixedTarget(w.writeExpr as Node, depth + 1));
     }
     return false;
+  }
+
+  /** A string constant (a literal, or a `const` holding one) that is an absolute http(s) URL: `https://api.example.com`. */
+  private isConstantOrigin(node: Node): boolean {
+    const inner = unwrap(node);
+    if (inner.type === 'Literal') return typeof inner.value === 'string' && /^https?:\/\/[^/?#\\\s]+/i.test(inner.value);
+    if (inner.type !== 'Identifier') return false;
+    const variable = this.engine.variableOf(inner);
+    const definition = variable?.defs.length === 1 ? variable.defs[0] : undefined;
+    if (definition?.type !== 'Variable' || (definition.parent as ESTree.VariableDeclaration).kind !== 'const') return false;
+    const init = (definition.node as ESTree.VariableDeclarator).init;
+    return init !== null && init !== undefined && unwrap(init as Node).type === 'Literal' && this.isConstantOrigin(init as Node);
   }
 
   /** A check on the value before the sink (`if (!allowed.includes(url)) return`, `if (!p.startsWith(root)) throw`)
@@ -227,10 +257,33 @@ class TaintAnalysis {
     if (inner.type === 'CallExpression') {
       const callee = unwrap(inner.callee as Node);
       const method = callee.type === 'MemberExpression' ? memberName(callee) : callee.type === 'Identifier' ? callee.name : undefined;
-      if (method === undefined || !GUARD_METHODS.test(method)) return false;
+      if (method === undefined) return false;
+      // `if (!safeTarget(next)) return`: a function of this file whose every return is a boolean test checks its argument.
+      const local = callee.type === 'Identifier' ? this.engine.localFunction(callee) : undefined;
+      if (!GUARD_METHODS.test(method) && !(local && this.returnsBooleanTest(local))) return false;
       return inner.arguments.some((a) => this.mentions(a as Node, names)) || (callee.type === 'MemberExpression' && this.mentions(callee.object as Node, names));
     }
     return false;
+  }
+
+  /** Every return of the function is a test (a comparison, a negation, a guard-shaped call, a boolean): a predicate. */
+  private returnsBooleanTest(fn: FunctionNode): boolean {
+    const returns = this.engine.returnsOf.get(fn) ?? [];
+    const isTest = (node: Node, depth: number): boolean => {
+      const inner = unwrap(node);
+      if (depth > 4) return false;
+      if (inner.type === 'Literal') return typeof inner.value === 'boolean';
+      if (inner.type === 'UnaryExpression') return inner.operator === '!';
+      if (inner.type === 'BinaryExpression') return ['===', '!==', '==', '!=', '<', '>', '<=', '>=', 'instanceof', 'in'].includes(inner.operator);
+      if (inner.type === 'LogicalExpression') return isTest(inner.left as Node, depth + 1) && isTest(inner.right as Node, depth + 1);
+      if (inner.type === 'CallExpression') {
+        const callee = unwrap(inner.callee as Node);
+        const name = callee.type === 'MemberExpression' ? memberName(callee) : callee.type === 'Identifier' ? callee.name : undefined;
+        return name !== undefined && GUARD_METHODS.test(name);
+      }
+      return false;
+    };
+    return returns.length > 0 && returns.every((r) => isTest(r, 0));
   }
 
   private mentions(node: Node, names: ReadonlySet<string>): boolean {

@@ -119,6 +119,10 @@ const REQUEST_SOURCE_METHODS: ReadonlyMap<string, SourceShape> = new Map([
   ['json', { maybeObject: true, structured: true }],
   ['formData', { maybeObject: false, structured: true }],
   ['text', { maybeObject: false, structured: false }],
+  // Fastify multipart: `await request.file()` is the uploaded file, its content the client's.
+  ['file', { maybeObject: false, structured: true }],
+  ['files', { maybeObject: false, structured: true }],
+  ['parts', { maybeObject: false, structured: true }],
 ]);
 
 /** NestJS parameter decorators that inject request data. */
@@ -541,6 +545,10 @@ export class TaintEngine {
       // `[a, b].join()`, `'x'.concat(a)`, `path.join(dir, name)`, `JSON.stringify(body)`.
       // Only a module's or global's own function: `lookup.get(key)` on a Map the file built returns the map's value.
       const ownFunction = (resolved?.module !== undefined || resolved?.global === true) && !(resolved?.path ?? []).includes('()');
+      // `JSON.parse(String(req.query.filter))`: text turned back into whatever object the client wrote, operators included.
+      if (method === 'parse' && path[0] === 'JSON' && resolved?.global === true) {
+        return mapOrigins(argsValue(), (o) => ({ ...o, maybeObject: true, structured: true, exact: false }));
+      }
       if (method === 'join' || method === 'concat' || (ownFunction && PROPAGATING_FUNCTIONS.has(method))) {
         return union([receiver, argsValue()]);
       }
