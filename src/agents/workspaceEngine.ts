@@ -143,6 +143,18 @@ export const OFFLINE_MODELS: ModelResolver = {
   limitsFor: () => ({}),
 };
 
+/** Where a workspace's per-session log files go: the configured `logDir` (relative to the workspace), else the store's `logs`. */
+export function sessionLogDir(workspaceRoot: string, logDirSetting: string | undefined): string {
+  return logDirSetting ? path.resolve(workspaceRoot, logDirSetting) : path.join(storeDirFor(workspaceRoot), 'logs');
+}
+
+/** Removes the log files of sessions the user deleted (retention removes pruned sessions' files itself). */
+export function removeDeletedSessionLogs(workspaceRoot: string, sessionIds: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
+  if (sessionIds.length === 0) return [];
+  const config = loadConfig({ workspaceRoot, env });
+  return removeSessionArtifacts(sessionLogDir(workspaceRoot, config.config.orchestration.logDir), sessionIds, workspaceRoot).problems;
+}
+
 export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Promise<WorkspaceEngine> {
   const workspaceRoot = path.resolve(options.workspaceRoot);
   const stat = await fs.stat(workspaceRoot).catch(() => null);
@@ -167,8 +179,7 @@ export async function openWorkspaceEngine(options: WorkspaceEngineOptions): Prom
   for (const message of setupWarnings) warn(message);
 
   const storeDir = storeDirFor(workspaceRoot);
-  const logDirSetting = config.config.orchestration.logDir;
-  const logDir = logDirSetting ? path.resolve(workspaceRoot, logDirSetting) : path.join(storeDir, 'logs');
+  const logDir = sessionLogDir(workspaceRoot, config.config.orchestration.logDir);
   const maxAgeMs = retentionToMs(config.config.orchestration.logRetention);
   const store = await SessionStore.open({
     dir: storeDir,

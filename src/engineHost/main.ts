@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { CancellationToken, MessageConnection } from 'vscode-jsonrpc/node';
 import { createMessageConnection, ErrorCodes, IPCMessageReader, IPCMessageWriter, ResponseError } from 'vscode-jsonrpc/node';
-import { openWorkspaceEngine, type WorkspaceEngine } from '../agents/workspaceEngine';
+import { openWorkspaceEngine, removeDeletedSessionLogs, type WorkspaceEngine } from '../agents/workspaceEngine';
 import { createModelResolver } from '../models/modelResolver';
 import { applyReviewedChanges, discardReviewedChanges, reviewChanges, ReviewUnavailableError } from '../agents/review/reviewedChanges';
 import { UnknownChangeError } from '../core/review/changeReview';
@@ -94,9 +94,17 @@ export class EngineHost {
         return result;
       }),
     );
-    this.#handle('deleteSession', (params) =>
-      this.#withWriter((store) => ({ deleted: store.deleteSessions([params.sessionId]).length > 0 })),
-    );
+    this.#handle('deleteSession', async (params) => {
+      const deleted = await this.#withWriter((store) => store.deleteSessions([params.sessionId]));
+      // The session is gone from the store; its log files (findings, diffs) go with it. A file that cannot be
+      // removed, or a config that cannot be read, is a warning: the deletion itself already happened.
+      try {
+        for (const problem of removeDeletedSessionLogs(this.#launch.workspaceRoot, deleted).slice(0, 3)) this.#warn(`Could not remove a log file of the deleted session: ${problem}`);
+      } catch (error) {
+        this.#warn(`The deleted session's log files were kept: ${(error as Error).message}`);
+      }
+      return { deleted: deleted.length > 0 };
+    });
     this.#handle('exportReport', (params) =>
       this.#withReader((store) => {
         if (!store.getSession(params.sessionId)) throw notFound(`No session ${params.sessionId} in this workspace.`);
@@ -328,6 +336,10 @@ export class EngineHost {
   }
 
   /** Takes the write lock only for the change itself, unless a run already holds it. */
+  #warn(message: string): void {
+    void this.#connection.sendNotification('warning', { message });
+  }
+
   #withWriter<T>(write: (store: SessionStore) => T): Promise<T> {
     return this.#inTurn(async () => {
       if (this.#activeRun) return write(this.#activeRun.engine.store);

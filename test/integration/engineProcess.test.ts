@@ -1,11 +1,12 @@
 // The engine process as the extension host uses it: a real forked Node process speaking JSON-RPC over IPC,
 // a real store in a copy of the example workspace. Only the extension host itself is absent.
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { OrchestratorEvent } from '../../src/core/protocol/events';
 import type { EngineResult } from '../../src/shared/engineProtocol';
 import { SessionStore, storeDirFor } from '../../src/core/store/sessionStore';
+import { sessionFileBase } from '../../src/core/logging/sessionArtifacts';
 import { EngineProcess, EngineRequestError } from '../../src/vscode/engineClient';
 import { scratchCopyOfExample } from '../helpers/exampleWorkspace';
 
@@ -154,7 +155,13 @@ describe('engine process (forked, JSON-RPC over IPC)', function () {
   it('deletes a session and clears learnings', async () => {
     const [latest] = await engine.request('listSessions', { limit: 1 });
     assert.ok(latest);
+    const logDir = path.join(storeDirFor(workspace), 'logs');
+    const logsOf = (sessionId: string): string[] => readdirSync(logDir).filter((name) => name.startsWith(sessionFileBase(sessionId)));
+    const others = readdirSync(logDir).filter((name) => !name.startsWith(sessionFileBase(latest.sessionId)));
+    assert.ok(logsOf(latest.sessionId).length > 0, 'precondition: the run wrote its log files');
     assert.deepEqual(await engine.request('deleteSession', { sessionId: latest.sessionId }), { deleted: true });
+    assert.deepEqual(logsOf(latest.sessionId), [], 'the deleted session\'s log files (its findings and diffs) are gone with it');
+    assert.deepEqual(readdirSync(logDir).filter((name) => !name.startsWith(sessionFileBase(latest.sessionId))), others, 'other files are kept');
     assert.ok(!(await engine.request('listSessions', {})).some((s) => s.sessionId === latest.sessionId));
     const missing = await engineError(engine.request('sessionEvents', { sessionId: latest.sessionId }));
     assert.equal(missing.code, 'not-found');
