@@ -20,7 +20,7 @@ import { launchChromium } from './support/chromium';
 import { copyExampleWorkspace, type FixtureWorkspace } from './support/fixtureWorkspace';
 import { GiveUp, waitFor } from './support/waitFor';
 import {
-  activeEditorTabLabel, dismissNotifications, expandedView, frameContaining, openWorkbench, pickItem, runCommandFromPalette, statusBarCursor, waitForPrompt,
+  activeEditorTabLabel, dismissNotifications, expandedView, frameContaining, openWorkbench, pickItem, runCommandFromPalette, submitRequest, statusBarCursor, waitForPrompt,
   waitForWorkbench,
 } from './support/workbench';
 
@@ -127,9 +127,7 @@ describe('VS Code UI with the packaged extension (code-server + Chromium)', func
   it('runs a request from the command palette; the dashboard shows every agent done and the flow graph', async () => {
     const ui = page!;
     await runCommandFromPalette(ui, COMMAND_TITLE);
-    await waitForPrompt(ui, 'the request prompt of Orchestrate Request');
-    await ui.keyboard.type(REQUEST);
-    await ui.keyboard.press('Enter');
+    await submitRequest(ui, REQUEST);
     await pickItem(ui, START_ITEM);
 
     dashboard = await frameContaining(ui, '[data-testid="run-status"]', 'the dashboard webview (an element [data-testid="run-status"])', 60_000);
@@ -310,9 +308,7 @@ describe('VS Code UI with the packaged extension (code-server + Chromium)', func
     await dismissNotifications(ui);
 
     await runCommandFromPalette(ui, COMMAND_TITLE);
-    await waitForPrompt(ui, 'the request prompt of Orchestrate Request');
-    await ui.keyboard.type(EDIT_REQUEST);
-    await ui.keyboard.press('Enter');
+    await submitRequest(ui, EDIT_REQUEST);
     await pickItem(ui, START_ASK_ITEM);
 
     const approvalTitle = ui.locator('.quick-input-widget .quick-input-title', { hasText: 'wants to change notes/approval.txt' }).first();

@@ -58,6 +58,23 @@ export async function waitForPrompt(page: Page, what: string, timeoutMs = 30_000
  * that item is the highlighted row. Clicking instead races the list, which re-renders (and is briefly hidden) while
  * it updates; a click then waits on a row that is not visible.
  */
+/**
+ * Types a request into Orchestrate Request's prompt and submits it. Waits for that prompt by its title (the command
+ * palette's input shows empty for a moment as it closes: keys sent then are lost), sets the text in one step, and
+ * presses Enter only once the prompt offers exactly that text as the item to run.
+ */
+export async function submitRequest(page: Page, request: string, timeoutMs = 30_000): Promise<void> {
+  const input = quickInput(page);
+  const title = page.locator('.quick-input-widget .quick-input-title', { hasText: /^Orchestrate Request$/ }).first();
+  const typedRow = page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: request }).first();
+  await waitFor('the request prompt of Orchestrate Request', timeoutMs, async () => {
+    if (!(await title.isVisible().catch(() => false)) || !(await input.isVisible().catch(() => false))) return undefined;
+    if ((await input.inputValue()) !== request) await input.fill(request);
+    return (await typedRow.isVisible().catch(() => false)) && (await input.inputValue()) === request ? true : undefined;
+  }, 250);
+  await input.press('Enter');
+}
+
 export async function pickItem(page: Page, label: string, timeoutMs = 60_000): Promise<void> {
   const input = quickInput(page);
   const focusedRow = page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: label }).first();
