@@ -86,11 +86,26 @@ describe('Problems, hovers and quick fixes through the findings language server'
     assert.ok(text.replace(/\\/g, '').includes(run.sessionId), text);
   });
 
+  /**
+   * The quick fixes offered at `range`, as the light bulb asks for them. VS Code cancels a code-action request when the
+   * document's diagnostics change while it runs (they are republished as the run's events arrive): ask again then.
+   */
+  async function quickFixesAt(range: vscode.Range): Promise<(vscode.CodeAction | vscode.Command)[]> {
+    return eventually('the quick fixes of the document', async () => {
+      try {
+        return await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', authUri(), range, vscode.CodeActionKind.QuickFix.value);
+      } catch (error) {
+        if ((error as Error).message === 'Canceled' || (error as Error).name === 'Canceled') return undefined;
+        throw error;
+      }
+    }, 30_000);
+  }
+
   it('asks for consent before a quick fix writes: it opens the change for review, and only Apply writes it', async () => {
     const diagnostic = tenantDiagnostic()!;
     // Quick fixes are asked for an open document, as when the user clicks the light bulb.
     await vscode.window.showTextDocument(authUri());
-    const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', authUri(), diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await quickFixesAt(diagnostic.range);
     const fix = actions.find((action): action is vscode.CodeAction => 'kind' in action && action.command?.command === 'agentOrchestrator.openChangeDiff');
     assert.ok(fix?.command, `quick fixes: ${actions.map((action) => action.title).join('; ')}`);
     assert.equal(fix.edit, undefined, 'the quick fix edits nothing itself');
@@ -107,7 +122,7 @@ describe('Problems, hovers and quick fixes through the findings language server'
     assert.equal(readFileSync(authPath(), 'utf8'), proposed);
     // Applied: the server reads the review from the store and offers the change no more.
     await eventually('the quick fix to be withdrawn', async () => {
-      const after = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', authUri(), diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+      const after = await quickFixesAt(diagnostic.range);
       return after.some((action) => 'kind' in action && action.command?.command === 'agentOrchestrator.openChangeDiff') ? undefined : true;
     }, 60_000);
   });
