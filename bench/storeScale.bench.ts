@@ -20,6 +20,7 @@ import type { OrchestratorEvent } from '../src/core/protocol/events';
 import type { ExecutionPlan } from '../src/core/protocol/plan';
 import { DATABASE_FILE, JOURNAL_FILE, SessionStore, storeDirFor, type SessionStoreOptions } from '../src/core/store/sessionStore';
 import { median, type Bench, type BenchRow } from './harness';
+import { copyOfRun } from './support/runCopy';
 
 const REPO = path.resolve(__dirname, '..');
 const CLI = process.env['AO_BENCH_CLI'] ?? path.join(REPO, 'dist', 'cli.js');
@@ -125,17 +126,7 @@ async function synthesiseRuns(workspace: string, count: number): Promise<void> {
     // Same shape as a real id (the date part is the copy's number), so the log files keep their real names.
     const sessionId = `session_20200101_${String(i).padStart(6, '0')}_${recorded.sessionId.slice(-6)}`;
     const shift = now - 8 * day + Math.floor((i / count) * 7 * day) - first.ts - span;
-    for (const event of events) {
-      const copy = JSON.parse(JSON.stringify(event)) as OrchestratorEvent;
-      copy.sessionId = sessionId;
-      copy.ts = event.ts + shift;
-      const record = (copy.payload as { record?: { timestamp: number; sessionId: string } }).record;
-      if (record) {
-        record.timestamp += shift;
-        record.sessionId = sessionId;
-      }
-      lines.push(`${JSON.stringify(copy)}\n`);
-    }
+    for (const copy of copyOfRun(events, sessionId, shift)) lines.push(`${JSON.stringify(copy)}\n`);
     for (const file of logFiles) fs.copyFileSync(file, path.join(path.dirname(file), path.basename(file).replace(recorded.sessionId, sessionId)));
     if (lines.length > 20_000) await flush();
   }

@@ -4,7 +4,6 @@
 // submit_validation. An approval the evidence contradicts (new findings, a file that no longer parses, failing
 // tests) is turned into a rejection that says why.
 import path from 'node:path';
-import { applyPatch, parsePatch, reversePatch } from 'diff';
 import { z } from 'zod';
 import type { RunApprovals } from '../../core/approvals/approvalPolicy';
 import type { ServiceEnvironment } from '../../core/orchestrator/agentRuntime';
@@ -13,6 +12,7 @@ import type { Finding } from '../../core/protocol/findings';
 import type { MessagePayloads, ValidationEvidence } from '../../core/protocol/messages';
 import { SecurityScanner } from '../offline/security/securityScanner';
 import { detectTestCommand } from '../offline/testing/testCommand';
+import { contentsBeforeChanges } from '../offline/validationEvidence';
 import { parseTestFailures } from '../offline/testing/testFailureParser';
 
 export const SUBMIT_VALIDATION_TOOL = 'submit_validation';
@@ -69,19 +69,8 @@ export interface GatheredEvidence {
  * (its text was masked where a secret sits): the run's own findings are then the baseline.
  */
 async function findingsBeforeTheChanges(env: ServiceEnvironment, files: readonly string[]): Promise<Finding[] | null> {
-  const changes = env.runState().changes;
-  const originals = new Map<string, string>();
-  for (const file of files) {
-    const current = await env.workspace.readFile(file).catch(() => null);
-    if (current === null) continue;
-    let content: string | false = current;
-    for (const change of changes.filter((c) => c.file === file).reverse()) {
-      const patch = parsePatch(change.diff)[0];
-      content = content === false || !patch ? false : applyPatch(content, reversePatch(patch));
-    }
-    if (content === false) return null;
-    originals.set(file, content);
-  }
+  const { originals, notUndone } = await contentsBeforeChanges(env, files);
+  if (notUndone.length > 0) return null;
   const workspace = env.workspace;
   const asBefore: WorkspaceFiles = {
     root: workspace.root,

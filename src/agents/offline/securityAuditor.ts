@@ -195,7 +195,7 @@ export class SecurityAuditorAgent implements AgentRuntime {
       : { name: 'parse', status: 'failed', detail: unparsed.join('; ') });
     const typeCheck = unparsed.length > 0
       ? { name: 'types', status: 'not run' as const, detail: 'a changed file does not parse', errors: [] as string[] }
-      : await env.useTool('TypeCheck', { files }, async () => typeCheckChange(env, files, await contentsBeforeChanges(env, files)), (check) => `${check.status}: ${check.detail}`);
+      : await env.useTool('TypeCheck', { files }, async () => typeCheckChange(env, files, (await contentsBeforeChanges(env, files)).originals), (check) => `${check.status}: ${check.detail}`);
     checks.push({ name: typeCheck.name, status: typeCheck.status, detail: typeCheck.detail });
     for (const error of typeCheck.errors) reasons.push(`New type error: ${error}`);
     const rescanProblems = stillPresent.length + introduced.length + (unknownClaims ? 1 : 0);

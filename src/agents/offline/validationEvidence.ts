@@ -18,11 +18,13 @@ const MAX_LISTED = 5;
 
 /**
  * The changed files as they were before this run's changes, undone from the recorded diffs. A file whose diff does
- * not undo cleanly (its text was masked where a secret sits) is missing from the result.
+ * not undo cleanly (its text was masked where a secret sits) is listed in `notUndone` instead; an unreadable file in
+ * neither.
  */
-export async function contentsBeforeChanges(env: ServiceEnvironment, files: readonly string[]): Promise<Map<string, string>> {
+export async function contentsBeforeChanges(env: ServiceEnvironment, files: readonly string[]): Promise<{ originals: Map<string, string>; notUndone: string[] }> {
   const changes = env.runState().changes;
   const originals = new Map<string, string>();
+  const notUndone: string[] = [];
   for (const file of files) {
     const current = await env.workspace.readFile(file).catch(() => null);
     if (current === null) continue;
@@ -31,9 +33,10 @@ export async function contentsBeforeChanges(env: ServiceEnvironment, files: read
       const patch = parsePatch(change.diff)[0];
       content = content === false || !patch ? false : applyPatch(content, reversePatch(patch));
     }
-    if (content !== false) originals.set(file, content);
+    if (content === false) notUndone.push(file);
+    else originals.set(file, content);
   }
-  return originals;
+  return { originals, notUndone };
 }
 
 type TypeScriptModule = typeof import('typescript');
